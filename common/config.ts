@@ -1,0 +1,218 @@
+import { z } from 'zod';
+import { parseDuration } from './duration.ts';
+
+/**
+ * Every setting Vigil reads, parsed once at the edge of a process and passed down read-only.
+ * Nothing below this module reads process.env. The table in README.md mirrors CONFIG_KEYS.
+ */
+export interface VigilConfig {
+  readonly mqtt: {
+    /** Brokers to read devices from; empty means "start the embedded broker". The first also carries Vigil's own topics. */
+    readonly urls: readonly string[];
+    readonly username: string | undefined;
+    readonly password: string | undefined;
+    readonly embeddedPort: number;
+    /** Base of the client ids; each process appends its role so sessions stay stable across restarts. */
+    readonly clientId: string;
+  };
+  readonly topicPrefix: string;
+  readonly store: {
+    readonly kind: 'sqlite' | 'influx';
+    readonly sqlitePath: string;
+    readonly influx: { readonly url: string; readonly token: string | undefined; readonly database: string };
+    readonly retentionMs: number;
+  };
+  readonly http: { readonly host: string; readonly port: number };
+  readonly token: string | undefined;
+  readonly staleAfterMs: number;
+  readonly simDevices: number;
+  readonly alertWebhookUrl: string | undefined;
+  readonly logLevel: LogLevel;
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface ConfigKey {
+  readonly name: string;
+  readonly default: string;
+  readonly meaning: string;
+}
+
+/** The documented keys, in the order of the README table. */
+export const CONFIG_KEYS: readonly ConfigKey[] = [
+  { name: 'MQTT_URL', default: 'embedded broker', meaning: 'broker URL(s), comma-separated; the first also carries Vigil topics' },
+  { name: 'MQTT_USERNAME', default: 'none', meaning: 'broker user name' },
+  { name: 'MQTT_PASSWORD', default: 'none', meaning: 'broker password' },
+  { name: 'MQTT_PORT', default: '1883', meaning: 'port of the embedded broker' },
+  { name: 'MQTT_CLIENT_ID', default: 'vigil', meaning: 'base of the MQTT client ids (ingest uses `<id>-ingest`, persistent session)' },
+  { name: 'TOPIC_PREFIX', default: 'devices', meaning: 'device topics live under it' },
+  { name: 'STORE', default: 'sqlite', meaning: '`sqlite` or `influx`' },
+  { name: 'SQLITE_PATH', default: './data/vigil.db', meaning: 'embedded store file' },
+  { name: 'INFLUX_URL', default: 'http://127.0.0.1:8086', meaning: 'InfluxDB base URL' },
+  { name: 'INFLUX_TOKEN', default: 'none', meaning: '2.x/3.x token, or `user:password` for 1.x' },
+  { name: 'INFLUX_DATABASE', default: 'vigil', meaning: '1.x database, 2.x bucket, 3.x database' },
+  { name: 'RETENTION', default: '7d', meaning: 'how long readings are kept' },
+  { name: 'HOST', default: '127.0.0.1', meaning: 'API + dashboard address' },
+  { name: 'PORT', default: '8080', meaning: 'API + dashboard port' },
+  { name: 'VIGIL_TOKEN', default: 'generated, kept beside the store', meaning: 'operator token for changes' },
+  { name: 'STALE_AFTER', default: '60s', meaning: 'a device without telemetry for this long is `stale`' },
+  { name: 'SIM_DEVICES', default: '10', meaning: 'devices the built-in simulator of `npm start` plays; 0 turns it off' },
+  { name: 'ALERT_WEBHOOK_URL', default: 'none', meaning: 'alert transitions are POSTed there as JSON' },
+  { name: 'LOG_LEVEL', default: 'info', meaning: 'fatal, error, warn, info, debug, trace or silent' },
+];
+
+const port = (name: string) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, `${name} must be a whole number from 1 to 65535`)
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= 65_535, `${name} must be a whole number from 1 to 65535`);
+
+const duration = (name: string, minMs: number) =>
+  z
+    .string()
+    .trim()
+    .transform((text, ctx) => {
+      const ms = parseDuration(text);
+      if (ms === null || ms < minMs) {
+        ctx.addIssue({ code: 'custom', message: `${name} must be a duration such as 30s, 15m, 7d (at least ${minMs} ms)` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const brokerUrl = /^(mqtts?|wss?|tcp|ssl):\/\/[^\s/]+/;
+
+const envSchema = z.object({
+  MQTT_URL: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const urls = (v ?? '').split(',').map((u) => u.trim()).filter(Boolean);
+      const bad = urls.find((u) => !brokerUrl.test(u));
+      if (bad) {
+        ctx.addIssue({ code: 'custom', message: `MQTT_URL has "${bad}", expected mqtt://host:port, mqtts://, ws:// or wss://` });
+        return z.NEVER;
+      }
+      return urls;
+    }),
+  MQTT_USERNAME: optionalText,
+  MQTT_PASSWORD: optionalText,
+  MQTT_PORT: port('MQTT_PORT').default(1883),
+  MQTT_CLIENT_ID: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9_.:-]{1,40}$/, 'MQTT_CLIENT_ID must be 1-40 letters, digits or _ . : -')
+    .default('vigil'),
+  TOPIC_PREFIX: z
+    .string()
+    .trim()
+    .regex(/^[^#+\s]+$/, 'TOPIC_PREFIX must be a topic path without wildcards or spaces')
+    .refine((v) => !v.startsWith('/') && !v.endsWith('/') && !v.includes('//') && !v.startsWith('$'), {
+      message: 'TOPIC_PREFIX must not start or end with "/", hold "//" or start with "$"',
+    })
+    .default('devices'),
+  STORE: z.enum(['sqlite', 'influx'], { message: 'STORE must be "sqlite" or "influx"' }).default('sqlite'),
+  SQLITE_PATH: z.string().trim().min(1, 'SQLITE_PATH must not be empty').default('./data/vigil.db'),
+  INFLUX_URL: z
+    .string()
+    .trim()
+    .regex(/^https?:\/\/[^\s/]+/, 'INFLUX_URL must be an http:// or https:// URL')
+    .default('http://127.0.0.1:8086')
+    .transform((v) => v.replace(/\/+$/, '')),
+  INFLUX_TOKEN: optionalText,
+  INFLUX_DATABASE: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'INFLUX_DATABASE must be 1-64 letters, digits or _ . -')
+    .default('vigil'),
+  RETENTION: duration('RETENTION', 3_600_000).default(604_800_000),
+  HOST: z.string().trim().min(1, 'HOST must not be empty').default('127.0.0.1'),
+  PORT: port('PORT').default(8080),
+  VIGIL_TOKEN: optionalText.refine((v) => v === undefined || v.length >= 16, 'VIGIL_TOKEN must be at least 16 characters'),
+  STALE_AFTER: duration('STALE_AFTER', 1_000).default(60_000),
+  SIM_DEVICES: z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'SIM_DEVICES must be a whole number from 0 to 10000')
+    .transform(Number)
+    .refine((n) => n <= 10_000, 'SIM_DEVICES must be a whole number from 0 to 10000')
+    .default(10),
+  ALERT_WEBHOOK_URL: optionalText.refine(
+    (v) => v === undefined || /^https?:\/\/\S+$/.test(v),
+    'ALERT_WEBHOOK_URL must be an http:// or https:// URL',
+  ),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+});
+
+export type ConfigResult = { ok: true; config: VigilConfig } | { ok: false; errors: string[] };
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Empty strings count as unset, so `PORT= npm start` behaves like no PORT at all. */
+function withoutEmpty(env: Env): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of CONFIG_KEYS.map((k) => k.name)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') out[key] = value;
+  }
+  return out;
+}
+
+export function parseConfig(env: Env): ConfigResult {
+  const parsed = envSchema.safeParse(withoutEmpty(env));
+  if (!parsed.success) {
+    const errors = parsed.error.issues.map((issue) => {
+      const key = String(issue.path[0] ?? 'config');
+      const given = env[key];
+      return issue.message.startsWith(key)
+        ? `${issue.message}${given === undefined ? '' : ` (got ${JSON.stringify(given)})`}`
+        : `${key}: ${issue.message}`;
+    });
+    return { ok: false, errors };
+  }
+  const e = parsed.data;
+  const config: VigilConfig = {
+    mqtt: {
+      urls: e.MQTT_URL,
+      username: e.MQTT_USERNAME,
+      password: e.MQTT_PASSWORD,
+      embeddedPort: e.MQTT_PORT,
+      clientId: e.MQTT_CLIENT_ID,
+    },
+    topicPrefix: e.TOPIC_PREFIX,
+    store: {
+      kind: e.STORE,
+      sqlitePath: e.SQLITE_PATH,
+      influx: { url: e.INFLUX_URL, token: e.INFLUX_TOKEN, database: e.INFLUX_DATABASE },
+      retentionMs: e.RETENTION,
+    },
+    http: { host: e.HOST, port: e.PORT },
+    token: e.VIGIL_TOKEN,
+    staleAfterMs: e.STALE_AFTER,
+    simDevices: e.SIM_DEVICES,
+    alertWebhookUrl: e.ALERT_WEBHOOK_URL,
+    logLevel: e.LOG_LEVEL,
+  };
+  return { ok: true, config: deepFreeze(config) };
+}
+
+/** The embedded broker's URL when MQTT_URL is unset. */
+export function primaryBrokerUrl(config: VigilConfig): string {
+  return config.mqtt.urls[0] ?? `mqtt://127.0.0.1:${config.mqtt.embeddedPort}`;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

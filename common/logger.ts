@@ -1,0 +1,51 @@
+import { pino, type Logger } from 'pino';
+import pretty from 'pino-pretty';
+import type { LogLevel } from './config.ts';
+
+export type { Logger } from 'pino';
+
+export interface LoggerOptions {
+  level: LogLevel;
+  /** Pretty output for people at a terminal; JSON lines for everything else. */
+  pretty?: boolean;
+  name?: string;
+}
+
+export function createLogger(options: LoggerOptions): Logger {
+  const base = { level: options.level, name: options.name ?? 'vigil', base: undefined };
+  if (options.pretty ?? process.stdout.isTTY === true) {
+    return pino(base, pretty({ sync: true, colorize: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss.l' }));
+  }
+  return pino(base);
+}
+
+/** A logger that writes nothing: for tests and library callers that bring no logger. */
+export const silentLogger: Logger = pino({ level: 'silent' });
+
+/**
+ * Logs a message at most once per window per key and says how many were suppressed, so that a
+ * device flooding bad payloads cannot flood the log (the counters in /metrics keep exact numbers).
+ */
+export class RateLimitedLog {
+  private readonly last = new Map<string, { at: number; suppressed: number }>();
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly windowMs = 10_000,
+    private readonly maxKeys = 1_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  warn(key: string, fields: Record<string, unknown>, message: string): void {
+    const now = this.now();
+    const seen = this.last.get(key);
+    if (seen && now - seen.at < this.windowMs) {
+      seen.suppressed += 1;
+      return;
+    }
+    if (!seen && this.last.size >= this.maxKeys) this.last.clear();
+    const suppressed = seen?.suppressed ?? 0;
+    this.last.set(key, { at: now, suppressed: 0 });
+    this.logger.warn(suppressed > 0 ? { ...fields, suppressed } : fields, message);
+  }
+}
