@@ -1,0 +1,50 @@
+/**
+ * The API's side of the broker: every API process subscribes to what ingest forwards, so any of
+ * them can serve any browser. A clean session on purpose: an API that was down has nothing to
+ * catch up on (browsers refetch history after a reset).
+ */
+import { randomBytes } from 'node:crypto';
+import type { DeviceEvent, RejectedMessage } from '../common/events.ts';
+import type { Logger } from '../common/logger.ts';
+import { connectMqtt, type ConnectOptions, type MqttClient } from '../common/mqtt.ts';
+import type { TelemetryEntry } from '../common/reading.ts';
+import { VIGIL_TOPICS } from '../common/topics.ts';
+
+export interface BusListener {
+  readings(entries: readonly TelemetryEntry[]): void;
+  device(event: DeviceEvent): void;
+  rejected(message: RejectedMessage): void;
+}
+
+export async function connectBus(url: string, options: ConnectOptions, listener: BusListener, logger: Logger): Promise<MqttClient> {
+  const clientId = `${options.clientId ?? 'vigil'}-api-${randomBytes(4).toString('hex')}`;
+  const client = await connectMqtt(url, { ...options, clientId, clean: true });
+  client.on('message', (topic, payload) => {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(payload.toString('utf8'));
+    } catch {
+      logger.warn({ topic }, 'ignoring a non-JSON message on a Vigil topic');
+      return;
+    }
+    if (topic === VIGIL_TOPICS.readings && Array.isArray(doc)) listener.readings(doc.filter(isEntry));
+    else if (topic === VIGIL_TOPICS.device && isDeviceEvent(doc)) listener.device(doc);
+    else if (topic === VIGIL_TOPICS.rejected && isRejected(doc)) listener.rejected(doc);
+  });
+  await client.subscribeAsync([VIGIL_TOPICS.readings, VIGIL_TOPICS.device, VIGIL_TOPICS.rejected], { qos: 1 });
+  return client;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function isEntry(v: unknown): v is TelemetryEntry {
+  return isObject(v) && typeof v['device'] === 'string' && typeof v['ts'] === 'number' && isObject(v['values']);
+}
+
+function isDeviceEvent(v: unknown): v is DeviceEvent {
+  return isObject(v) && typeof v['device'] === 'string' && typeof v['status'] === 'string' && typeof v['ts'] === 'number';
+}
+
+function isRejected(v: unknown): v is RejectedMessage {
+  return isObject(v) && typeof v['topic'] === 'string' && typeof v['reason'] === 'string' && typeof v['payload'] === 'string';
+}

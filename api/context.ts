@@ -1,0 +1,19 @@
+import type { VigilConfig } from '../common/config.ts';
+import type { Logger } from '../common/logger.ts';
+import type { MqttClient } from '../common/mqtt.ts';
+import type { TelemetryStore } from '../common/store/port.ts';
+import type { RejectedMessage } from '../common/events.ts';
+import type { EventHub } from './sse/hub.ts';
+import type { Ring } from './sse/ring.ts';
+
+/** What route handlers may use: built once in start(), read-only for the routes. */
+export interface ApiServices {
+  readonly config: VigilConfig;
+  readonly logger: Logger;
+  readonly store: TelemetryStore;
+  readonly hub: EventHub;
+  readonly bus: MqttClient;
+  readonly rejected: Ring<RejectedMessage>;
+  readonly token: string;
+  readonly now: () => number;
+}

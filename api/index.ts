@@ -1,0 +1,129 @@
+/**
+ * The API process: Koa routes over the store, the live stream fed from the broker, and the
+ * built dashboard. Several can run side by side; each hears every event through the broker.
+ */
+import { createServer, type Server } from 'node:http';
+import type { Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { Router } from '@koa/router';
+import Koa from 'koa';
+import type { VigilConfig } from '../common/config.ts';
+import { primaryBrokerUrl } from '../common/config.ts';
+import type { RejectedMessage } from '../common/events.ts';
+import type { Handle } from '../common/lifecycle.ts';
+import { startWith } from '../common/lifecycle.ts';
+import { silentLogger, type Logger } from '../common/logger.ts';
+import { endMqtt } from '../common/mqtt.ts';
+import { openStore } from '../common/store/index.ts';
+import type { TelemetryStore } from '../common/store/port.ts';
+import { requireReadAccess } from './auth.ts';
+import { connectBus } from './bus.ts';
+import type { ApiServices } from './context.ts';
+import { errorFunnel } from './errors.ts';
+import { deviceRoutes } from './routes/devices.ts';
+import { healthRoutes } from './routes/health.ts';
+import { rejectedRoutes } from './routes/rejected.ts';
+import { streamRoutes } from './routes/stream.ts';
+import { EventHub } from './sse/hub.ts';
+import { Ring } from './sse/ring.ts';
+import { serveDashboard } from './static.ts';
+import { resolveToken } from './token.ts';
+
+export interface ApiDeps {
+  readonly logger?: Logger;
+  readonly store?: TelemetryStore;
+  /** Where the built dashboard lives; defaults to dashboard/dist in this checkout. */
+  readonly dashboardDir?: string;
+}
+
+export interface ApiHandle extends Handle {
+  readonly url: string;
+  readonly port: number;
+  readonly token: string;
+  readonly tokenSource: 'env' | 'file' | 'generated';
+  readonly hub: EventHub;
+}
+
+const DEFAULT_DASHBOARD = fileURLToPath(new URL('../dashboard/dist', import.meta.url));
+
+export async function start(config: VigilConfig, deps: ApiDeps = {}): Promise<ApiHandle> {
+  const logger = (deps.logger ?? silentLogger).child({ component: 'api' });
+  return startWith(async (resources) => {
+    const { token, source } = resolveToken(config);
+    const store = deps.store ?? (await resources.open(openStore(config), (s) => s.close()));
+    const hub = new EventHub();
+    resources.defer(() => hub.close());
+    const rejected = new Ring<RejectedMessage>(1_000);
+
+    const bus = await resources.open(
+      connectBus(
+        primaryBrokerUrl(config),
+        { username: config.mqtt.username, password: config.mqtt.password, clientId: config.mqtt.clientId },
+        {
+          readings: (entries) => {
+            for (const entry of entries) hub.publish('reading', entry, entry.device);
+          },
+          device: (event) => hub.publish('device', event, event.device),
+          rejected: (message) => rejected.push(message),
+        },
+        logger,
+      ),
+      (client) => endMqtt(client),
+    );
+
+    const services: ApiServices = { config, logger, store, hub, bus, rejected, token, now: Date.now };
+    const app = buildApp(services, deps.dashboardDir ?? DEFAULT_DASHBOARD);
+    const server = createServer(app.callback());
+    const sockets = new Set<Socket>();
+    server.on('connection', (socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    });
+    await listen(server, config.http.port, config.http.host);
+    // Runs before the hub closes (last-first), so open streams end cleanly and then sockets go.
+    resources.defer(() => closeServer(server, sockets));
+    const port = (server.address() as { port: number }).port;
+    const shownHost = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
+    const url = `http://${shownHost === '0.0.0.0' ? '127.0.0.1' : shownHost}:${port}`;
+    logger.info({ url }, 'API listening');
+    return { url, port, token, tokenSource: source, hub };
+  });
+}
+
+function buildApp(services: ApiServices, dashboardDir: string): Koa {
+  const app = new Koa();
+  app.proxy = false;
+  // Errors are answered by the funnel; Koa's default handler would only print them again.
+  app.silent = true;
+  const router = new Router();
+  healthRoutes(router, services);
+  deviceRoutes(router, services);
+  rejectedRoutes(router, services);
+  streamRoutes(router, services);
+  app.use(errorFunnel(services.logger));
+  app.use(requireReadAccess(services));
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  app.use(serveDashboard(dashboardDir));
+  return app;
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'EADDRINUSE' ? new Error(`PORT ${port} is already in use on ${host}: stop what holds it or set PORT`) : err);
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+function closeServer(server: Server, sockets: Set<Socket>): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    // SSE streams never end by themselves; without this, close() would wait for every browser.
+    for (const socket of sockets) socket.destroy();
+  });
+}

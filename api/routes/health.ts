@@ -1,0 +1,18 @@
+import type { Router } from '@koa/router';
+import type { ApiServices } from '../context.ts';
+
+export function healthRoutes(router: Router, services: ApiServices): void {
+  router.get('/api/health', async (ctx) => {
+    const broker = services.bus.connected ? 'up' : 'down';
+    const store = await services.store.ping().then(
+      () => 'up',
+      (err: Error) => {
+        services.logger.warn({ err: err.message }, 'store health check failed');
+        return 'down';
+      },
+    );
+    const ok = broker === 'up' && store === 'up';
+    ctx.status = ok ? 200 : 503;
+    ctx.body = { status: ok ? 'ok' : 'degraded', checks: { broker, store } };
+  });
+}

@@ -1,0 +1,52 @@
+/**
+ * Serves the built dashboard. Hashed assets are cached for a year; index.html never, so a new
+ * build reaches browsers on reload. Unknown non-API paths get index.html (client-side routes).
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { extname, join, normalize, sep } from 'node:path';
+import type { Context, Next } from 'koa';
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.json': 'application/json',
+  '.webmanifest': 'application/manifest+json',
+  '.woff2': 'font/woff2',
+};
+
+export function serveDashboard(root: string) {
+  const base = normalize(root) + sep;
+  return async (ctx: Context, next: Next): Promise<void> => {
+    if ((ctx.method !== 'GET' && ctx.method !== 'HEAD') || ctx.path.startsWith('/api/') || ctx.path === '/metrics') return next();
+    let path: string;
+    try {
+      path = decodeURIComponent(ctx.path);
+    } catch {
+      return next();
+    }
+    let file = normalize(join(base, path));
+    if (!file.startsWith(base)) return next();
+    let info = await stat(file).catch(() => null);
+    if (!info?.isFile()) {
+      // Asset-looking paths that do not exist are real 404s, not the app shell.
+      if (extname(ctx.path) !== '') return next();
+      file = join(base, 'index.html');
+      info = await stat(file).catch(() => null);
+      if (!info?.isFile()) {
+        ctx.status = 503;
+        ctx.type = 'text/plain';
+        ctx.body = 'The dashboard is not built. Run `npm start` (it builds it) or `npm run build:dashboard`.';
+        return;
+      }
+    }
+    ctx.type = TYPES[extname(file)] ?? 'application/octet-stream';
+    ctx.length = info.size;
+    ctx.set('Cache-Control', file.includes(`${sep}assets${sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache');
+    ctx.body = ctx.method === 'HEAD' ? null : createReadStream(file);
+  };
+}

@@ -1,0 +1,65 @@
+/**
+ * One way to open an MQTT connection for every Vigil process: the first connect must succeed
+ * within the timeout (a clear start-up error otherwise); after that mqtt.js reconnects by itself.
+ */
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+
+export type { MqttClient } from 'mqtt';
+
+export interface ConnectOptions extends IClientOptions {
+  /** How long the first connection may take before start-up fails. */
+  readonly startTimeoutMs?: number;
+}
+
+export function connectMqtt(url: string, options: ConnectOptions = {}): Promise<MqttClient> {
+  const { startTimeoutMs = 10_000, ...clientOptions } = options;
+  return new Promise((resolve, reject) => {
+    const client = mqtt.connect(url, { reconnectPeriod: 1_000, connectTimeout: 5_000, ...clientOptions });
+    let lastError: Error | undefined;
+    const timer = setTimeout(() => {
+      cleanup();
+      client.end(true);
+      reject(new Error(`cannot connect to the MQTT broker at ${redact(url)} within ${startTimeoutMs} ms${lastError ? `: ${lastError.message}` : ''}`));
+    }, startTimeoutMs);
+    const onError = (err: Error) => {
+      lastError = err;
+      // Bad credentials will not fix themselves: fail now instead of retrying until the timeout.
+      if (/not authori[sz]ed|bad user ?name or password/i.test(err.message)) {
+        cleanup();
+        clearTimeout(timer);
+        client.end(true);
+        reject(new Error(`the MQTT broker at ${redact(url)} refused the connection: ${err.message}`));
+      }
+    };
+    const onConnect = () => {
+      cleanup();
+      clearTimeout(timer);
+      resolve(client);
+    };
+    const cleanup = () => {
+      client.off('connect', onConnect);
+      client.off('error', onError);
+    };
+    client.on('connect', onConnect);
+    client.on('error', onError);
+  });
+}
+
+/** Ends a client, waiting for in-flight packets briefly but never hanging a shutdown. */
+export function endMqtt(client: MqttClient, timeoutMs = 2_000): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      client.end(true);
+      resolve();
+    }, timeoutMs);
+    client.end(false, {}, () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+/** URLs may carry credentials (mqtt://user:pass@host); logs and errors must not. */
+export function redact(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//***@');
+}

@@ -1,0 +1,47 @@
+/**
+ * mqtt.js sends the PUBACK of a QoS 1 message when the client's handleMessage calls back, and
+ * reads the next packet only after that. So the handler runs first and the callback follows
+ * only once the reading is durable. A store failure holds the message and retries with backoff:
+ * the broker keeps queueing behind it (backpressure), and nothing unstored is acknowledged.
+ */
+import type { IPublishPacket } from 'mqtt';
+import type { MessageHandler } from './handle-message.ts';
+
+export interface AcknowledgeOptions {
+  onStoreError(err: Error, attempt: number): void;
+  readonly maxBackoffMs?: number;
+  /** Once aborted (ingest stopping), a failing message is left unacknowledged for the broker to redeliver. */
+  readonly signal?: AbortSignal;
+}
+
+type DoneCallback = (error?: Error) => void;
+
+export function acknowledgeAfter(handle: MessageHandler, options: AcknowledgeOptions) {
+  const maxBackoff = options.maxBackoffMs ?? 5_000;
+  return (packet: IPublishPacket, callback: DoneCallback): void => {
+    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+    let attempt = 0;
+    const run = (): void => {
+      attempt++;
+      let pending: void | Promise<void>;
+      try {
+        pending = handle(packet.topic, payload, packet.retain === true);
+      } catch (err) {
+        retry(err);
+        return;
+      }
+      if (pending) pending.then(() => callback(), retry);
+      else callback();
+    };
+    const retry = (err: unknown): void => {
+      const error = err instanceof Error ? err : new Error(String(err));
+      if (options.signal?.aborted) {
+        callback(error);
+        return;
+      }
+      options.onStoreError(error, attempt);
+      setTimeout(run, Math.min(maxBackoff, 100 * 2 ** Math.min(attempt, 10)));
+    };
+    run();
+  };
+}

@@ -1,0 +1,71 @@
+/**
+ * Carries accepted readings, device changes and rejections to every API process through the
+ * broker. Readings are batched (one message per flush) so that a busy fleet costs the broker a
+ * few messages per second instead of one per reading.
+ */
+import type { MqttClient } from '../common/mqtt.ts';
+import type { DeviceEvent, RejectedMessage } from '../common/events.ts';
+import type { TelemetryEntry } from '../common/reading.ts';
+import { VIGIL_TOPICS } from '../common/topics.ts';
+
+export interface ForwarderOptions {
+  readonly flushMs?: number;
+  readonly maxBatch?: number;
+  /** While the broker is unreachable, keep at most this many entries; the store has them all anyway. */
+  readonly maxBuffered?: number;
+}
+
+export class Forwarder {
+  private buffer: TelemetryEntry[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private readonly flushMs: number;
+  private readonly maxBatch: number;
+  private readonly maxBuffered: number;
+  /** Readings not forwarded because the buffer was full while the broker was away. */
+  dropped = 0;
+
+  constructor(
+    private readonly client: MqttClient,
+    options: ForwarderOptions = {},
+  ) {
+    this.flushMs = options.flushMs ?? 20;
+    this.maxBatch = options.maxBatch ?? 500;
+    this.maxBuffered = options.maxBuffered ?? 50_000;
+  }
+
+  readings(entries: readonly TelemetryEntry[]): void {
+    const room = this.maxBuffered - this.buffer.length;
+    if (room < entries.length) this.dropped += entries.length - Math.max(0, room);
+    for (let i = 0; i < Math.min(room, entries.length); i++) this.buffer.push(entries[i]!);
+    if (this.buffer.length >= this.maxBatch) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), this.flushMs);
+  }
+
+  device(event: DeviceEvent): void {
+    this.client.publish(VIGIL_TOPICS.device, JSON.stringify(event), { qos: 1 });
+  }
+
+  rejected(message: RejectedMessage): void {
+    this.client.publish(VIGIL_TOPICS.rejected, JSON.stringify(message), { qos: 0 });
+  }
+
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.buffer.length === 0) return;
+    if (!this.client.connected) {
+      this.timer = setTimeout(() => this.flush(), 250);
+      return;
+    }
+    while (this.buffer.length > 0) {
+      const batch = this.buffer.splice(0, this.maxBatch);
+      this.client.publish(VIGIL_TOPICS.readings, JSON.stringify(batch), { qos: 1 });
+    }
+  }
+
+  stop(): void {
+    this.flush();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * The ingest process: reads device topics from one or more brokers, validates each message,
+ * makes accepted readings durable before acknowledging them, and forwards what it accepted to
+ * the API processes through the first broker.
+ */
+import type { VigilConfig } from '../common/config.ts';
+import { primaryBrokerUrl } from '../common/config.ts';
+import { REJECTED_PAYLOAD_LIMIT } from '../common/events.ts';
+import type { Handle } from '../common/lifecycle.ts';
+import { startWith } from '../common/lifecycle.ts';
+import { RateLimitedLog, silentLogger, type Logger } from '../common/logger.ts';
+import { connectMqtt, endMqtt, redact } from '../common/mqtt.ts';
+import { openStore, type IngestStore } from '../common/store/index.ts';
+import { deviceTopicFilters } from '../common/topics.ts';
+import { Forwarder } from './forward.ts';
+import { createMessageHandler, type MessageOutcomes } from './handle-message.ts';
+import { IngestStats } from './stats.ts';
+import { acknowledgeAfter } from './acknowledge.ts';
+
+export interface IngestDeps {
+  readonly logger?: Logger;
+  /** A store opened by the caller (the all-in-one shares one); otherwise ingest opens its own. */
+  readonly store?: IngestStore;
+}
+
+export interface IngestHandle extends Handle {
+  readonly stats: IngestStats;
+}
+
+export async function start(config: VigilConfig, deps: IngestDeps = {}): Promise<IngestHandle> {
+  const logger = (deps.logger ?? silentLogger).child({ component: 'ingest' });
+  const stats = new IngestStats();
+  const rejectLog = new RateLimitedLog(logger);
+
+  return startWith(async (resources) => {
+    const store = deps.store ?? (await resources.open(openStore(config), (s) => s.close()));
+    const urls = config.mqtt.urls.length > 0 ? config.mqtt.urls : [primaryBrokerUrl(config)];
+    const auth = { username: config.mqtt.username, password: config.mqtt.password };
+    const filters = deviceTopicFilters(config.topicPrefix);
+
+    const stopping = new AbortController();
+    let forwarder: Forwarder | undefined;
+    const outcomes: MessageOutcomes = {
+      accepted(entries) {
+        stats.accepted++;
+        for (const entry of entries) stats.points += Object.keys(entry.values).length;
+        forwarder?.readings(entries);
+      },
+      rejected(r) {
+        stats.reject(r.reason);
+        rejectLog.warn(`reject:${r.reason}:${r.device ?? ''}`, { topic: r.topic, reason: r.reason, detail: r.detail }, 'message rejected');
+        forwarder?.rejected({
+          ts: r.ts,
+          topic: r.topic,
+          device: r.device,
+          reason: r.reason,
+          payload: Buffer.from(r.payload.subarray(0, REJECTED_PAYLOAD_LIMIT)).toString('utf8'),
+        });
+      },
+      async status(device, status, ts) {
+        await store.recordStatus(device, status, ts);
+        forwarder?.device({ device, status, ts });
+      },
+      ignoredRetained() {
+        stats.ignoredRetained++;
+      },
+    };
+    const handle = createMessageHandler({ prefix: config.topicPrefix, sink: store, outcomes });
+
+    for (const [index, url] of urls.entries()) {
+      const clientId = index === 0 ? `${config.mqtt.clientId}-ingest` : `${config.mqtt.clientId}-ingest-${index}`;
+      // A persistent session (clean: false) with a stable id: QoS 1 readings published while
+      // ingest is down are queued by the broker and delivered when it reconnects.
+      const client = await connectMqtt(url, { ...auth, clientId, clean: false });
+      resources.defer(() => endMqtt(client));
+      client.handleMessage = acknowledgeAfter(handle, {
+        signal: stopping.signal,
+        onStoreError(err, attempt) {
+          stats.storeErrors++;
+          rejectLog.warn('store-error', { err: err.message, attempt }, 'store write failed; holding the message and retrying');
+        },
+      });
+      client.on('error', (err) => rejectLog.warn(`mqtt-error:${index}`, { broker: redact(url), err: err.message }, 'MQTT error'));
+      client.on('offline', () => logger.warn({ broker: redact(url) }, 'broker unreachable; reconnecting'));
+      client.on('connect', () => logger.info({ broker: redact(url) }, 'connected to broker'));
+      await client.subscribeAsync([filters.telemetry, filters.status], { qos: 1 });
+      logger.info({ broker: redact(url), topics: [filters.telemetry, filters.status] }, 'ingest subscribed');
+      if (index === 0) {
+        forwarder = new Forwarder(client);
+        const f = forwarder;
+        // Runs before the client ends (cleanups run last-first), so the final batch goes out.
+        resources.defer(() => f.stop());
+      }
+    }
+    // Registered last so it runs first on stop: messages held by a failing store are released.
+    resources.defer(() => stopping.abort());
+    return { stats };
+  });
+}
