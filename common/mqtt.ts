@@ -9,12 +9,19 @@ export type { MqttClient } from 'mqtt';
 export interface ConnectOptions extends IClientOptions {
   /** How long the first connection may take before start-up fails. */
   readonly startTimeoutMs?: number;
+  /**
+   * Runs on the client before it connects. A persistent session delivers queued messages right
+   * after CONNACK, so a custom handleMessage set any later would let mqtt.js acknowledge
+   * (and lose) them with its default handler.
+   */
+  readonly prepare?: (client: MqttClient) => void;
 }
 
 export function connectMqtt(url: string, options: ConnectOptions = {}): Promise<MqttClient> {
-  const { startTimeoutMs = 10_000, ...clientOptions } = options;
+  const { startTimeoutMs = 10_000, prepare, ...clientOptions } = options;
   return new Promise((resolve, reject) => {
     const client = mqtt.connect(url, { reconnectPeriod: 1_000, connectTimeout: 5_000, ...clientOptions });
+    prepare?.(client);
     let lastError: Error | undefined;
     const timer = setTimeout(() => {
       cleanup();

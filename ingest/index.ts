@@ -71,26 +71,30 @@ export async function start(config: VigilConfig, deps: IngestDeps = {}): Promise
       const clientId = index === 0 ? `${config.mqtt.clientId}-ingest` : `${config.mqtt.clientId}-ingest-${index}`;
       // A persistent session (clean: false) with a stable id: QoS 1 readings published while
       // ingest is down are queued by the broker and delivered when it reconnects.
-      const client = await connectMqtt(url, { ...auth, clientId, clean: false });
-      resources.defer(() => endMqtt(client));
-      client.handleMessage = acknowledgeAfter(handle, {
-        signal: stopping.signal,
-        onStoreError(err, attempt) {
-          stats.storeErrors++;
-          rejectLog.warn('store-error', { err: err.message, attempt }, 'store write failed; holding the message and retrying');
+      const client = await connectMqtt(url, {
+        ...auth,
+        clientId,
+        clean: false,
+        prepare: (c) => {
+          // The first broker also carries Vigil's own topics; its backlog is forwarded too.
+          if (index === 0) forwarder = new Forwarder(c);
+          c.handleMessage = acknowledgeAfter(handle, {
+            signal: stopping.signal,
+            onStoreError(err, attempt) {
+              stats.storeErrors++;
+              rejectLog.warn('store-error', { err: err.message, attempt }, 'store write failed; holding the message and retrying');
+            },
+          });
         },
       });
+      resources.defer(() => endMqtt(client));
+      // Runs before the client ends (cleanups run last-first), so the final batch goes out.
+      if (index === 0) resources.defer(() => forwarder?.stop());
       client.on('error', (err) => rejectLog.warn(`mqtt-error:${index}`, { broker: redact(url), err: err.message }, 'MQTT error'));
       client.on('offline', () => logger.warn({ broker: redact(url) }, 'broker unreachable; reconnecting'));
       client.on('connect', () => logger.info({ broker: redact(url) }, 'connected to broker'));
       await client.subscribeAsync([filters.telemetry, filters.status], { qos: 1 });
       logger.info({ broker: redact(url), topics: [filters.telemetry, filters.status] }, 'ingest subscribed');
-      if (index === 0) {
-        forwarder = new Forwarder(client);
-        const f = forwarder;
-        // Runs before the client ends (cleanups run last-first), so the final batch goes out.
-        resources.defer(() => f.stop());
-      }
     }
     // Registered last so it runs first on stop: messages held by a failing store are released.
     resources.defer(() => stopping.abort());
