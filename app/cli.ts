@@ -13,13 +13,20 @@ export type Role = 'all' | 'ingest' | 'api';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-export async function main(role: Role, env: Env): Promise<void> {
+/** `prepare` runs once the config is known good (npm start builds the dashboard there). */
+export async function main(role: Role, env: Env, prepare: () => void = () => undefined): Promise<void> {
   const parsed = parseConfig(env);
   if (!parsed.ok) {
     for (const line of parsed.errors) process.stderr.write(`vigil: config error: ${line}\n`);
     process.exit(2);
   }
   const config = parsed.config;
+  try {
+    prepare();
+  } catch (err) {
+    process.stderr.write(`vigil: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
   const logger = createLogger({ level: config.logLevel, name: `vigil-${role}` });
   const started = Date.now();
   let handle: Handle;

@@ -22,7 +22,6 @@ if (major < 20 || (major === 20 && minor < 19)) {
 
 try {
   ensureNodeModules(root);
-  if (role === 'start' || role === 'api') ensureDashboardBuild(root);
 } catch (err) {
   console.error(`vigil: ${err.message}`);
   process.exit(1);
@@ -38,5 +37,7 @@ if (role === 'simulate') {
   await import(pathToFileURL(join(root, 'bench/cli.ts')).href);
 } else {
   const { main } = await import(pathToFileURL(join(root, 'app/cli.ts')).href);
-  await main(ROLES[role], process.env);
+  // The dashboard is built after the config is validated, so a typo fails in a second, not after a build.
+  const prepare = role === 'start' || role === 'api' ? () => ensureDashboardBuild(root) : () => undefined;
+  await main(ROLES[role], process.env, prepare);
 }
