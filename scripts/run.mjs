@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Entry of `npm start`, `npm run ingest|api|simulate|bench`. Plain Node on purpose: it runs on a
 // fresh clone before node_modules exists, installs what is missing, then loads the TypeScript.
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ensureDashboardBuild, ensureNodeModules } from './lib/bootstrap.mjs';
@@ -34,6 +35,10 @@ process.argv = [process.argv[0], process.argv[1], ...args];
 if (role === 'simulate') {
   await import(pathToFileURL(join(root, 'simulator/cli.ts')).href);
 } else if (role === 'bench') {
+  if (!existsSync(join(root, 'bench/cli.ts'))) {
+    console.error('vigil: the benchmark suite is not built yet (see README, Benchmarks)');
+    process.exit(1);
+  }
   await import(pathToFileURL(join(root, 'bench/cli.ts')).href);
 } else {
   const { main } = await import(pathToFileURL(join(root, 'app/cli.ts')).href);
