@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { DeviceEvent, RejectedMessage } from '../common/events.ts';
+import type { IngestSnapshot } from '../common/ingest-stats.ts';
 import type { Logger } from '../common/logger.ts';
 import { connectMqtt, type ConnectOptions, type MqttClient } from '../common/mqtt.ts';
 import type { TelemetryEntry } from '../common/reading.ts';
@@ -14,6 +15,7 @@ export interface BusListener {
   readings(entries: readonly TelemetryEntry[]): void;
   device(event: DeviceEvent): void;
   rejected(message: RejectedMessage): void;
+  ingestStats(snapshot: IngestSnapshot): void;
 }
 
 export async function connectBus(url: string, options: ConnectOptions, listener: BusListener, logger: Logger): Promise<MqttClient> {
@@ -30,8 +32,9 @@ export async function connectBus(url: string, options: ConnectOptions, listener:
     if (topic === VIGIL_TOPICS.readings && Array.isArray(doc)) listener.readings(doc.filter(isEntry));
     else if (topic === VIGIL_TOPICS.device && isDeviceEvent(doc)) listener.device(doc);
     else if (topic === VIGIL_TOPICS.rejected && isRejected(doc)) listener.rejected(doc);
+    else if (topic === VIGIL_TOPICS.stats && isSnapshot(doc)) listener.ingestStats(doc);
   });
-  await client.subscribeAsync([VIGIL_TOPICS.readings, VIGIL_TOPICS.device, VIGIL_TOPICS.rejected], { qos: 1 });
+  await client.subscribeAsync([VIGIL_TOPICS.readings, VIGIL_TOPICS.device, VIGIL_TOPICS.rejected, VIGIL_TOPICS.stats], { qos: 1 });
   return client;
 }
 
@@ -47,4 +50,8 @@ function isDeviceEvent(v: unknown): v is DeviceEvent {
 
 function isRejected(v: unknown): v is RejectedMessage {
   return isObject(v) && typeof v['topic'] === 'string' && typeof v['reason'] === 'string' && typeof v['payload'] === 'string';
+}
+
+function isSnapshot(v: unknown): v is IngestSnapshot {
+  return isObject(v) && typeof v['instance'] === 'string' && typeof v['received'] === 'number' && isObject(v['rejected']) && isObject(v['writeLatency']);
 }

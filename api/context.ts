@@ -3,6 +3,7 @@ import type { Logger } from '../common/logger.ts';
 import type { MqttClient } from '../common/mqtt.ts';
 import type { TelemetryStore } from '../common/store/port.ts';
 import type { RejectedMessage } from '../common/events.ts';
+import type { MetricsRegistry } from './metrics.ts';
 import type { EventHub } from './sse/hub.ts';
 import type { Ring } from './sse/ring.ts';
 
@@ -14,6 +15,7 @@ export interface ApiServices {
   readonly hub: EventHub;
   readonly bus: MqttClient;
   readonly rejected: Ring<RejectedMessage>;
+  readonly metrics: MetricsRegistry;
   readonly token: string;
   readonly now: () => number;
 }

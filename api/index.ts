@@ -24,6 +24,9 @@ import { deviceRoutes } from './routes/devices.ts';
 import { healthRoutes } from './routes/health.ts';
 import { rejectedRoutes } from './routes/rejected.ts';
 import { streamRoutes } from './routes/stream.ts';
+import { DeviceWatch } from './device-watch.ts';
+import { MetricsRegistry } from './metrics.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 import { EventHub } from './sse/hub.ts';
 import { Ring } from './sse/ring.ts';
 import { serveDashboard } from './static.ts';
@@ -54,6 +57,11 @@ export async function start(config: VigilConfig, deps: ApiDeps = {}): Promise<Ap
     const hub = new EventHub();
     resources.defer(() => hub.close());
     const rejected = new Ring<RejectedMessage>(1_000);
+    const metrics = new MetricsRegistry(hub.stats);
+    const watch = new DeviceWatch(config.staleAfterMs, (event) => hub.publish('device', event, event.device));
+    await watch.load(store);
+    watch.start();
+    resources.defer(() => watch.stop());
 
     const bus = await resources.open(
       connectBus(
@@ -61,17 +69,23 @@ export async function start(config: VigilConfig, deps: ApiDeps = {}): Promise<Ap
         { username: config.mqtt.username, password: config.mqtt.password, clientId: config.mqtt.clientId },
         {
           readings: (entries) => {
-            for (const entry of entries) hub.publish('reading', entry, entry.device);
+            for (const entry of entries) {
+              watch.sawTelemetry(entry.device);
+              hub.publish('reading', entry, entry.device);
+            }
           },
-          device: (event) => hub.publish('device', event, event.device),
+          device: (event) => {
+            if (event.status === 'online' || event.status === 'offline') watch.sawStatus(event.device, event.status, event.ts);
+          },
           rejected: (message) => rejected.push(message),
+          ingestStats: (snapshot) => metrics.recordIngest(snapshot),
         },
         logger,
       ),
       (client) => endMqtt(client),
     );
 
-    const services: ApiServices = { config, logger, store, hub, bus, rejected, token, now: Date.now };
+    const services: ApiServices = { config, logger, store, hub, bus, rejected, metrics, token, now: Date.now };
     const app = buildApp(services, deps.dashboardDir ?? DEFAULT_DASHBOARD);
     const server = createServer(app.callback());
     const sockets = new Set<Socket>();
@@ -100,6 +114,7 @@ function buildApp(services: ApiServices, dashboardDir: string): Koa {
   deviceRoutes(router, services);
   rejectedRoutes(router, services);
   streamRoutes(router, services);
+  metricsRoutes(router, services);
   app.use(errorFunnel(services.logger));
   app.use(requireReadAccess(services));
   app.use(router.routes());

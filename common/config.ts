@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { z } from 'zod';
 import { parseDuration } from './duration.ts';
 
@@ -15,6 +16,8 @@ export interface VigilConfig {
     /** Base of the client ids; each process appends its role so sessions stay stable across restarts. */
     readonly clientId: string;
   };
+  /** Names this process among its replicas (ingest's session id, the metrics label). */
+  readonly instanceId: string;
   readonly topicPrefix: string;
   readonly store: {
     readonly kind: 'sqlite' | 'influx';
@@ -46,6 +49,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { name: 'MQTT_PASSWORD', default: 'none', meaning: 'broker password' },
   { name: 'MQTT_PORT', default: '1883', meaning: 'port of the embedded broker' },
   { name: 'MQTT_CLIENT_ID', default: 'vigil', meaning: 'base of the MQTT client ids (ingest uses `<id>-ingest`, persistent session)' },
+  { name: 'INSTANCE_ID', default: 'the host name', meaning: 'names this process among replicas: ingest\'s client id is `<MQTT_CLIENT_ID>-ingest-<INSTANCE_ID>`' },
   { name: 'TOPIC_PREFIX', default: 'devices', meaning: 'device topics live under it' },
   { name: 'STORE', default: 'sqlite', meaning: '`sqlite` or `influx`' },
   { name: 'SQLITE_PATH', default: './data/vigil.db', meaning: 'embedded store file' },
@@ -111,6 +115,11 @@ const envSchema = z.object({
     .trim()
     .regex(/^[A-Za-z0-9_.:-]{1,40}$/, 'MQTT_CLIENT_ID must be 1-40 letters, digits or _ . : -')
     .default('vigil'),
+  INSTANCE_ID: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9_.-]{1,40}$/, 'INSTANCE_ID must be 1-40 letters, digits or _ . -')
+    .default(() => hostname().replace(/[^A-Za-z0-9_.-]/g, '').slice(0, 40) || 'local'),
   TOPIC_PREFIX: z
     .string()
     .trim()
@@ -187,6 +196,7 @@ export function parseConfig(env: Env): ConfigResult {
       embeddedPort: e.MQTT_PORT,
       clientId: e.MQTT_CLIENT_ID,
     },
+    instanceId: e.INSTANCE_ID,
     topicPrefix: e.TOPIC_PREFIX,
     store: {
       kind: e.STORE,

@@ -37,4 +37,6 @@ export const VIGIL_TOPICS = {
   device: 'vigil/events/device',
   alert: 'vigil/events/alert',
   rejected: 'vigil/rejected',
+  /** Each ingest process's counters, once a second (common/ingest-stats.ts). */
+  stats: 'vigil/stats/ingest',
 } as const;

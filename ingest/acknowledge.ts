@@ -8,7 +8,11 @@ import type { IPublishPacket } from 'mqtt';
 import type { MessageHandler } from './handle-message.ts';
 
 export interface AcknowledgeOptions {
+  /** Once per message, before it is handled. */
+  onReceived?(): void;
   onStoreError(err: Error, attempt: number): void;
+  /** Once when a message that failed is stored after all, or given up on at stop. */
+  onSettled?(): void;
   readonly maxBackoffMs?: number;
   /** Once aborted (ingest stopping), a failing message is left unacknowledged for the broker to redeliver. */
   readonly signal?: AbortSignal;
@@ -21,6 +25,7 @@ export function acknowledgeAfter(handle: MessageHandler, options: AcknowledgeOpt
   return (packet: IPublishPacket, callback: DoneCallback): void => {
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
     let attempt = 0;
+    options.onReceived?.();
     const run = (): void => {
       attempt++;
       let pending: void | Promise<void>;
@@ -30,12 +35,17 @@ export function acknowledgeAfter(handle: MessageHandler, options: AcknowledgeOpt
         retry(err);
         return;
       }
-      if (pending) pending.then(() => callback(), retry);
-      else callback();
+      if (pending) pending.then(done, retry);
+      else done();
+    };
+    const done = (): void => {
+      if (attempt > 1) options.onSettled?.();
+      callback();
     };
     const retry = (err: unknown): void => {
       const error = err instanceof Error ? err : new Error(String(err));
       if (options.signal?.aborted) {
+        if (attempt > 1) options.onSettled?.();
         callback(error);
         return;
       }

@@ -5,6 +5,7 @@
  */
 import type { MqttClient } from '../common/mqtt.ts';
 import type { DeviceEvent, RejectedMessage } from '../common/events.ts';
+import type { IngestSnapshot } from '../common/ingest-stats.ts';
 import type { TelemetryEntry } from '../common/reading.ts';
 import { VIGIL_TOPICS } from '../common/topics.ts';
 
@@ -43,6 +44,10 @@ export class Forwarder {
 
   device(event: DeviceEvent): void {
     this.client.publish(VIGIL_TOPICS.device, JSON.stringify(event), { qos: 1 });
+  }
+
+  stats(snapshot: IngestSnapshot): void {
+    if (this.client.connected) this.client.publish(VIGIL_TOPICS.stats, JSON.stringify(snapshot), { qos: 0 });
   }
 
   rejected(message: RejectedMessage): void {

@@ -18,7 +18,8 @@ export interface Rejected {
 }
 
 export interface MessageOutcomes {
-  accepted(entries: readonly TelemetryEntry[], receivedAt: number): void;
+  /** `writeSeconds`: how long the durable write took. */
+  accepted(entries: readonly TelemetryEntry[], receivedAt: number, writeSeconds: number): void;
   rejected(rejection: Rejected): void;
   status(device: string, status: DeviceStatus, ts: number): Promise<void>;
   /** Retained telemetry replayed when ingest subscribes: already handled when it was first sent. */
@@ -63,7 +64,8 @@ export function createMessageHandler(options: MessageHandlerOptions): MessageHan
       outcomes.rejected({ topic, device: where.device, reason: parsed.reason, detail: parsed.detail, payload, ts: receivedAt });
       return;
     }
+    const started = performance.now();
     sink.appendSync(parsed.entries, receivedAt);
-    outcomes.accepted(parsed.entries, receivedAt);
+    outcomes.accepted(parsed.entries, receivedAt, (performance.now() - started) / 1000);
   };
 }

@@ -17,6 +17,8 @@ import { createMessageHandler, type MessageOutcomes } from './handle-message.ts'
 import { IngestStats } from './stats.ts';
 import { acknowledgeAfter } from './acknowledge.ts';
 
+const STATS_INTERVAL_MS = 1_000;
+
 export interface IngestDeps {
   readonly logger?: Logger;
   /** A store opened by the caller (the all-in-one shares one); otherwise ingest opens its own. */
@@ -29,7 +31,7 @@ export interface IngestHandle extends Handle {
 
 export async function start(config: VigilConfig, deps: IngestDeps = {}): Promise<IngestHandle> {
   const logger = (deps.logger ?? silentLogger).child({ component: 'ingest' });
-  const stats = new IngestStats();
+  const stats = new IngestStats(config.instanceId);
   const rejectLog = new RateLimitedLog(logger);
 
   return startWith(async (resources) => {
@@ -41,8 +43,9 @@ export async function start(config: VigilConfig, deps: IngestDeps = {}): Promise
     const stopping = new AbortController();
     let forwarder: Forwarder | undefined;
     const outcomes: MessageOutcomes = {
-      accepted(entries) {
+      accepted(entries, _receivedAt, writeSeconds) {
         stats.accepted++;
+        stats.writeLatency.observe(writeSeconds);
         for (const entry of entries) stats.points += Object.keys(entry.values).length;
         forwarder?.readings(entries);
       },
@@ -68,7 +71,8 @@ export async function start(config: VigilConfig, deps: IngestDeps = {}): Promise
     const handle = createMessageHandler({ prefix: config.topicPrefix, sink: store, outcomes });
 
     for (const [index, url] of urls.entries()) {
-      const clientId = index === 0 ? `${config.mqtt.clientId}-ingest` : `${config.mqtt.clientId}-ingest-${index}`;
+      const base = `${config.mqtt.clientId}-ingest-${config.instanceId}`;
+      const clientId = index === 0 ? base : `${base}-${index}`;
       // A persistent session (clean: false) with a stable id: QoS 1 readings published while
       // ingest is down are queued by the broker and delivered when it reconnects.
       const client = await connectMqtt(url, {
@@ -80,8 +84,11 @@ export async function start(config: VigilConfig, deps: IngestDeps = {}): Promise
           if (index === 0) forwarder = new Forwarder(c);
           c.handleMessage = acknowledgeAfter(handle, {
             signal: stopping.signal,
+            onReceived: () => stats.received++,
+            onSettled: () => stats.unacked--,
             onStoreError(err, attempt) {
               stats.storeErrors++;
+              if (attempt === 1) stats.unacked++;
               rejectLog.warn('store-error', { err: err.message, attempt }, 'store write failed; holding the message and retrying');
             },
           });
@@ -96,6 +103,13 @@ export async function start(config: VigilConfig, deps: IngestDeps = {}): Promise
       await client.subscribeAsync([filters.telemetry, filters.status], { qos: 1 });
       logger.info({ broker: redact(url), topics: [filters.telemetry, filters.status] }, 'ingest subscribed');
     }
+    const publishStats = () => forwarder?.stats(stats.snapshot(forwarder.dropped));
+    const statsTimer = setInterval(publishStats, STATS_INTERVAL_MS);
+    statsTimer.unref();
+    resources.defer(() => {
+      clearInterval(statsTimer);
+      publishStats();
+    });
     // Registered last so it runs first on stop: messages held by a failing store are released.
     resources.defer(() => stopping.abort());
     return { stats };

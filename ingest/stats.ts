@@ -1,13 +1,18 @@
+import { Histogram, type IngestSnapshot } from '../common/ingest-stats.ts';
 import type { RejectReason } from '../common/reading.ts';
 
-/** Plain counters; /metrics exposes them (the API aggregates what ingest processes report). */
+/** This process's counters; published as an IngestSnapshot for /metrics. */
 export class IngestStats {
   received = 0;
   accepted = 0;
   points = 0;
   ignoredRetained = 0;
   storeErrors = 0;
+  unacked = 0;
   readonly rejected = new Map<RejectReason, number>();
+  readonly writeLatency = new Histogram();
+
+  constructor(readonly instance: string) {}
 
   reject(reason: RejectReason): void {
     this.rejected.set(reason, (this.rejected.get(reason) ?? 0) + 1);
@@ -17,5 +22,21 @@ export class IngestStats {
     let total = 0;
     for (const n of this.rejected.values()) total += n;
     return total;
+  }
+
+  snapshot(forwardDropped: number, now = Date.now()): IngestSnapshot {
+    return {
+      instance: this.instance,
+      at: now,
+      received: this.received,
+      accepted: this.accepted,
+      points: this.points,
+      rejected: Object.fromEntries(this.rejected),
+      ignoredRetained: this.ignoredRetained,
+      storeErrors: this.storeErrors,
+      unacked: this.unacked,
+      forwardDropped,
+      writeLatency: this.writeLatency.snapshot(),
+    };
   }
 }

@@ -1,0 +1,80 @@
+/**
+ * Turns what the API hears (readings, status messages) and the passing of time into `device`
+ * events: one per change of a device's shown state (online, offline, stale). Stale needs a
+ * clock, not a message, so a tick re-derives every device's state.
+ */
+import { deviceState } from '../common/devices.ts';
+import type { DeviceEvent } from '../common/events.ts';
+import type { DeviceStatus } from '../common/reading.ts';
+import type { DeviceRecord, DeviceState, TelemetryStore } from '../common/store/port.ts';
+
+interface Known {
+  reported: DeviceStatus | null;
+  reportedAt: number | null;
+  lastSeen: number | null;
+  state: DeviceState;
+}
+
+export class DeviceWatch {
+  private readonly known = new Map<string, Known>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly staleAfterMs: number,
+    private readonly emit: (event: DeviceEvent) => void,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async load(store: TelemetryStore): Promise<void> {
+    const at = this.now();
+    for (const record of await store.devices()) this.known.set(record.id, { ...pick(record), state: deviceState(record, at, this.staleAfterMs) });
+  }
+
+  start(): void {
+    this.timer = setInterval(() => this.tick(), Math.max(100, Math.min(1_000, this.staleAfterMs / 4)));
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  sawTelemetry(device: string): void {
+    const entry = this.entry(device);
+    entry.lastSeen = this.now();
+    this.update(device, entry);
+  }
+
+  sawStatus(device: string, status: DeviceStatus, ts: number): void {
+    const entry = this.entry(device);
+    entry.reported = status;
+    entry.reportedAt = ts;
+    this.update(device, entry);
+  }
+
+  tick(): void {
+    for (const [device, entry] of this.known) this.update(device, entry);
+  }
+
+  private entry(device: string): Known {
+    let entry = this.known.get(device);
+    if (!entry) {
+      // `stale` as the starting point: a device's first sign of life is then a change to announce.
+      entry = { reported: null, reportedAt: null, lastSeen: null, state: 'stale' };
+      this.known.set(device, entry);
+    }
+    return entry;
+  }
+
+  private update(device: string, entry: Known): void {
+    const at = this.now();
+    const state = deviceState({ id: device, values: {}, ...entry }, at, this.staleAfterMs);
+    if (state === entry.state) return;
+    entry.state = state;
+    this.emit({ device, status: state, ts: at });
+  }
+}
+
+function pick(record: DeviceRecord): Omit<Known, 'state'> {
+  return { reported: record.reported, reportedAt: record.reportedAt, lastSeen: record.lastSeen };
+}

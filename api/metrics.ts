@@ -1,0 +1,109 @@
+/**
+ * GET /metrics in the Prometheus text format. This process's own figures (SSE, Node runtime)
+ * come from prom-client; the ingest tier's come from the snapshots each ingest process
+ * publishes, labelled by instance, so one scrape of any API process sees every ingest.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import type { IngestSnapshot } from '../common/ingest-stats.ts';
+import type { HubStats } from './sse/hub.ts';
+
+/** Snapshots older than this belong to an ingest process that is gone. */
+const SNAPSHOT_TTL_MS = 5 * 60_000;
+
+export class MetricsRegistry {
+  private readonly registry = new Registry();
+  private readonly ingest = new Map<string, IngestSnapshot>();
+
+  constructor(hub: HubStats, private readonly now: () => number = Date.now) {
+    collectDefaultMetrics({ register: this.registry });
+    const fromHub = (name: string, help: string, read: () => number) =>
+      new Counter({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          this.inc(read());
+        },
+      });
+    new Gauge({
+      name: 'vigil_sse_clients',
+      help: 'SSE clients connected to this API process',
+      registers: [this.registry],
+      collect() {
+        this.set(hub.clients);
+      },
+    });
+    fromHub('vigil_sse_events_sent_total', 'SSE events written to clients', () => hub.eventsSent);
+    fromHub('vigil_sse_clients_dropped_total', 'SSE clients disconnected for passing their buffer budget', () => hub.clientsDropped);
+    fromHub('vigil_sse_replay_hits_total', 'SSE reconnects resumed from the replay buffer', () => hub.replayHits);
+    fromHub('vigil_sse_resets_total', 'SSE reconnects that could not resume and got a reset event', () => hub.resets);
+  }
+
+  recordIngest(snapshot: IngestSnapshot): void {
+    this.ingest.set(snapshot.instance, snapshot);
+  }
+
+  async text(): Promise<string> {
+    const cutoff = this.now() - SNAPSHOT_TTL_MS;
+    for (const [instance, snap] of this.ingest) if (snap.at < cutoff) this.ingest.delete(instance);
+    return (await this.registry.metrics()) + formatIngest([...this.ingest.values()]);
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
+
+type Sample = [labels: Record<string, string>, value: number];
+
+function family(name: string, type: 'counter' | 'gauge' | 'histogram', help: string, samples: readonly (readonly [string, Record<string, string>, number])[]): string {
+  if (samples.length === 0) return '';
+  const lines = [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`];
+  for (const [sampleName, labels, value] of samples) lines.push(`${sampleName}${formatLabels(labels)} ${value}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function formatLabels(labels: Record<string, string>): string {
+  const parts = Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`);
+  return parts.length ? `{${parts.join(',')}}` : '';
+}
+
+function simple(name: string, type: 'counter' | 'gauge', help: string, snaps: readonly IngestSnapshot[], read: (s: IngestSnapshot) => Sample[]): string {
+  return family(name, type, help, snaps.flatMap((s) => read(s).map(([labels, value]) => [name, labels, value] as const)));
+}
+
+export function formatIngest(snaps: readonly IngestSnapshot[]): string {
+  const one = (read: (s: IngestSnapshot) => number) => (s: IngestSnapshot): Sample[] => [[{ instance: s.instance }, read(s)]];
+  let out = '';
+  out += simple('vigil_messages_received_total', 'counter', 'MQTT messages ingest received', snaps, one((s) => s.received));
+  out += simple('vigil_messages_accepted_total', 'counter', 'MQTT messages ingest accepted and stored', snaps, one((s) => s.accepted));
+  out += simple('vigil_messages_rejected_total', 'counter', 'MQTT messages ingest rejected, by reason', snaps, (s) =>
+    Object.entries(s.rejected).map(([reason, n]): Sample => [{ instance: s.instance, reason }, n]),
+  );
+  out += simple('vigil_points_written_total', 'counter', 'metric values written to the store', snaps, one((s) => s.points));
+  out += simple('vigil_retained_ignored_total', 'counter', 'retained telemetry replays ignored', snaps, one((s) => s.ignoredRetained));
+  out += simple('vigil_store_errors_total', 'counter', 'failed store writes (each retried)', snaps, one((s) => s.storeErrors));
+  out += simple('vigil_unacked_readings', 'gauge', 'QoS 1 messages held unacknowledged until the store takes them', snaps, one((s) => s.unacked));
+  out += simple('vigil_forward_dropped_total', 'counter', 'readings not forwarded live while the broker was away', snaps, one((s) => s.forwardDropped));
+  out += family(
+    'vigil_write_latency_seconds',
+    'histogram',
+    'time to make one message durable in the store',
+    snaps.flatMap((s) => {
+      const h = s.writeLatency;
+      let cumulative = 0;
+      const rows = h.bounds.map((bound, i) => {
+        cumulative += h.counts[i] ?? 0;
+        return ['vigil_write_latency_seconds_bucket', { instance: s.instance, le: String(bound) }, cumulative] as const;
+      });
+      return [
+        ...rows,
+        ['vigil_write_latency_seconds_bucket', { instance: s.instance, le: '+Inf' }, h.count] as const,
+        ['vigil_write_latency_seconds_sum', { instance: s.instance }, h.sum] as const,
+        ['vigil_write_latency_seconds_count', { instance: s.instance }, h.count] as const,
+      ];
+    }),
+  );
+  return out;
+}

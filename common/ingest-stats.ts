@@ -1,0 +1,53 @@
+/**
+ * What each ingest process reports about itself, every second, on VIGIL_TOPICS.stats; the API
+ * processes expose it on /metrics with an `instance` label, so one scrape of any API sees the
+ * whole ingest tier.
+ */
+export interface LatencyHistogram {
+  /** Upper bounds in seconds, ascending; the last bucket (+Inf) is implied. */
+  readonly bounds: readonly number[];
+  /** Observations per bucket, not cumulative; length bounds.length + 1. */
+  readonly counts: readonly number[];
+  readonly sum: number;
+  readonly count: number;
+}
+
+export interface IngestSnapshot {
+  readonly instance: string;
+  readonly at: number;
+  readonly received: number;
+  readonly accepted: number;
+  readonly points: number;
+  readonly rejected: Readonly<Record<string, number>>;
+  readonly ignoredRetained: number;
+  readonly storeErrors: number;
+  /** QoS 1 messages held unacknowledged because the store could not take them yet. */
+  readonly unacked: number;
+  /** Readings that could not be forwarded live (the store has them). */
+  readonly forwardDropped: number;
+  readonly writeLatency: LatencyHistogram;
+}
+
+export const WRITE_LATENCY_BOUNDS: readonly number[] = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
+
+export class Histogram {
+  private readonly counts: number[];
+  private sum = 0;
+  private count = 0;
+
+  constructor(private readonly bounds: readonly number[] = WRITE_LATENCY_BOUNDS) {
+    this.counts = new Array<number>(bounds.length + 1).fill(0);
+  }
+
+  observe(seconds: number): void {
+    let i = 0;
+    while (i < this.bounds.length && seconds > this.bounds[i]!) i++;
+    this.counts[i]!++;
+    this.sum += seconds;
+    this.count++;
+  }
+
+  snapshot(): LatencyHistogram {
+    return { bounds: this.bounds, counts: [...this.counts], sum: this.sum, count: this.count };
+  }
+}
