@@ -2,7 +2,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, waitForPort } from './ports.ts';
-import { spawnServer } from './process.ts';
+import { findBinary, spawnServer } from './process.ts';
+
+export const MOSQUITTO_PATH = findBinary('mosquitto', ['/usr/sbin/mosquitto', '/usr/bin/mosquitto'], process.env['MOSQUITTO_PATH']);
 
 export interface MosquittoServer {
   readonly url: string;
@@ -26,6 +28,8 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
     [
       `listener ${port} 127.0.0.1`,
       'allow_anonymous true',
+      // Run as root, mosquitto would switch to user "mosquitto", which cannot write our 0700 temp dir.
+      ...(process.getuid?.() === 0 ? ['user root'] : []),
       'persistence true',
       `persistence_location ${dir}/`,
       'log_dest stderr',
@@ -36,7 +40,7 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
       '',
     ].join('\n'),
   );
-  const server = spawnServer('mosquitto', ['-c', conf]);
+  const server = spawnServer(MOSQUITTO_PATH, ['-c', conf]);
   try {
     await waitForPort(port, 10_000);
   } catch (err) {

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 
 export interface Spawned {
   readonly child: ChildProcess;
@@ -20,8 +21,19 @@ export function spawnServer(command: string, args: readonly string[], options: {
   child.stderr?.on('data', keep);
   const exited = new Promise<void>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve();
-    else child.once('exit', () => resolve());
+    // A process that never started (ENOENT) emits 'close' but no 'exit'.
+    else {
+      child.once('exit', () => resolve());
+      child.once('close', () => resolve());
+    }
   });
+  // If the test worker exits without stop() (crash, timeout), take our server down with it
+  // rather than leave it holding ports and temp dirs; only this PID is signalled.
+  const killOnExit = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
+  void exited.then(() => process.off('exit', killOnExit));
   child.once('error', (err) => {
     out += `\nspawn error: ${err.message}`;
   });
@@ -40,4 +52,13 @@ export function spawnServer(command: string, args: readonly string[], options: {
       return stopping;
     },
   };
+}
+
+/**
+ * Debian puts daemons such as mosquitto in /usr/sbin, which is not on a normal user's PATH, so
+ * an explicit override wins, then the known locations, then a PATH lookup by bare name.
+ */
+export function findBinary(name: string, knownPaths: readonly string[], override?: string): string {
+  if (override !== undefined && override !== '') return override;
+  return knownPaths.find((path) => existsSync(path)) ?? name;
 }
