@@ -87,6 +87,12 @@ const duration = (name: string, minMs: number) =>
       return ms;
     });
 
+/** Secrets are taken as given: a trailing space may be part of a password. */
+const optionalSecret = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v === '' ? undefined : v));
+
 const optionalText = z
   .string()
   .optional()
@@ -108,7 +114,7 @@ const envSchema = z.object({
       return urls;
     }),
   MQTT_USERNAME: optionalText,
-  MQTT_PASSWORD: optionalText,
+  MQTT_PASSWORD: optionalSecret,
   MQTT_PORT: port('MQTT_PORT').default(1883),
   MQTT_CLIENT_ID: z
     .string()
@@ -136,7 +142,7 @@ const envSchema = z.object({
     .regex(/^https?:\/\/[^\s/]+/, 'INFLUX_URL must be an http:// or https:// URL')
     .default('http://127.0.0.1:8086')
     .transform((v) => v.replace(/\/+$/, '')),
-  INFLUX_TOKEN: optionalText,
+  INFLUX_TOKEN: optionalSecret,
   INFLUX_DATABASE: z
     .string()
     .trim()

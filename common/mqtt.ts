@@ -30,8 +30,8 @@ export function connectMqtt(url: string, options: ConnectOptions = {}): Promise<
     }, startTimeoutMs);
     const onError = (err: Error) => {
       lastError = err;
-      // Bad credentials will not fix themselves: fail now instead of retrying until the timeout.
-      if (/not authori[sz]ed|bad user ?name or password/i.test(err.message)) {
+      // Bad credentials or an unsupported protocol will not fix themselves: fail now.
+      if (/not authori[sz]ed|bad user ?name or password|unacceptable protocol version|unsupported protocol version/i.test(err.message)) {
         cleanup();
         clearTimeout(timer);
         client.end(true);

@@ -137,17 +137,28 @@ function parseTs(raw: unknown, receivedAt: number, at: string): number | Rejecti
   if (typeof raw === 'number') {
     if (!Number.isInteger(raw) || raw < 0) return reject('bad_ts', `${at}ts must be whole epoch milliseconds`);
     ts = raw;
-  } else if (typeof raw === 'string' && ISO_8601.test(raw)) {
+  } else if (typeof raw === 'string' && ISO_8601.test(raw) && isRealDate(raw)) {
     ts = Date.parse(raw);
   } else {
     return reject('bad_ts', `${at}ts must be epoch milliseconds or an ISO-8601 string`);
   }
-  // Date's own range, and a floor that catches epoch seconds sent where milliseconds belong.
   if (!Number.isFinite(ts) || ts > 8.64e15) return reject('bad_ts', `${at}ts is not a valid time`);
+  // Epoch seconds sent where milliseconds belong would land in January 1970 unnoticed.
+  if (ts < MIN_TS_MS) return reject('bad_ts', `${at}ts ${ts} is before 1973: epoch seconds instead of milliseconds?`);
   if (ts > receivedAt + MAX_FUTURE_MS) {
     return reject('future_ts', `${at}ts is ${Math.round((ts - receivedAt) / 1000)} s in the future (limit ${MAX_FUTURE_MS / 1000} s)`);
   }
   return ts;
+}
+
+/** 1973-03-03: any epoch-seconds value of this century is below it. */
+export const MIN_TS_MS = 100_000_000_000;
+
+/** Date.parse rolls impossible dates over (2024-02-30 becomes March 1); refuse them instead. */
+function isRealDate(text: string): boolean {
+  const [y, m, d] = text.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const day = new Date(Date.UTC(y, m - 1, d));
+  return day.getUTCFullYear() === y && day.getUTCMonth() === m - 1 && day.getUTCDate() === d;
 }
 
 /** Date and time with an explicit zone (Z or ±hh:mm); a zone-less time would be read in the server's zone. */

@@ -9,7 +9,8 @@ import { REJECTED_PAYLOAD_LIMIT } from '../common/events.ts';
 import type { Handle } from '../common/lifecycle.ts';
 import { startWith } from '../common/lifecycle.ts';
 import { RateLimitedLog, silentLogger, type Logger } from '../common/logger.ts';
-import { connectMqtt, endMqtt, redact } from '../common/mqtt.ts';
+import { endMqtt, redact } from '../common/mqtt.ts';
+import { connectIngest, subscriptionFilters } from './connect.ts';
 import { openStore, type IngestStore } from '../common/store/index.ts';
 import { deviceTopicFilters } from '../common/topics.ts';
 import { Forwarder } from './forward.ts';
@@ -75,7 +76,7 @@ export async function start(config: VigilConfig, deps: IngestDeps = {}): Promise
       const clientId = index === 0 ? base : `${base}-${index}`;
       // A persistent session (clean: false) with a stable id: QoS 1 readings published while
       // ingest is down are queued by the broker and delivered when it reconnects.
-      const client = await connectMqtt(url, {
+      const { client, shared } = await connectIngest(url, {
         ...auth,
         clientId,
         clean: false,
@@ -100,8 +101,9 @@ export async function start(config: VigilConfig, deps: IngestDeps = {}): Promise
       client.on('error', (err) => rejectLog.warn(`mqtt-error:${index}`, { broker: redact(url), err: err.message }, 'MQTT error'));
       client.on('offline', () => logger.warn({ broker: redact(url) }, 'broker unreachable; reconnecting'));
       client.on('connect', () => logger.info({ broker: redact(url) }, 'connected to broker'));
-      await client.subscribeAsync([filters.telemetry, filters.status], { qos: 1 });
-      logger.info({ broker: redact(url), topics: [filters.telemetry, filters.status] }, 'ingest subscribed');
+      const topics = subscriptionFilters([filters.telemetry, filters.status], shared);
+      await client.subscribeAsync(topics, { qos: 1 });
+      logger.info({ broker: redact(url), clientId, topics, protocol: client.options.protocolVersion }, 'ingest subscribed');
     }
     const publishStats = () => forwarder?.stats(stats.snapshot(forwarder.dropped));
     const statsTimer = setInterval(publishStats, STATS_INTERVAL_MS);
