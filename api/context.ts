@@ -3,6 +3,7 @@ import type { Logger } from '../common/logger.ts';
 import type { MqttClient } from '../common/mqtt.ts';
 import type { TelemetryStore } from '../common/store/port.ts';
 import type { RejectedMessage } from '../common/events.ts';
+import type { OperatorAuth } from './auth.ts';
 import type { MetricsRegistry } from './metrics.ts';
 import type { EventHub } from './sse/hub.ts';
 import type { Ring } from './sse/ring.ts';
@@ -16,6 +17,6 @@ export interface ApiServices {
   readonly bus: MqttClient;
   readonly rejected: Ring<RejectedMessage>;
   readonly metrics: MetricsRegistry;
-  readonly token: string;
+  readonly auth: OperatorAuth;
   readonly now: () => number;
 }

@@ -16,13 +16,14 @@ import { silentLogger, type Logger } from '../common/logger.ts';
 import { endMqtt } from '../common/mqtt.ts';
 import { openStore } from '../common/store/index.ts';
 import type { TelemetryStore } from '../common/store/port.ts';
-import { requireReadAccess } from './auth.ts';
+import { OperatorAuth } from './auth.ts';
 import { connectBus } from './bus.ts';
 import type { ApiServices } from './context.ts';
 import { errorFunnel } from './errors.ts';
 import { deviceRoutes } from './routes/devices.ts';
 import { healthRoutes } from './routes/health.ts';
 import { rejectedRoutes } from './routes/rejected.ts';
+import { sessionRoutes } from './routes/session.ts';
 import { streamRoutes } from './routes/stream.ts';
 import { DeviceWatch } from './device-watch.ts';
 import { MetricsRegistry } from './metrics.ts';
@@ -85,7 +86,8 @@ export async function start(config: VigilConfig, deps: ApiDeps = {}): Promise<Ap
       (client) => endMqtt(client),
     );
 
-    const services: ApiServices = { config, logger, store, hub, bus, rejected, metrics, token, now: Date.now };
+    const auth = new OperatorAuth(token, config.http.host);
+    const services: ApiServices = { config, logger, store, hub, bus, rejected, metrics, auth, now: Date.now };
     const app = buildApp(services, deps.dashboardDir ?? DEFAULT_DASHBOARD);
     const server = createServer(app.callback());
     const sockets = new Set<Socket>();
@@ -115,8 +117,9 @@ function buildApp(services: ApiServices, dashboardDir: string): Koa {
   rejectedRoutes(router, services);
   streamRoutes(router, services);
   metricsRoutes(router, services);
+  sessionRoutes(router, services);
   app.use(errorFunnel(services.logger));
-  app.use(requireReadAccess(services));
+  app.use(services.auth.requireRead());
   app.use(router.routes());
   app.use(router.allowedMethods());
   app.use(serveDashboard(dashboardDir));
