@@ -163,7 +163,9 @@ export function ensureDebianPackages(list, overrides = {}) {
 
 /** Files whose change means the dashboard bundle must be rebuilt. */
 export function dashboardSources(root) {
-  return [join(root, 'dashboard', 'src'), join(root, 'dashboard', 'index.html'), join(root, 'dashboard', 'vite.config.ts')];
+  const dash = (name) => join(root, 'dashboard', name);
+  // The lockfile too: a new Svelte or Chart.js version changes the built output.
+  return [dash('src'), dash('index.html'), dash('vite.config.ts'), dash('svelte.config.js'), dash('tsconfig.json'), join(root, 'package-lock.json')];
 }
 
 /** `{ build: boolean, reason }` for dashboard/dist, from mtimes only. */

@@ -1,0 +1,70 @@
+import type { DeviceEvent, DeviceState, DeviceView, LatestValue, ReadingEvent } from './api.ts';
+import { insertPoint, sparkMetrics, type SparkPoint } from './spark.ts';
+
+/** A device as the page holds it: the API's view plus a short live buffer for its sparklines. */
+export interface DeviceItem {
+  readonly id: string;
+  status: DeviceState;
+  lastSeen: number | null;
+  values: Record<string, LatestValue>;
+  /** Replaced on every change, never edited in place, so it can live in raw (unproxied) state. */
+  spark: Readonly<Record<string, readonly SparkPoint[]>>;
+}
+
+export function emptyDevice(id: string): DeviceItem {
+  return { id, status: 'stale', lastSeen: null, values: {}, spark: {} };
+}
+
+/**
+ * Folds a reading in. Readings can arrive out of order (batches, replays, a device's buffered
+ * backlog), so a metric's latest value only moves forward in time.
+ */
+export function applyReading(item: DeviceItem, reading: ReadingEvent, now: number): void {
+  for (const [metric, value] of Object.entries(reading.values)) {
+    const current = item.values[metric];
+    if (!current || reading.ts >= current.ts) item.values[metric] = { value, ts: reading.ts };
+  }
+  item.lastSeen = now;
+  item.status = 'online';
+  let spark: Record<string, readonly SparkPoint[]> | null = null;
+  for (const metric of sparkMetrics(item.values)) {
+    const value = reading.values[metric];
+    if (value !== undefined) (spark ??= { ...item.spark })[metric] = insertPoint(item.spark[metric] ?? [], [reading.ts, value]);
+  }
+  if (spark) item.spark = spark;
+}
+
+export function applyDeviceEvent(item: DeviceItem, event: DeviceEvent): void {
+  item.status = event.status;
+}
+
+/**
+ * Folds a fresh /api/devices entry into what the page already has. The fetch can race live
+ * readings, so a value is only replaced by one that is at least as new; the server's status wins.
+ */
+export function applySnapshot(item: DeviceItem, view: DeviceView): void {
+  item.status = view.status;
+  if (view.lastSeen !== null && (item.lastSeen === null || view.lastSeen > item.lastSeen)) item.lastSeen = view.lastSeen;
+  for (const [metric, latest] of Object.entries(view.values)) {
+    const current = item.values[metric];
+    if (!current || latest.ts >= current.ts) item.values[metric] = { value: latest.value, ts: latest.ts };
+  }
+  let spark: Record<string, readonly SparkPoint[]> | null = null;
+  for (const metric of sparkMetrics(item.values)) {
+    const latest = item.values[metric]!;
+    if (!item.spark[metric]?.length) (spark ??= { ...item.spark })[metric] = [[latest.ts, latest.value]];
+  }
+  if (spark) item.spark = spark;
+}
+
+const collator = new Intl.Collator(undefined, { numeric: true });
+
+/** By id, with numbers in ids compared as numbers (sim-2 before sim-10). */
+export function compareIds(a: { readonly id: string }, b: { readonly id: string }): number {
+  return collator.compare(a.id, b.id);
+}
+
+export function matchesFilter(id: string, filter: string): boolean {
+  const needle = filter.trim().toLowerCase();
+  return needle === '' || id.toLowerCase().includes(needle);
+}

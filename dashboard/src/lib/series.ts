@@ -1,0 +1,113 @@
+import type { HistoryPoint } from './api.ts';
+
+export interface Bucket {
+  readonly ts: number;
+  mean: number;
+  min: number;
+  max: number;
+  /** Readings folded in; a bucket from history counts as one, since the API gives no count. */
+  n: number;
+}
+
+export interface XY {
+  readonly x: number;
+  readonly y: number | null;
+}
+
+/** Two buckets further apart than this many steps have missing data between them. */
+export const GAP_STEPS = 2.5;
+const MAX_PENDING = 10_000;
+
+/**
+ * One metric's chart data: downsampled history from the API, extended by live readings folded
+ * into buckets of the same width and alignment (multiples of the step since the epoch, as the
+ * API does), so history and live meet without a gap or a doubled point.
+ */
+export class SeriesWindow {
+  #buckets: Bucket[] = [];
+  #step = 1;
+  #historyTo = -Infinity;
+  /** Live readings that arrived before the history they may overlap; null once history is in. */
+  #pending: [number, number][] | null = [];
+
+  get step(): number {
+    return this.#step;
+  }
+
+  get buckets(): readonly Bucket[] {
+    return this.#buckets;
+  }
+
+  setHistory(points: readonly HistoryPoint[], step: number, to: number): void {
+    this.#step = Math.max(1, step);
+    this.#historyTo = to;
+    this.#buckets = [];
+    for (const [ts, mean, min, max] of points) {
+      if (mean === null) continue;
+      this.#buckets.push({ ts, mean, min: min ?? mean, max: max ?? mean, n: 1 });
+    }
+    this.#buckets.sort((a, b) => a.ts - b.ts);
+    const pending = this.#pending ?? [];
+    this.#pending = null;
+    for (const [ts, value] of pending) this.add(ts, value);
+  }
+
+  add(ts: number, value: number): void {
+    if (this.#pending) {
+      if (this.#pending.length < MAX_PENDING) this.#pending.push([ts, value]);
+      return;
+    }
+    // The API's range includes `to`, so anything at or before it is already in the history.
+    if (ts <= this.#historyTo) return;
+    const start = Math.floor(ts / this.#step) * this.#step;
+    let i = this.#buckets.length - 1;
+    while (i >= 0 && this.#buckets[i]!.ts > start) i--;
+    const bucket = this.#buckets[i];
+    if (bucket && bucket.ts === start) {
+      bucket.n += 1;
+      bucket.mean += (value - bucket.mean) / bucket.n;
+      bucket.min = Math.min(bucket.min, value);
+      bucket.max = Math.max(bucket.max, value);
+    } else {
+      this.#buckets.splice(i + 1, 0, { ts: start, mean: value, min: value, max: value, n: 1 });
+    }
+  }
+
+  /** Forgets buckets that lie wholly before `from`, so a page left open does not grow forever. */
+  trim(from: number): void {
+    const keep = this.#buckets.findIndex((b) => b.ts + this.#step > from);
+    if (keep > 0) this.#buckets.splice(0, keep);
+    else if (keep < 0) this.#buckets = [];
+  }
+
+  line(pick: (bucket: Bucket) => number): XY[] {
+    return withGaps(this.#buckets, this.#step, pick);
+  }
+}
+
+/**
+ * Chart points with a null between buckets that are too far apart, so the chart (spanGaps off)
+ * draws missing data as a break instead of a straight line across it. "Too far" is measured
+ * against the series' usual spacing when that is wider than a bucket: a device reporting every
+ * 10 s seen through 1 s buckets is not missing nine readings out of ten.
+ */
+export function withGaps<T extends { readonly ts: number }>(items: readonly T[], step: number, pick: (item: T) => number): XY[] {
+  const limit = GAP_STEPS * Math.max(step, typicalSpacing(items));
+  const out: XY[] = [];
+  let prev: number | null = null;
+  for (const item of items) {
+    if (prev !== null && item.ts - prev > limit) out.push({ x: prev + step, y: null });
+    out.push({ x: item.ts, y: pick(item) });
+    prev = item.ts;
+  }
+  return out;
+}
+
+/** The median distance between neighbours; 0 for fewer than two items. */
+export function typicalSpacing(items: readonly { readonly ts: number }[]): number {
+  if (items.length < 2) return 0;
+  const gaps: number[] = [];
+  for (let i = 1; i < items.length; i++) gaps.push(items[i]!.ts - items[i - 1]!.ts);
+  gaps.sort((a, b) => a - b);
+  return gaps[Math.floor(gaps.length / 2)]!;
+}

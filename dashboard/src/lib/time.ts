@@ -1,0 +1,52 @@
+/** "3 s ago", "5 min ago", "2 h ago", "4 d ago"; a time slightly ahead of ours (clock skew) reads "just now". */
+export function relativeTime(ts: number | null, now: number): string {
+  if (ts === null) return 'never';
+  const s = Math.floor((now - ts) / 1000);
+  if (s < 1) return 'just now';
+  if (s < 60) return `${s} s ago`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ago`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return `${h} h ago`;
+  return `${Math.floor(h / 24)} d ago`;
+}
+
+const clock = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+const clockSeconds = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+const day = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' });
+const full = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+
+const SECOND = 1_000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+const TICK_STEPS = [SECOND, 2 * SECOND, 5 * SECOND, 10 * SECOND, 15 * SECOND, 30 * SECOND, MINUTE, 2 * MINUTE, 5 * MINUTE, 10 * MINUTE, 15 * MINUTE, 30 * MINUTE, HOUR, 2 * HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR, DAY, 2 * DAY, 7 * DAY];
+
+/**
+ * Axis ticks on round local times (every 5 min, every 3 h, at midnight…) rather than on round
+ * numbers of milliseconds, which is what a linear axis over epoch ms would give.
+ */
+export function timeTicks(from: number, to: number, maxTicks: number, zoneOffsetMs = localOffset(from)): { step: number; ticks: number[] } {
+  const span = Math.max(1, to - from);
+  const limit = Math.max(1, maxTicks);
+  const step = TICK_STEPS.find((s) => span / s <= limit) ?? Math.ceil(span / limit / DAY) * DAY;
+  const ticks: number[] = [];
+  // Round in local wall-clock time: local = utc - offset.
+  for (let t = Math.ceil((from - zoneOffsetMs) / step) * step + zoneOffsetMs; t <= to; t += step) ticks.push(t);
+  return { step, ticks };
+}
+
+function localOffset(ts: number): number {
+  return new Date(ts).getTimezoneOffset() * MINUTE;
+}
+
+/** A tick label as precise as the tick spacing needs. */
+export function axisLabel(ts: number, stepMs: number): string {
+  if (stepMs < MINUTE) return clockSeconds.format(ts);
+  if (stepMs < DAY) return clock.format(ts);
+  return day.format(ts);
+}
+
+export function fullTime(ts: number): string {
+  return full.format(ts);
+}

@@ -1,0 +1,14 @@
+import { createContext } from 'svelte';
+import type { Devices } from './devices.svelte.ts';
+import type { LiveStream } from './live.svelte.ts';
+import type { Router } from './router.svelte.ts';
+import type { Theme } from './theme.svelte.ts';
+
+export interface AppState {
+  readonly stream: LiveStream;
+  readonly devices: Devices;
+  readonly router: Router;
+  readonly theme: Theme;
+}
+
+export const [getApp, setApp] = createContext<AppState>();

@@ -1,0 +1,99 @@
+import { getJSON, type DeviceState, type DeviceView, type LatestValue } from '../lib/api.ts';
+import { backoffDelay } from '../lib/backoff.ts';
+import { applyDeviceEvent, applyReading, applySnapshot, compareIds, type DeviceItem } from '../lib/devices.ts';
+import type { SparkPoint } from '../lib/spark.ts';
+import type { LiveStream } from './live.svelte.ts';
+
+/**
+ * One device's reactive state. A class rather than a plain object so Svelte does not deep-proxy
+ * it: the sparkline buffers are raw state, swapped whole, instead of a proxy per point.
+ */
+class LiveDevice implements DeviceItem {
+  readonly id: string;
+  status = $state<DeviceState>('stale');
+  lastSeen = $state<number | null>(null);
+  values = $state<Record<string, LatestValue>>({});
+  spark = $state.raw<Readonly<Record<string, readonly SparkPoint[]>>>({});
+
+  constructor(id: string) {
+    this.id = id;
+  }
+}
+
+/** Every device with its latest values: loaded from /api/devices, then kept current by the stream. */
+export class Devices {
+  #byId = $state<Record<string, LiveDevice>>({});
+  /** Sorting depends only on which ids exist, so a reading does not re-sort the list. */
+  readonly all = $derived(Object.values(this.#byId).sort(compareIds));
+  loaded = $state(false);
+  error = $state<string | null>(null);
+
+  readonly #stream: LiveStream;
+  #loading: Promise<void> | null = null;
+  #again = false;
+  #failures = 0;
+  #retry: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(stream: LiveStream) {
+    this.#stream = stream;
+  }
+
+  get(id: string): DeviceItem | undefined {
+    return this.#byId[id];
+  }
+
+  start(): () => void {
+    const stops = [
+      this.#stream.on('reading', (reading) => applyReading(this.#ensure(reading.device), reading, Date.now())),
+      this.#stream.on('device', (event) => applyDeviceEvent(this.#ensure(event.device), event)),
+      this.#stream.onResync(() => void this.load()),
+    ];
+    void this.load();
+    return () => {
+      for (const stop of stops) stop();
+      clearTimeout(this.#retry);
+    };
+  }
+
+  /** Fetches the list; calls during a fetch are folded into one more fetch after it. */
+  load(): Promise<void> {
+    if (this.#loading) {
+      this.#again = true;
+      return this.#loading;
+    }
+    this.#loading = (async () => {
+      do {
+        this.#again = false;
+        await this.#fetchOnce();
+      } while (this.#again);
+    })().finally(() => (this.#loading = null));
+    return this.#loading;
+  }
+
+  async #fetchOnce(): Promise<void> {
+    const startedAt = Date.now();
+    clearTimeout(this.#retry);
+    try {
+      const views = await getJSON<DeviceView[]>('/api/devices');
+      const seen = new Set<string>();
+      for (const view of views) {
+        seen.add(view.id);
+        applySnapshot(this.#ensure(view.id), view);
+      }
+      // Gone from the server (retention) unless the stream brought it after the fetch began.
+      for (const item of Object.values(this.#byId)) {
+        if (!seen.has(item.id) && (item.lastSeen ?? 0) < startedAt) delete this.#byId[item.id];
+      }
+      this.loaded = true;
+      this.error = null;
+      this.#failures = 0;
+    } catch (err) {
+      this.error = err instanceof Error ? err.message : String(err);
+      this.#retry = setTimeout(() => void this.load(), backoffDelay(this.#failures++));
+    }
+  }
+
+  #ensure(id: string): LiveDevice {
+    return (this.#byId[id] ??= new LiveDevice(id));
+  }
+}

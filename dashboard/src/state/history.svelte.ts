@@ -1,0 +1,118 @@
+import { ApiError, getJSON, type History } from '../lib/api.ts';
+import { RANGES, type RangeKey } from '../lib/routes.ts';
+import { SeriesWindow } from '../lib/series.ts';
+import type { LiveStream } from './live.svelte.ts';
+
+export type HistoryStatus = 'loading' | 'ready' | 'missing' | 'error';
+
+/**
+ * One device's charts over a range: history from the API, then live readings from the shared
+ * stream folded into the same buckets. SeriesWindow is plain mutable data, so `version` is what
+ * tells the charts to redraw.
+ */
+export class DeviceHistory {
+  status = $state<HistoryStatus>('loading');
+  error = $state<string | null>(null);
+  metrics = $state<string[]>([]);
+  version = $state(0);
+
+  readonly device: string;
+  readonly range: RangeKey;
+  readonly rangeMs: number;
+  readonly #stream: LiveStream;
+  /** Buckets to ask for: about one per pixel of chart width. */
+  readonly #points: number;
+  /** What the charts show. */
+  #windows = new Map<string, SeriesWindow>();
+  /** Filled while a (re)fetch is out: live readings wait here for the history they may overlap. */
+  #incoming: Map<string, SeriesWindow> | null = null;
+  #hasHistory = false;
+  #step = 1;
+  #to = 0;
+
+  constructor(stream: LiveStream, device: string, range: RangeKey, points: number) {
+    this.#stream = stream;
+    this.device = device;
+    this.range = range;
+    this.rangeMs = RANGES[range];
+    this.#points = points;
+  }
+
+  series(metric: string): SeriesWindow | undefined {
+    return this.#windows.get(metric);
+  }
+
+  start(): () => void {
+    let controller = new AbortController();
+    const load = () => {
+      controller.abort();
+      controller = new AbortController();
+      void this.#load(controller.signal);
+    };
+    const stops = [
+      this.#stream.on('reading', (reading) => {
+        if (reading.device !== this.device) return;
+        for (const [metric, value] of Object.entries(reading.values)) {
+          if (this.#incoming) windowIn(this.#incoming, metric).add(reading.ts, value);
+          if (this.#hasHistory) this.#shown(metric).add(reading.ts, value);
+        }
+        this.#trim(Date.now());
+        this.version++;
+      }),
+      this.#stream.onResync(load),
+    ];
+    load();
+    return () => {
+      controller.abort();
+      for (const stop of stops) stop();
+    };
+  }
+
+  /** Fetches the range; the charts keep showing (and extending) the previous answer meanwhile. */
+  async #load(signal: AbortSignal): Promise<void> {
+    const incoming = new Map<string, SeriesWindow>();
+    this.#incoming = incoming;
+    const query = new URLSearchParams({ from: `-${this.range}`, points: String(this.#points) });
+    try {
+      const history = await getJSON<History>(`/api/devices/${encodeURIComponent(this.device)}/readings?${query}`, signal);
+      for (const metric of Object.keys(history.series)) windowIn(incoming, metric);
+      for (const [metric, window] of incoming) window.setHistory(history.series[metric] ?? [], history.step, history.to);
+      this.#windows = incoming;
+      this.#incoming = null;
+      this.#hasHistory = true;
+      this.#step = history.step;
+      this.#to = history.to;
+      this.#trim(Date.now());
+      this.metrics = [...incoming.keys()].sort();
+      this.status = 'ready';
+      this.error = null;
+      this.version++;
+    } catch (err) {
+      if (signal.aborted) return;
+      this.#incoming = null;
+      this.status = err instanceof ApiError && err.status === 404 ? 'missing' : 'error';
+      this.error = err instanceof Error ? err.message : String(err);
+    }
+  }
+
+  /** A shown window; a metric first seen live, after history came in, starts empty. */
+  #shown(metric: string): SeriesWindow {
+    let window = this.#windows.get(metric);
+    if (!window) {
+      window = windowIn(this.#windows, metric);
+      window.setHistory([], this.#step, this.#to);
+      this.metrics = [...this.#windows.keys()].sort();
+    }
+    return window;
+  }
+
+  #trim(now: number): void {
+    for (const window of this.#windows.values()) window.trim(now - this.rangeMs);
+  }
+}
+
+function windowIn(windows: Map<string, SeriesWindow>, metric: string): SeriesWindow {
+  let window = windows.get(metric);
+  if (!window) windows.set(metric, (window = new SeriesWindow()));
+  return window;
+}

@@ -1,0 +1,37 @@
+import type { StreamEventType, StreamEvents } from '../lib/api.ts';
+import { StreamClient, type ConnectionStatus, type ResyncReason, type StreamOptions } from '../lib/stream.ts';
+
+/**
+ * The app's one EventSource to /api/stream (browsers allow six HTTP/1.1 connections per origin,
+ * so every part of the page shares it), with the connection state as a rune for the indicator.
+ * The reconnect logic lives in the plain StreamClient so it can be tested without a browser.
+ */
+export class LiveStream {
+  status = $state<ConnectionStatus>('reconnecting');
+  readonly #client: StreamClient;
+
+  constructor(options: Omit<StreamOptions, 'onStatus'> = {}) {
+    this.#client = new StreamClient({ ...options, onStatus: (status) => (this.status = status) });
+  }
+
+  get lastEventId(): string | null {
+    return this.#client.lastEventId;
+  }
+
+  start(): void {
+    this.#client.start();
+  }
+
+  stop(): void {
+    this.#client.stop();
+  }
+
+  on<K extends StreamEventType>(type: K, handler: (data: StreamEvents[K]) => void): () => void {
+    return this.#client.on(type, handler);
+  }
+
+  /** Subscribers refetch here: after a `reset` (resume was impossible) or a reconnect after an outage. */
+  onResync(handler: (reason: ResyncReason) => void): () => void {
+    return this.#client.onResync(handler);
+  }
+}

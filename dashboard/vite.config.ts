@@ -1,0 +1,26 @@
+import { fileURLToPath } from 'node:url';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { defineConfig } from 'vite';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
+// The API the dev server forwards to; override when it runs elsewhere.
+const api = process.env['VIGIL_API_URL'] ?? 'http://127.0.0.1:8080';
+
+export default defineConfig({
+  root,
+  base: '/',
+  plugins: [svelte()],
+  build: {
+    outDir: fileURLToPath(new URL('./dist', import.meta.url)),
+    emptyOutDir: true,
+    target: 'es2022',
+  },
+  server: {
+    host: '127.0.0.1',
+    proxy: {
+      '/api': { target: api, changeOrigin: true },
+      '/metrics': { target: api, changeOrigin: true },
+    },
+  },
+  preview: { host: '127.0.0.1' },
+});

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { parseStreamEvent } from '../../../dashboard/src/lib/api.ts';
+import { applyDeviceEvent, applyReading, applySnapshot, compareIds, emptyDevice, matchesFilter } from '../../../dashboard/src/lib/devices.ts';
+
+describe('device state', () => {
+  it('moves a metric forward in time only', () => {
+    const d = emptyDevice('d1');
+    applyReading(d, { device: 'd1', ts: 2_000, values: { t: 2, h: 50 } }, 10_000);
+    applyReading(d, { device: 'd1', ts: 1_000, values: { t: 1, p: 7 } }, 11_000);
+    expect(d.values).toEqual({ t: { value: 2, ts: 2_000 }, h: { value: 50, ts: 2_000 }, p: { value: 7, ts: 1_000 } });
+    expect(d.lastSeen).toBe(11_000);
+    expect(d.status).toBe('online');
+    applyReading(d, { device: 'd1', ts: 2_000, values: { t: 3 } }, 12_000);
+    expect(d.values['t']).toEqual({ value: 3, ts: 2_000 });
+  });
+
+  it('buffers sparkline points for the first two metrics in time order', () => {
+    const d = emptyDevice('d1');
+    applyReading(d, { device: 'd1', ts: 2, values: { b: 2, a: 1, c: 3 } }, 0);
+    applyReading(d, { device: 'd1', ts: 1, values: { a: 0 } }, 0);
+    expect(d.spark).toEqual({
+      a: [
+        [1, 0],
+        [2, 1],
+      ],
+      b: [[2, 2]],
+    });
+  });
+
+  it('takes status from device events and from snapshots', () => {
+    const d = emptyDevice('d1');
+    applyDeviceEvent(d, { device: 'd1', status: 'offline', ts: 5 });
+    expect(d.status).toBe('offline');
+    applySnapshot(d, { id: 'd1', status: 'stale', lastSeen: 100, values: {} });
+    expect(d.status).toBe('stale');
+    expect(d.lastSeen).toBe(100);
+  });
+
+  it('does not let a snapshot that raced a live reading undo it', () => {
+    const d = emptyDevice('d1');
+    applyReading(d, { device: 'd1', ts: 5_000, values: { t: 21.5 } }, 9_000);
+    applySnapshot(d, { id: 'd1', status: 'online', lastSeen: 4_000, values: { t: { value: 20, ts: 4_000 }, h: { value: 40, ts: 4_000 } } });
+    expect(d.values).toEqual({ t: { value: 21.5, ts: 5_000 }, h: { value: 40, ts: 4_000 } });
+    expect(d.lastSeen).toBe(9_000);
+    expect(Object.keys(d.spark).sort()).toEqual(['h', 't']);
+  });
+
+  it('sorts ids with numbers in order and filters case-insensitively', () => {
+    const ids = ['sim-10', 'sim-2', 'alpha', 'Sim-1'].map((id) => ({ id }));
+    expect(ids.sort(compareIds).map((d) => d.id)).toEqual(['alpha', 'Sim-1', 'sim-2', 'sim-10']);
+    expect(matchesFilter('Boiler-3', 'boil')).toBe(true);
+    expect(matchesFilter('Boiler-3', '  ')).toBe(true);
+    expect(matchesFilter('Boiler-3', 'pump')).toBe(false);
+  });
+});
+
+describe('parseStreamEvent', () => {
+  it('accepts well-formed events and drops malformed ones', () => {
+    expect(parseStreamEvent('reading', '{"device":"d","ts":1,"values":{"t":1}}')).toEqual({ device: 'd', ts: 1, values: { t: 1 } });
+    expect(parseStreamEvent('reading', '{"device":"d","ts":1,"values":{"t":"hot"}}')).toBeNull();
+    expect(parseStreamEvent('reading', 'not json')).toBeNull();
+    expect(parseStreamEvent('device', '{"device":"d","status":"offline","ts":3}')).toEqual({ device: 'd', status: 'offline', ts: 3 });
+    expect(parseStreamEvent('device', '[1]')).toBeNull();
+    expect(parseStreamEvent('reset', '{"reason":"unknown boot"}')).toEqual({ reason: 'unknown boot' });
+  });
+});

@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import type { HistoryPoint } from '../../../dashboard/src/lib/api.ts';
+import { SeriesWindow, typicalSpacing, withGaps } from '../../../dashboard/src/lib/series.ts';
+
+const STEP = 10_000;
+const means = (w: SeriesWindow) => w.buckets.map((b) => [b.ts, b.mean, b.min, b.max, b.n]);
+
+describe('SeriesWindow', () => {
+  it('holds live readings until history arrives, then keeps only those after it', () => {
+    const w = new SeriesWindow();
+    w.add(25_000, 99); // already in the history below: the API range includes `to`
+    w.add(30_000, 5); // also covered (ts === to)
+    w.add(31_000, 7); // new
+    const history: HistoryPoint[] = [
+      [0, 1, 0, 2],
+      [10_000, 3, 3, 3],
+      [20_000, 4, 4, 4],
+      [30_000, 5, 5, 5],
+    ];
+    w.setHistory(history, STEP, 30_000);
+    expect(means(w)).toEqual([
+      [0, 1, 0, 2, 1],
+      [10_000, 3, 3, 3, 1],
+      [20_000, 4, 4, 4, 1],
+      [30_000, 6, 5, 7, 2],
+    ]);
+  });
+
+  it('folds live readings into step-aligned buckets without doubling any', () => {
+    const w = new SeriesWindow();
+    w.setHistory([[0, 1, 1, 1]], STEP, 5_000);
+    w.add(41_000, 10);
+    w.add(45_000, 20);
+    w.add(52_000, 3);
+    w.add(4_000, 100); // older than history's end: ignored
+    expect(means(w)).toEqual([
+      [0, 1, 1, 1, 1],
+      [40_000, 15, 10, 20, 2],
+      [50_000, 3, 3, 3, 1],
+    ]);
+  });
+
+  it('puts a late reading into its own bucket in time order', () => {
+    const w = new SeriesWindow();
+    w.setHistory([], STEP, 0);
+    w.add(50_000, 1);
+    w.add(30_000, 2);
+    w.add(40_000, 3);
+    expect(w.buckets.map((b) => b.ts)).toEqual([30_000, 40_000, 50_000]);
+  });
+
+  it('skips empty buckets and fills a missing min/max from the mean', () => {
+    const w = new SeriesWindow();
+    w.setHistory(
+      [
+        [0, null, null, null],
+        [10_000, 2, null, null],
+      ],
+      STEP,
+      10_000,
+    );
+    expect(means(w)).toEqual([[10_000, 2, 2, 2, 1]]);
+  });
+
+  it('trims buckets that fell out of the window', () => {
+    const w = new SeriesWindow();
+    w.setHistory(
+      [
+        [0, 1, 1, 1],
+        [10_000, 2, 2, 2],
+        [20_000, 3, 3, 3],
+      ],
+      STEP,
+      20_000,
+    );
+    w.trim(15_000);
+    expect(w.buckets.map((b) => b.ts)).toEqual([10_000, 20_000]);
+    w.trim(100_000);
+    expect(w.buckets).toEqual([]);
+  });
+});
+
+describe('withGaps', () => {
+  const pts = (...ts: number[]) => ts.map((t) => ({ ts: t, v: t / 1000 }));
+
+  it('inserts a null where buckets are more than 2.5 steps apart', () => {
+    expect(withGaps(pts(0, 10_000, 20_000, 60_000, 70_000), STEP, (p) => p.v)).toEqual([
+      { x: 0, y: 0 },
+      { x: 10_000, y: 10 },
+      { x: 20_000, y: 20 },
+      { x: 30_000, y: null },
+      { x: 60_000, y: 60 },
+      { x: 70_000, y: 70 },
+    ]);
+  });
+
+  it('keeps points up to 2.5 steps apart joined', () => {
+    expect(withGaps(pts(0, 10_000, 20_000, 45_000), STEP, (p) => p.v).some((p) => p.y === null)).toBe(false);
+    expect(withGaps(pts(0, 10_000, 20_000, 45_001), STEP, (p) => p.v)).toHaveLength(5);
+  });
+
+  it('measures gaps against the usual spacing when a device reports less often than a bucket', () => {
+    // Every 10 s through 1 s buckets, with one 60 s silence.
+    const sparse = pts(0, 10_000, 20_000, 30_000, 90_000, 100_000);
+    expect(typicalSpacing(sparse)).toBe(10_000);
+    const line = withGaps(sparse, 1_000, (p) => p.v);
+    expect(line.filter((p) => p.y === null)).toEqual([{ x: 31_000, y: null }]);
+  });
+
+  it('handles empty and single-point series', () => {
+    expect(withGaps([], STEP, () => 0)).toEqual([]);
+    expect(withGaps(pts(5_000), STEP, (p) => p.v)).toEqual([{ x: 5_000, y: 5 }]);
+  });
+});
