@@ -4,6 +4,7 @@
  * catch up on (browsers refetch history after a reset).
  */
 import { randomBytes } from 'node:crypto';
+import type { Alert } from '../common/alerts/alert.ts';
 import type { DeviceEvent, RejectedMessage } from '../common/events.ts';
 import type { IngestSnapshot } from '../common/ingest-stats.ts';
 import type { Logger } from '../common/logger.ts';
@@ -16,6 +17,7 @@ export interface BusListener {
   device(event: DeviceEvent): void;
   rejected(message: RejectedMessage): void;
   ingestStats(snapshot: IngestSnapshot): void;
+  alert(alert: Alert): void;
 }
 
 export async function connectBus(url: string, options: ConnectOptions, listener: BusListener, logger: Logger): Promise<MqttClient> {
@@ -33,8 +35,9 @@ export async function connectBus(url: string, options: ConnectOptions, listener:
     else if (topic === VIGIL_TOPICS.device && isDeviceEvent(doc)) listener.device(doc);
     else if (topic === VIGIL_TOPICS.rejected && isRejected(doc)) listener.rejected(doc);
     else if (topic === VIGIL_TOPICS.stats && isSnapshot(doc)) listener.ingestStats(doc);
+    else if (topic === VIGIL_TOPICS.alert && isAlert(doc)) listener.alert(doc);
   });
-  await client.subscribeAsync([VIGIL_TOPICS.readings, VIGIL_TOPICS.device, VIGIL_TOPICS.rejected, VIGIL_TOPICS.stats], { qos: 1 });
+  await client.subscribeAsync([VIGIL_TOPICS.readings, VIGIL_TOPICS.device, VIGIL_TOPICS.rejected, VIGIL_TOPICS.stats, VIGIL_TOPICS.alert], { qos: 1 });
   return client;
 }
 
@@ -54,4 +57,8 @@ function isRejected(v: unknown): v is RejectedMessage {
 
 function isSnapshot(v: unknown): v is IngestSnapshot {
   return isObject(v) && typeof v['instance'] === 'string' && typeof v['received'] === 'number' && isObject(v['rejected']) && isObject(v['writeLatency']);
+}
+
+function isAlert(v: unknown): v is Alert {
+  return isObject(v) && typeof v['id'] === 'string' && typeof v['device'] === 'string' && (v['state'] === 'firing' || v['state'] === 'resolved');
 }

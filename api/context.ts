@@ -3,6 +3,8 @@ import type { Logger } from '../common/logger.ts';
 import type { MqttClient } from '../common/mqtt.ts';
 import type { TelemetryStore } from '../common/store/port.ts';
 import type { RejectedMessage } from '../common/events.ts';
+import type { AlertStore } from '../common/alerts/store.ts';
+import type { WebhookSender } from '../common/alerts/webhook.ts';
 import type { OperatorAuth } from './auth.ts';
 import type { MetricsRegistry } from './metrics.ts';
 import type { EventHub } from './sse/hub.ts';
@@ -17,6 +19,9 @@ export interface ApiServices {
   readonly bus: MqttClient;
   readonly rejected: Ring<RejectedMessage>;
   readonly metrics: MetricsRegistry;
+  readonly alerts: AlertStore;
+  /** Set when ALERT_WEBHOOK_URL is: acknowledgements are sent from the API. */
+  readonly webhook: WebhookSender | undefined;
   readonly auth: OperatorAuth;
   readonly now: () => number;
 }

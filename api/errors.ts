@@ -12,6 +12,8 @@ export class HttpError extends Error {
     readonly status: ErrorStatus,
     readonly code: string,
     message: string,
+    /** More to tell the client, e.g. which field was wrong. */
+    readonly extra: Readonly<Record<string, string>> = {},
   ) {
     super(message);
   }
@@ -28,18 +30,18 @@ export function errorFunnel(logger: Logger) {
         throw new HttpError(404, 'not_found', `no route ${ctx.method} ${ctx.path}`);
       }
     } catch (err) {
-      const { status, code, message } = describe(err);
+      const { status, code, message, extra } = describe(err);
       if (status >= 500) logger.error({ err, path: ctx.path }, 'request failed');
       if (ctx.headerSent || !ctx.writable) return;
       ctx.status = status;
       ctx.type = 'application/json';
-      ctx.body = { error: { code, message } };
+      ctx.body = { error: { code, message, ...extra } };
     }
   };
 }
 
-function describe(err: unknown): { status: number; code: string; message: string } {
-  if (err instanceof HttpError) return { status: err.status, code: err.code, message: err.message };
+function describe(err: unknown): { status: number; code: string; message: string; extra?: Readonly<Record<string, string>> } {
+  if (err instanceof HttpError) return { status: err.status, code: err.code, message: err.message, extra: err.extra };
   // Errors raised by Koa itself (body too large, bad JSON) carry an expose flag and a status.
   const e = err as { status?: unknown; expose?: unknown; message?: unknown; type?: unknown };
   if (typeof e.status === 'number' && e.status >= 400 && e.status < 500 && e.expose === true) {

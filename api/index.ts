@@ -16,6 +16,8 @@ import { silentLogger, type Logger } from '../common/logger.ts';
 import { endMqtt } from '../common/mqtt.ts';
 import { openStore } from '../common/store/index.ts';
 import type { TelemetryStore } from '../common/store/port.ts';
+import { AlertStore } from '../common/alerts/store.ts';
+import { WebhookSender } from '../common/alerts/webhook.ts';
 import { OperatorAuth } from './auth.ts';
 import { connectBus } from './bus.ts';
 import type { ApiServices } from './context.ts';
@@ -23,6 +25,8 @@ import { errorFunnel } from './errors.ts';
 import { deviceRoutes } from './routes/devices.ts';
 import { healthRoutes } from './routes/health.ts';
 import { rejectedRoutes } from './routes/rejected.ts';
+import { alertRoutes } from './routes/alerts.ts';
+import { ruleRoutes } from './routes/rules.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { streamRoutes } from './routes/stream.ts';
 import { DeviceWatch } from './device-watch.ts';
@@ -80,6 +84,7 @@ export async function start(config: VigilConfig, deps: ApiDeps = {}): Promise<Ap
           },
           rejected: (message) => rejected.push(message),
           ingestStats: (snapshot) => metrics.recordIngest(snapshot),
+          alert: (alert) => hub.publish('alert', alert, alert.device),
         },
         logger,
       ),
@@ -87,7 +92,10 @@ export async function start(config: VigilConfig, deps: ApiDeps = {}): Promise<Ap
     );
 
     const auth = new OperatorAuth(token, config.http.host);
-    const services: ApiServices = { config, logger, store, hub, bus, rejected, metrics, auth, now: Date.now };
+    const alerts = await resources.open(new AlertStore(config.store.sqlitePath), (a) => a.close());
+    const webhook = config.alertWebhookUrl ? new WebhookSender({ url: config.alertWebhookUrl, publicUrl: config.publicUrl, logger }) : undefined;
+    if (webhook) resources.defer(() => webhook.stop());
+    const services: ApiServices = { config, logger, store, hub, bus, rejected, metrics, auth, alerts, webhook, now: Date.now };
     const app = buildApp(services, deps.dashboardDir ?? DEFAULT_DASHBOARD);
     const server = createServer(app.callback());
     const sockets = new Set<Socket>();
@@ -118,6 +126,8 @@ function buildApp(services: ApiServices, dashboardDir: string): Koa {
   streamRoutes(router, services);
   metricsRoutes(router, services);
   sessionRoutes(router, services);
+  alertRoutes(router, services);
+  ruleRoutes(router, services);
   app.use(errorFunnel(services.logger));
   app.use(services.auth.requireRead());
   app.use(router.routes());

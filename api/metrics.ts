@@ -85,6 +85,7 @@ export function formatIngest(snaps: readonly IngestSnapshot[]): string {
   out += simple('vigil_retained_ignored_total', 'counter', 'retained telemetry replays ignored', snaps, one((s) => s.ignoredRetained));
   out += simple('vigil_store_errors_total', 'counter', 'failed store writes (each retried)', snaps, one((s) => s.storeErrors));
   out += simple('vigil_unacked_readings', 'gauge', 'QoS 1 messages held unacknowledged until the store takes them', snaps, one((s) => s.unacked));
+  out += simple('vigil_alert_leader', 'gauge', '1 for the ingest process that evaluates alerts', snaps, one((s) => (s.alertLeader ? 1 : 0)));
   out += simple('vigil_forward_dropped_total', 'counter', 'readings not forwarded live while the broker was away', snaps, one((s) => s.forwardDropped));
   out += family(
     'vigil_write_latency_seconds',

@@ -30,6 +30,8 @@ export interface VigilConfig {
   readonly staleAfterMs: number;
   readonly simDevices: number;
   readonly alertWebhookUrl: string | undefined;
+  /** Where people reach the dashboard, for links in alert webhooks. */
+  readonly publicUrl: string;
   readonly logLevel: LogLevel;
 }
 
@@ -63,6 +65,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { name: 'STALE_AFTER', default: '60s', meaning: 'a device without telemetry for this long is `stale`' },
   { name: 'SIM_DEVICES', default: '10', meaning: 'devices the built-in simulator of `npm start` plays; 0 turns it off' },
   { name: 'ALERT_WEBHOOK_URL', default: 'none', meaning: 'alert transitions are POSTed there as JSON' },
+  { name: 'PUBLIC_URL', default: 'http://HOST:PORT', meaning: 'the dashboard\'s address as people reach it (links in alert webhooks)' },
   { name: 'LOG_LEVEL', default: 'info', meaning: 'fatal, error, warn, info, debug, trace or silent' },
 ];
 
@@ -164,6 +167,7 @@ const envSchema = z.object({
     (v) => v === undefined || /^https?:\/\/\S+$/.test(v),
     'ALERT_WEBHOOK_URL must be an http:// or https:// URL',
   ),
+  PUBLIC_URL: optionalText.refine((v) => v === undefined || /^https?:\/\/\S+$/.test(v), 'PUBLIC_URL must be an http:// or https:// URL'),
   LOG_LEVEL: z.enum(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
 });
 
@@ -215,6 +219,7 @@ export function parseConfig(env: Env): ConfigResult {
     staleAfterMs: e.STALE_AFTER,
     simDevices: e.SIM_DEVICES,
     alertWebhookUrl: e.ALERT_WEBHOOK_URL,
+    publicUrl: (e.PUBLIC_URL ?? `http://${e.HOST === '0.0.0.0' ? '127.0.0.1' : e.HOST}:${e.PORT}`).replace(/\/+$/, ''),
     logLevel: e.LOG_LEVEL,
   };
   return { ok: true, config: deepFreeze(config) };

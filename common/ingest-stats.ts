@@ -26,6 +26,8 @@ export interface IngestSnapshot {
   /** Readings that could not be forwarded live (the store has them). */
   readonly forwardDropped: number;
   readonly writeLatency: LatencyHistogram;
+  /** True for the one ingest process that evaluates alerts right now. */
+  readonly alertLeader: boolean;
 }
 
 export const WRITE_LATENCY_BOUNDS: readonly number[] = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];

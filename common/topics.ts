@@ -39,4 +39,6 @@ export const VIGIL_TOPICS = {
   rejected: 'vigil/rejected',
   /** Each ingest process's counters, once a second (common/ingest-stats.ts). */
   stats: 'vigil/stats/ingest',
+  /** The API says so after changing a rule; alerters reload within a step. */
+  rulesChanged: 'vigil/rules/changed',
 } as const;

@@ -13,6 +13,8 @@ import { endMqtt, redact } from '../common/mqtt.ts';
 import { connectIngest, subscriptionFilters } from './connect.ts';
 import { openStore, type IngestStore } from '../common/store/index.ts';
 import { deviceTopicFilters } from '../common/topics.ts';
+import { AlertStore } from '../common/alerts/store.ts';
+import { startAlerter, type AlerterHandle } from './alerter/index.ts';
 import { Forwarder } from './forward.ts';
 import { createMessageHandler, type MessageOutcomes } from './handle-message.ts';
 import { IngestStats } from './stats.ts';
@@ -105,13 +107,16 @@ export async function start(config: VigilConfig, deps: IngestDeps = {}): Promise
       await client.subscribeAsync(topics, { qos: 1 });
       logger.info({ broker: redact(url), clientId, topics, protocol: client.options.protocolVersion }, 'ingest subscribed');
     }
-    const publishStats = () => forwarder?.stats(stats.snapshot(forwarder.dropped));
+    let alerter: AlerterHandle | undefined;
+    const publishStats = () => forwarder?.stats(stats.snapshot(forwarder.dropped, alerter?.isLeader() ?? false));
     const statsTimer = setInterval(publishStats, STATS_INTERVAL_MS);
     statsTimer.unref();
     resources.defer(() => {
       clearInterval(statsTimer);
       publishStats();
     });
+    const alerts = await resources.open(new AlertStore(config.store.sqlitePath), (a) => a.close());
+    alerter = await resources.open(startAlerter(config, { alerts, store, logger }), (a) => a.stop());
     // Registered last so it runs first on stop: messages held by a failing store are released.
     resources.defer(() => stopping.abort());
     return { stats };

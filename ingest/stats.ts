@@ -24,7 +24,7 @@ export class IngestStats {
     return total;
   }
 
-  snapshot(forwardDropped: number, now = Date.now()): IngestSnapshot {
+  snapshot(forwardDropped: number, alertLeader: boolean, now = Date.now()): IngestSnapshot {
     return {
       instance: this.instance,
       at: now,
@@ -37,6 +37,7 @@ export class IngestStats {
       unacked: this.unacked,
       forwardDropped,
       writeLatency: this.writeLatency.snapshot(),
+      alertLeader,
     };
   }
 }

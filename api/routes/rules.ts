@@ -1,0 +1,69 @@
+import { randomBytes } from 'node:crypto';
+import type { Router } from '@koa/router';
+import { parseRule, type Rule } from '../../common/alerts/rule.ts';
+import { VIGIL_TOPICS } from '../../common/topics.ts';
+import { readJson } from '../body.ts';
+import type { ApiServices } from '../context.ts';
+import { HttpError, notFound } from '../errors.ts';
+import { PREVIEW_MAX_TRANSITIONS, previewRule } from '../preview.ts';
+import { parseRange } from '../time-range.ts';
+
+const PREVIEW_MAX_SPAN_MS = 31 * 86_400_000;
+
+function validRule(input: unknown, id: string): Rule {
+  const parsed = parseRule(input);
+  if (!parsed.ok) throw new HttpError(400, 'invalid_rule', `${parsed.field}: ${parsed.message}`, { field: parsed.field });
+  return { ...parsed.rule, id } as Rule;
+}
+
+export function ruleRoutes(router: Router, services: ApiServices): void {
+  const { alerts, auth, bus } = services;
+  // Alerters reload on this within a step; they also poll, in case it is lost.
+  const announce = () => bus.publish(VIGIL_TOPICS.rulesChanged, JSON.stringify({ at: services.now() }), { qos: 1 });
+  const ruleId = (ctx: { params: Record<string, string | undefined> }) => ctx.params['id'] ?? '';
+
+  router.get('/api/rules', (ctx) => {
+    ctx.body = alerts.listRules();
+  });
+
+  router.get('/api/rules/:id', (ctx) => {
+    const rule = alerts.getRule(ruleId(ctx));
+    if (!rule) throw notFound(`rule ${ruleId(ctx)}`);
+    ctx.body = rule;
+  });
+
+  router.post('/api/rules/preview', async (ctx) => {
+    const body = await readJson(ctx);
+    const doc = (typeof body === 'object' && body !== null ? body : {}) as { rule?: unknown; from?: unknown; to?: unknown };
+    const rule = validRule(doc.rule, 'preview');
+    const text = (v: unknown) => (typeof v === 'number' ? String(v) : typeof v === 'string' ? v : undefined);
+    const { from, to } = parseRange({ from: text(doc.from), to: text(doc.to) }, services.now(), 3_600_000);
+    if (to - from > PREVIEW_MAX_SPAN_MS) throw new HttpError(400, 'bad_range', 'preview ranges are limited to 31 days');
+    const result = await previewRule(services.store, rule, from, to);
+    ctx.body = { from, to, transitions: result.transitions, truncated: result.truncated, limit: PREVIEW_MAX_TRANSITIONS };
+  });
+
+  router.post('/api/rules', auth.requireOperator(), async (ctx) => {
+    const body = await readJson(ctx);
+    const rule = validRule(body, `r-${randomBytes(5).toString('hex')}`);
+    alerts.putRule(rule);
+    announce();
+    ctx.status = 201;
+    ctx.body = rule;
+  });
+
+  router.put('/api/rules/:id', auth.requireOperator(), async (ctx) => {
+    const id = ruleId(ctx);
+    if (!alerts.getRule(id)) throw notFound(`rule ${id}`);
+    const rule = validRule(await readJson(ctx), id);
+    alerts.putRule(rule);
+    announce();
+    ctx.body = rule;
+  });
+
+  router.delete('/api/rules/:id', auth.requireOperator(), (ctx) => {
+    if (!alerts.deleteRule(ruleId(ctx))) throw notFound(`rule ${ruleId(ctx)}`);
+    announce();
+    ctx.status = 204;
+  });
+}
