@@ -4,6 +4,7 @@
  * publishes, labelled by instance, so one scrape of any API process sees every ingest.
  */
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import type { WebhookStats } from '../common/alerts/webhook.ts';
 import type { IngestSnapshot } from '../common/ingest-stats.ts';
 import type { HubStats } from './sse/hub.ts';
 
@@ -14,7 +15,11 @@ export class MetricsRegistry {
   private readonly registry = new Registry();
   private readonly ingest = new Map<string, IngestSnapshot>();
 
-  constructor(hub: HubStats, private readonly now: () => number = Date.now) {
+  constructor(
+    hub: HubStats,
+    webhook: WebhookStats | undefined,
+    private readonly now: () => number = Date.now,
+  ) {
     collectDefaultMetrics({ register: this.registry });
     const fromHub = (name: string, help: string, read: () => number) =>
       new Counter({
@@ -38,6 +43,9 @@ export class MetricsRegistry {
     fromHub('vigil_sse_clients_dropped_total', 'SSE clients disconnected for passing their buffer budget', () => hub.clientsDropped);
     fromHub('vigil_sse_replay_hits_total', 'SSE reconnects resumed from the replay buffer', () => hub.replayHits);
     fromHub('vigil_sse_resets_total', 'SSE reconnects that could not resume and got a reset event', () => hub.resets);
+    // Acknowledgements are delivered by the API that took them.
+    fromHub('vigil_api_webhook_deliveries_total', 'acknowledgement webhooks delivered by this API process', () => webhook?.delivered ?? 0);
+    fromHub('vigil_api_webhook_failures_total', 'acknowledgement webhook attempts that failed (each retried)', () => webhook?.failures ?? 0);
   }
 
   recordIngest(snapshot: IngestSnapshot): void {
@@ -86,6 +94,9 @@ export function formatIngest(snaps: readonly IngestSnapshot[]): string {
   out += simple('vigil_store_errors_total', 'counter', 'failed store writes (each retried)', snaps, one((s) => s.storeErrors));
   out += simple('vigil_unacked_readings', 'gauge', 'QoS 1 messages held unacknowledged until the store takes them', snaps, one((s) => s.unacked));
   out += simple('vigil_alert_leader', 'gauge', '1 for the ingest process that evaluates alerts', snaps, one((s) => (s.alertLeader ? 1 : 0)));
+  out += simple('vigil_webhook_deliveries_total', 'counter', 'alert webhook deliveries answered 2xx', snaps, one((s) => s.webhook.delivered));
+  out += simple('vigil_webhook_failures_total', 'counter', 'alert webhook attempts that failed (each retried)', snaps, one((s) => s.webhook.failures));
+  out += simple('vigil_webhook_dropped_total', 'counter', 'alert webhook deliveries dropped because the queue was full', snaps, one((s) => s.webhook.dropped));
   out += simple('vigil_forward_dropped_total', 'counter', 'readings not forwarded live while the broker was away', snaps, one((s) => s.forwardDropped));
   out += family(
     'vigil_write_latency_seconds',

@@ -28,6 +28,8 @@ export interface IngestSnapshot {
   readonly writeLatency: LatencyHistogram;
   /** True for the one ingest process that evaluates alerts right now. */
   readonly alertLeader: boolean;
+  /** Alert webhook deliveries from this process (all zero without ALERT_WEBHOOK_URL). */
+  readonly webhook: { readonly delivered: number; readonly failures: number; readonly dropped: number; readonly queued: number };
 }
 
 export const WRITE_LATENCY_BOUNDS: readonly number[] = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];

@@ -21,6 +21,7 @@ import { IngestStats } from './stats.ts';
 import { acknowledgeAfter } from './acknowledge.ts';
 
 const STATS_INTERVAL_MS = 1_000;
+const NO_WEBHOOK = { delivered: 0, failures: 0, dropped: 0, queued: 0 };
 
 export interface IngestDeps {
   readonly logger?: Logger;
@@ -108,7 +109,7 @@ export async function start(config: VigilConfig, deps: IngestDeps = {}): Promise
       logger.info({ broker: redact(url), clientId, topics, protocol: client.options.protocolVersion }, 'ingest subscribed');
     }
     let alerter: AlerterHandle | undefined;
-    const publishStats = () => forwarder?.stats(stats.snapshot(forwarder.dropped, alerter?.isLeader() ?? false));
+    const publishStats = () => forwarder?.stats(stats.snapshot(forwarder.dropped, alerter?.isLeader() ?? false, alerter?.webhookStats() ?? NO_WEBHOOK));
     const statsTimer = setInterval(publishStats, STATS_INTERVAL_MS);
     statsTimer.unref();
     resources.defer(() => {

@@ -24,7 +24,7 @@ export class IngestStats {
     return total;
   }
 
-  snapshot(forwardDropped: number, alertLeader: boolean, now = Date.now()): IngestSnapshot {
+  snapshot(forwardDropped: number, alertLeader: boolean, webhook: IngestSnapshot['webhook'], now = Date.now()): IngestSnapshot {
     return {
       instance: this.instance,
       at: now,
@@ -38,6 +38,7 @@ export class IngestStats {
       forwardDropped,
       writeLatency: this.writeLatency.snapshot(),
       alertLeader,
+      webhook: { ...webhook },
     };
   }
 }

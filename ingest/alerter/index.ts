@@ -9,7 +9,7 @@ import type { Alert } from '../../common/alerts/alert.ts';
 import { alertId, applyTransition } from '../../common/alerts/alert.ts';
 import { Evaluator, type Transition } from '../../common/alerts/evaluator.ts';
 import type { AlertStore } from '../../common/alerts/store.ts';
-import { WebhookSender } from '../../common/alerts/webhook.ts';
+import { WebhookSender, type WebhookStats } from '../../common/alerts/webhook.ts';
 import type { VigilConfig } from '../../common/config.ts';
 import { primaryBrokerUrl } from '../../common/config.ts';
 import type { IngestSnapshot } from '../../common/ingest-stats.ts';
@@ -37,6 +37,7 @@ export interface AlerterDeps {
 
 export interface AlerterHandle extends Handle {
   isLeader(): boolean;
+  webhookStats(): WebhookStats;
 }
 
 export async function startAlerter(config: VigilConfig, deps: AlerterDeps): Promise<AlerterHandle> {
@@ -155,6 +156,7 @@ export async function startAlerter(config: VigilConfig, deps: AlerterDeps): Prom
         alerts.saveEvaluatorState(evaluator.state());
       }
     });
-    return { isLeader: () => leading };
+    const noWebhook: WebhookStats = { delivered: 0, failures: 0, dropped: 0, queued: 0 };
+    return { isLeader: () => leading, webhookStats: () => webhook?.stats ?? noWebhook };
   });
 }

@@ -119,6 +119,8 @@ describe('alerts', () => {
     expect(new Set(got.map((d) => d.deliveryId)).size).toBe(3);
     expect(got[0]!.link).toMatch(/\/devices\/al-1\?from=\d+&to=\d+$/);
     expect(hook.calls()).toBe(5);
+    // The two refusals were fired-alert attempts by the alerter in ingest, counted in /metrics.
+    await eventually(async () => (/vigil_webhook_failures_total\{[^}]*\} 2\b/.test(await (await fetch(`${vigil.url}/metrics`)).text()) ? true : undefined), 3_000, 'failures counted');
   });
 
   it('previews the same transitions the live path produced', async () => {
