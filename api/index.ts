@@ -2,8 +2,7 @@
  * The API process: Koa routes over the store, the live stream fed from the broker, and the
  * built dashboard. Several can run side by side; each hears every event through the broker.
  */
-import { createServer, type Server } from 'node:http';
-import type { Socket } from 'node:net';
+import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { Router } from '@koa/router';
 import Koa from 'koa';
@@ -14,6 +13,7 @@ import type { Handle } from '../common/lifecycle.ts';
 import { startWith } from '../common/lifecycle.ts';
 import { silentLogger, type Logger } from '../common/logger.ts';
 import { endMqtt } from '../common/mqtt.ts';
+import { closer, listen } from '../common/net.ts';
 import { openStore } from '../common/store/index.ts';
 import type { TelemetryStore } from '../common/store/port.ts';
 import { AlertStore } from '../common/alerts/store.ts';
@@ -98,14 +98,10 @@ export async function start(config: VigilConfig, deps: ApiDeps = {}): Promise<Ap
     const services: ApiServices = { config, logger, store, hub, bus, rejected, metrics, auth, alerts, webhook, now: Date.now };
     const app = buildApp(services, deps.dashboardDir ?? DEFAULT_DASHBOARD);
     const server = createServer(app.callback());
-    const sockets = new Set<Socket>();
-    server.on('connection', (socket) => {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-    });
-    await listen(server, config.http.port, config.http.host);
+    const close = closer(server);
+    await listen(server, config.http.port, config.http.host, 'PORT');
     // Runs before the hub closes (last-first), so open streams end cleanly and then sockets go.
-    resources.defer(() => closeServer(server, sockets));
+    resources.defer(close);
     const port = (server.address() as { port: number }).port;
     const shownHost = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
     const url = `http://${shownHost === '0.0.0.0' ? '127.0.0.1' : shownHost}:${port}`;
@@ -134,24 +130,4 @@ function buildApp(services: ApiServices, dashboardDir: string): Koa {
   app.use(router.allowedMethods());
   app.use(serveDashboard(dashboardDir));
   return app;
-}
-
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException) =>
-      reject(err.code === 'EADDRINUSE' ? new Error(`PORT ${port} is already in use on ${host}: stop what holds it or set PORT`) : err);
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      resolve();
-    });
-  });
-}
-
-function closeServer(server: Server, sockets: Set<Socket>): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    // SSE streams never end by themselves; without this, close() would wait for every browser.
-    for (const socket of sockets) socket.destroy();
-  });
 }

@@ -151,7 +151,7 @@ function parseTs(raw: unknown, receivedAt: number, at: string): number | Rejecti
   return ts;
 }
 
-/** 1973-03-03: any epoch-seconds value of this century is below it. */
+/** 1973-03-03: every epoch-seconds value of this century is below it. */
 export const MIN_TS_MS = 100_000_000_000;
 
 /** Date.parse rolls impossible dates over (2024-02-30 becomes March 1); refuse them instead. */

@@ -33,7 +33,7 @@ register();
 // The module's own argv view: `npm run simulate -- --devices 5` hands it ["--devices", "5"].
 process.argv = [process.argv[0], process.argv[1], ...args];
 if (role === 'simulate') {
-  await import(pathToFileURL(join(root, 'simulator/cli.ts')).href);
+  await import(pathToFileURL(join(root, 'scripts/simulate.ts')).href);
 } else if (role === 'bench') {
   if (!existsSync(join(root, 'bench/cli.ts'))) {
     console.error('vigil: the benchmark suite is not built yet (see README, Benchmarks)');

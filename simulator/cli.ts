@@ -60,14 +60,15 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   return 0;
 }
 
-// Run when imported (scripts/run.mjs imports this file) as well as when executed directly.
-main(process.argv.slice(2), process.env).then(
-  (code) => {
-    // Exit only once stdout has flushed: on a pipe, writes are asynchronous.
-    process.stdout.write('', () => process.exit(code));
-  },
-  (err: unknown) => {
-    process.stderr.write(`simulate: ${(err as Error)?.stack ?? String(err)}\n`);
-    process.exit(1);
-  },
-);
+/** Runs main and exits with its code once stdout has flushed (on a pipe, writes are asynchronous). */
+export function runCli(argv: readonly string[], env: NodeJS.ProcessEnv): void {
+  main(argv, env).then(
+    (code) => {
+      process.stdout.write('', () => process.exit(code));
+    },
+    (err: unknown) => {
+      process.stderr.write(`simulate: ${(err as Error)?.stack ?? String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -18,7 +18,7 @@ interface Received {
 
 /** One process, no npx/tsx wrapper in between: the PID we kill is the simulator itself. */
 function spawnCli(args: readonly string[]): { child: ChildProcess; exited: Promise<{ code: number | null; stdout: string; stderr: string }> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'simulator/cli.ts'), ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/simulate.ts'), ...args], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
