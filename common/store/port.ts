@@ -44,9 +44,38 @@ export interface RawQuery {
   readonly metrics?: readonly string[];
 }
 
+/** Why a write to the backend failed, as the InfluxDB store classifies it (docs/storage.md). */
+export type WriteErrorClass = 'partial' | 'transient' | 'timeout' | 'permanent' | 'too_large' | 'no_database';
+
+/**
+ * Figures for /metrics. Counters only grow; gauges (`spooled*`) are the present value. Both stores
+ * report the same shape so /metrics need not know which one runs.
+ */
+export interface StoreStats {
+  /** Readings (one metric value each) made durable and not yet confirmed by the backend: the InfluxDB spool; always 0 for SQLite. */
+  readonly unackedReadings: number;
+  /** Spool rows waiting (one per entry or status change); 0 for SQLite. */
+  readonly spooledRows: number;
+  /** Readings the backend confirmed (SQLite: committed; InfluxDB: answered 204), duplicates included. */
+  readonly readingsWritten: number;
+  /** Readings older than RETENTION when they arrived: not stored (they would be deleted at once). */
+  readonly droppedOutsideRetention: number;
+  /** Lines the backend refused for good, as it counted them (InfluxDB partial writes: type conflicts, beyond its RP). */
+  readonly droppedByBackend: number;
+  readonly writeErrors: Readonly<Record<WriteErrorClass, number>>;
+  /** Backend write requests (InfluxDB) or transactions (SQLite) and their wall time. */
+  readonly writeLatency: { readonly count: number; readonly sumMs: number; readonly maxMs: number };
+  /** Set while the backend refuses writes for a reason retrying will not fix (bad credentials, missing RP). */
+  readonly blockedBy: string | null;
+}
+
 export interface TelemetryStore {
   readonly kind: 'sqlite' | 'influx';
-  /** Stores entries; a reading already stored (same device, metric, ts) is stored once. */
+  /**
+   * Stores entries durably; a reading already stored (same device, metric, ts) is stored once.
+   * Readings older than the retention window are dropped (counted in stats()). With InfluxDB the
+   * entries are durable in the local spool when this resolves and readable after flush().
+   */
   writeReadings(entries: readonly TelemetryEntry[], receivedAt: number): Promise<void>;
   recordStatus(device: string, status: DeviceStatus, ts: number): Promise<void>;
   devices(): Promise<DeviceRecord[]>;
@@ -56,6 +85,12 @@ export interface TelemetryStore {
   exportRaw(query: RawQuery): AsyncIterable<Reading>;
   /** Resolves when the store answers; rejects with the reason otherwise. */
   ping(): Promise<void>;
+  /**
+   * Resolves once everything written before the call is readable (SQLite: at once; InfluxDB: the
+   * spool has been drained past it). Rejects after timeoutMs if given.
+   */
+  flush(timeoutMs?: number): Promise<void>;
+  stats(): StoreStats;
   close(): Promise<void>;
 }
 
@@ -64,5 +99,9 @@ export interface TelemetryStore {
  * QoS 1 right after it (mqtt.js handles one packet at a time; see docs/ingest.md).
  */
 export interface DurableSink {
+  /**
+   * Throws when the entries could not be made durable (disk error, spool full); ingest then holds
+   * the message and retries with backoff, which is the backpressure on the broker.
+   */
   appendSync(entries: readonly TelemetryEntry[], receivedAt: number): void;
 }
