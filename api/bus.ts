@@ -56,7 +56,7 @@ function isRejected(v: unknown): v is RejectedMessage {
 }
 
 function isSnapshot(v: unknown): v is IngestSnapshot {
-  return isObject(v) && typeof v['instance'] === 'string' && typeof v['received'] === 'number' && isObject(v['rejected']) && isObject(v['writeLatency']);
+  return isObject(v) && typeof v['instance'] === 'string' && typeof v['received'] === 'number' && isObject(v['rejected']) && isObject(v['writeLatency']) && isObject(v['webhook']) && isObject(v['store']);
 }
 
 function isAlert(v: unknown): v is Alert {

@@ -18,6 +18,7 @@ interface Known {
 export class DeviceWatch {
   private readonly known = new Map<string, Known>();
   private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
 
   constructor(
     private readonly staleAfterMs: number,
@@ -27,7 +28,23 @@ export class DeviceWatch {
 
   async load(store: TelemetryStore): Promise<void> {
     const at = this.now();
-    for (const record of await store.devices()) this.known.set(record.id, { ...pick(record), state: deviceState(record, at, this.staleAfterMs) });
+    for (const record of await store.devices()) {
+      // Live events may have arrived first; they are newer than what the store said.
+      if (!this.known.has(record.id)) this.known.set(record.id, { ...pick(record), state: deviceState(record, at, this.staleAfterMs) });
+    }
+  }
+
+  /** Loads until it succeeds (every 5 s), reporting each failure; stops trying after stop(). */
+  async loadWithRetry(store: TelemetryStore, onError: (err: Error) => void): Promise<void> {
+    while (!this.stopped) {
+      try {
+        await this.load(store);
+        return;
+      } catch (err) {
+        onError(err as Error);
+        await new Promise((resolve) => setTimeout(resolve, 5_000).unref());
+      }
+    }
   }
 
   start(): void {
@@ -36,6 +53,7 @@ export class DeviceWatch {
   }
 
   stop(): void {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
   }
 

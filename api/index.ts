@@ -58,7 +58,7 @@ export async function start(config: VigilConfig, deps: ApiDeps = {}): Promise<Ap
   const logger = (deps.logger ?? silentLogger).child({ component: 'api' });
   return startWith(async (resources) => {
     const { token, source } = resolveToken(config);
-    const store = deps.store ?? (await resources.open(openStore(config), (s) => s.close()));
+    const store = deps.store ?? (await resources.open(openStore(config, { logger }), (s) => s.close()));
     const hub = new EventHub();
     resources.defer(() => hub.close());
     const rejected = new Ring<RejectedMessage>(1_000);
@@ -66,8 +66,10 @@ export async function start(config: VigilConfig, deps: ApiDeps = {}): Promise<Ap
     if (webhook) resources.defer(() => webhook.stop());
     const metrics = new MetricsRegistry(hub.stats, webhook?.stats);
     const watch = new DeviceWatch(config.staleAfterMs, (event) => hub.publish('device', event, event.device));
-    await watch.load(store);
+    // A store that is down at start (InfluxDB restarting) must not keep the API from serving:
+    // the watch fills in from live events and retries the load.
     watch.start();
+    void watch.loadWithRetry(store, (err) => logger.warn({ err: err.message }, 'cannot load devices from the store yet; retrying'));
     resources.defer(() => watch.stop());
 
     const bus = await resources.open(

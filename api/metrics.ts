@@ -97,6 +97,17 @@ export function formatIngest(snaps: readonly IngestSnapshot[]): string {
   out += simple('vigil_webhook_deliveries_total', 'counter', 'alert webhook deliveries answered 2xx', snaps, one((s) => s.webhook.delivered));
   out += simple('vigil_webhook_failures_total', 'counter', 'alert webhook attempts that failed (each retried)', snaps, one((s) => s.webhook.failures));
   out += simple('vigil_webhook_dropped_total', 'counter', 'alert webhook deliveries dropped because the queue was full', snaps, one((s) => s.webhook.dropped));
+  out += simple('vigil_store_unacked_readings', 'gauge', 'readings durable in the local spool, not yet confirmed by InfluxDB (0 with SQLite)', snaps, one((s) => s.store.unackedReadings));
+  out += simple('vigil_store_spooled_rows', 'gauge', 'rows waiting in the InfluxDB spool', snaps, one((s) => s.store.spooledRows));
+  out += simple('vigil_store_readings_written_total', 'counter', 'readings the store confirmed', snaps, one((s) => s.store.readingsWritten));
+  out += simple('vigil_store_dropped_total', 'counter', 'readings not stored: older than RETENTION, or refused by InfluxDB for good', snaps, (s) => [
+    [{ instance: s.instance, why: 'retention' }, s.store.droppedOutsideRetention],
+    [{ instance: s.instance, why: 'backend' }, s.store.droppedByBackend],
+  ]);
+  out += simple('vigil_store_write_errors_total', 'counter', 'failed store writes by class', snaps, (s) =>
+    Object.entries(s.store.writeErrors).map(([kind, n]): Sample => [{ instance: s.instance, class: kind }, n]),
+  );
+  out += simple('vigil_store_blocked', 'gauge', '1 while the store refuses writes for a reason retrying will not fix', snaps, one((s) => (s.store.blockedBy ? 1 : 0)));
   out += simple('vigil_forward_dropped_total', 'counter', 'readings not forwarded live while the broker was away', snaps, one((s) => s.forwardDropped));
   out += family(
     'vigil_write_latency_seconds',

@@ -38,7 +38,7 @@ export async function startVigil(config: VigilConfig, options: VigilOptions = {}
       // Every component below reads the broker from config, so point it at the embedded one.
       effective = { ...config, mqtt: { ...config.mqtt, urls: [broker.url] } };
     }
-    const store = await resources.open(openStore(effective), (s) => s.close());
+    const store = await resources.open(openStore(effective, { logger }), (s) => s.close());
     await resources.open(startIngest(effective, { logger, store }), (h) => h.stop());
     const api = await resources.open(
       startApi(effective, { logger, store, ...(options.dashboardDir ? { dashboardDir: options.dashboardDir } : {}) }),

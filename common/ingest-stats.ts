@@ -1,3 +1,5 @@
+import type { StoreStats } from './store/port.ts';
+
 /**
  * What each ingest process reports about itself, every second, on VIGIL_TOPICS.stats; the API
  * processes expose it on /metrics with an `instance` label, so one scrape of any API sees the
@@ -30,6 +32,8 @@ export interface IngestSnapshot {
   readonly alertLeader: boolean;
   /** Alert webhook deliveries from this process (all zero without ALERT_WEBHOOK_URL). */
   readonly webhook: { readonly delivered: number; readonly failures: number; readonly dropped: number; readonly queued: number };
+  /** The store as this process writes to it (the InfluxDB spool, SQLite commits). */
+  readonly store: StoreStats;
 }
 
 export const WRITE_LATENCY_BOUNDS: readonly number[] = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];

@@ -39,7 +39,7 @@ export async function start(config: VigilConfig, deps: IngestDeps = {}): Promise
   const rejectLog = new RateLimitedLog(logger);
 
   return startWith(async (resources) => {
-    const store = deps.store ?? (await resources.open(openStore(config), (s) => s.close()));
+    const store = deps.store ?? (await resources.open(openStore(config, { logger }), (s) => s.close()));
     const urls = config.mqtt.urls.length > 0 ? config.mqtt.urls : [primaryBrokerUrl(config)];
     const auth = { username: config.mqtt.username, password: config.mqtt.password };
     const filters = deviceTopicFilters(config.topicPrefix);
@@ -109,7 +109,7 @@ export async function start(config: VigilConfig, deps: IngestDeps = {}): Promise
       logger.info({ broker: redact(url), clientId, topics, protocol: client.options.protocolVersion }, 'ingest subscribed');
     }
     let alerter: AlerterHandle | undefined;
-    const publishStats = () => forwarder?.stats(stats.snapshot(forwarder.dropped, alerter?.isLeader() ?? false, alerter?.webhookStats() ?? NO_WEBHOOK));
+    const publishStats = () => forwarder?.stats(stats.snapshot(forwarder.dropped, alerter?.isLeader() ?? false, alerter?.webhookStats() ?? NO_WEBHOOK, store.stats()));
     const statsTimer = setInterval(publishStats, STATS_INTERVAL_MS);
     statsTimer.unref();
     resources.defer(() => {

@@ -1,5 +1,6 @@
 import { Histogram, type IngestSnapshot } from '../common/ingest-stats.ts';
 import type { RejectReason } from '../common/reading.ts';
+import type { StoreStats } from '../common/store/port.ts';
 
 /** This process's counters; published as an IngestSnapshot for /metrics. */
 export class IngestStats {
@@ -24,7 +25,7 @@ export class IngestStats {
     return total;
   }
 
-  snapshot(forwardDropped: number, alertLeader: boolean, webhook: IngestSnapshot['webhook'], now = Date.now()): IngestSnapshot {
+  snapshot(forwardDropped: number, alertLeader: boolean, webhook: IngestSnapshot['webhook'], store: StoreStats, now = Date.now()): IngestSnapshot {
     return {
       instance: this.instance,
       at: now,
@@ -39,6 +40,7 @@ export class IngestStats {
       writeLatency: this.writeLatency.snapshot(),
       alertLeader,
       webhook: { ...webhook },
+      store,
     };
   }
 }

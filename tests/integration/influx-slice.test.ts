@@ -55,7 +55,7 @@ describe('STORE=influx end to end', () => {
 
   it('reports the store down while InfluxDB does not answer, and up again after', async () => {
     expect((await getJson(`${vigil.url}/api/health`)).status).toBe(200);
-    influx.pause();
+    await influx.pause();
     try {
       const health = await getJson<{ checks: { store: string; broker: string } }>(`${vigil.url}/api/health`);
       expect(health.status).toBe(503);

@@ -82,7 +82,7 @@ describe('InfluxDB store against a real influxd 1.x', () => {
       store.appendSync(batch, Date.now());
     };
     for (let i = 0; i < 20; i++) writeSome(50);
-    server.pause();
+    await server.pause();
     try {
       const pausedAt = Date.now();
       while (Date.now() - pausedAt < 4_000) {
