@@ -27,6 +27,7 @@ export function alertRoutes(router: Router, services: ApiServices): void {
       // Through the broker, so every API process streams it, this one included.
       bus.publish(VIGIL_TOPICS.alert, JSON.stringify(after), { qos: 1 });
       services.webhook?.send('acknowledged', after);
+      services.store.recordAlertEvent(after, 'acknowledged', after.ackedAt ?? services.now());
     }
     ctx.body = after;
   });

@@ -2,9 +2,12 @@
  * The store port: what ingest and the API need from a store. SQLite (embedded) and InfluxDB
  * implement it; both must give the same answers (tests/integration/store-contract).
  */
+import type { Alert } from '../alerts/alert.ts';
 import type { Reading, TelemetryEntry, DeviceStatus } from '../reading.ts';
 
 export type DeviceState = 'online' | 'offline' | 'stale';
+
+export type AlertEventKind = 'fired' | 'resolved' | 'acknowledged';
 
 export interface LatestValue {
   readonly value: number;
@@ -78,6 +81,11 @@ export interface TelemetryStore {
    */
   writeReadings(entries: readonly TelemetryEntry[], receivedAt: number): Promise<void>;
   recordStatus(device: string, status: DeviceStatus, ts: number): Promise<void>;
+  /**
+   * Keeps an alert transition beside the telemetry where the backend has a place for it
+   * (InfluxDB measurement `alerts`). The alert itself lives in the alert store in both modes.
+   */
+  recordAlertEvent(alert: Alert, event: AlertEventKind, ts: number): void;
   devices(): Promise<DeviceRecord[]>;
   device(id: string): Promise<DeviceRecord | undefined>;
   history(query: HistoryQuery): Promise<HistorySeries>;

@@ -155,6 +155,9 @@ export class SqliteStore implements TelemetryStore, DurableSink {
     this.statements.setStatus.run(device, status, ts, ts);
   }
 
+  /** Alerts already live in this file (common/alerts/store.ts): nothing more to keep. */
+  recordAlertEvent(): void {}
+
   async devices(): Promise<DeviceRecord[]> {
     const latest = groupLatest(this.statements.allLatest.all());
     return this.statements.devices.all().map((row) => toRecord(row, latest.get(row.id)));

@@ -69,6 +69,7 @@ export async function startAlerter(config: VigilConfig, deps: AlerterDeps): Prom
       for (const t of transitions) {
         const stored: Alert = alerts.recordTransition(applyTransition(alerts.getAlert(alertId(t.ruleId, t.device, t.metric, t.startedAt)), t));
         client.publish(VIGIL_TOPICS.alert, JSON.stringify(stored), { qos: 1 });
+        store.recordAlertEvent(stored, t.kind, t.ts);
         webhook?.send(t.kind, stored);
         logger.info({ alert: stored.id, kind: t.kind, device: t.device, rule: t.ruleId }, t.message);
       }

@@ -14,13 +14,15 @@ interface DeviceJson {
   values: Record<string, { value: number; ts: number }>;
 }
 
+const TOKEN = 'influx-slice-token-0123456789';
+
 describe('STORE=influx end to end', () => {
   let influx: InfluxServer;
   let vigil: TestVigil;
 
   beforeAll(async () => {
     influx = await startInflux();
-    vigil = await startTestVigil({ STORE: 'influx', INFLUX_URL: influx.url, INFLUX_DATABASE: 'vigil_e2e' });
+    vigil = await startTestVigil({ STORE: 'influx', INFLUX_URL: influx.url, INFLUX_DATABASE: 'vigil_e2e', VIGIL_TOKEN: TOKEN });
   });
   afterAll(async () => {
     await closeClients();
@@ -64,5 +66,22 @@ describe('STORE=influx end to end', () => {
       influx.resume();
     }
     await eventually(async () => ((await getJson(`${vigil.url}/api/health`)).status === 200 ? true : undefined), 5_000, 'store up again');
+  });
+
+  it('keeps alert transitions in the alerts measurement', async () => {
+    const headers = { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' };
+    const rule = { name: 'hot', type: 'threshold', device: 'inf-*', metric: 't', op: 'above', value: 30 };
+    expect((await fetch(`${vigil.url}/api/rules`, { method: 'POST', headers, body: JSON.stringify(rule) })).status).toBe(201);
+    await eventually(async () => (/vigil_alert_leader\{[^}]*\} 1/.test(await (await fetch(`${vigil.url}/metrics`)).text()) ? true : undefined), 10_000, 'alert leader');
+    await new Promise((r) => setTimeout(r, 500));
+    const client = await connectClient(vigil.brokerUrl);
+    const ts = Date.now() - 2_000;
+    await client.publishAsync('devices/inf-1/telemetry', JSON.stringify({ ts, t: 35 }), { qos: 1 });
+    const rows = await eventually(async () => {
+      const res = await fetch(`${influx.url}/query?db=vigil_e2e&epoch=ms&q=${encodeURIComponent('SELECT "event", "state", "value", "device" FROM "alerts"')}`);
+      const body = (await res.json()) as { results: { series?: { values: unknown[][] }[] }[] };
+      return body.results[0]?.series?.[0]?.values;
+    }, 10_000, 'alert row in InfluxDB');
+    expect(rows).toEqual([[ts, 'fired', 'firing', 35, 'inf-1']]);
   });
 });

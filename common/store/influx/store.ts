@@ -6,12 +6,13 @@
 import { formatDuration } from '../../duration.ts';
 import { silentLogger, type Logger } from '../../logger.ts';
 import type { DeviceStatus, Reading, TelemetryEntry } from '../../reading.ts';
-import type { DeviceRecord, DurableSink, HistoryQuery, HistorySeries, RawQuery, StoreStats, TelemetryStore } from '../port.ts';
+import type { Alert } from '../../alerts/alert.ts';
+import type { AlertEventKind, DeviceRecord, DurableSink, HistoryQuery, HistorySeries, RawQuery, StoreStats, TelemetryStore } from '../port.ts';
 import { RetentionWindow } from '../retention.ts';
 import { StatsRecorder } from '../stats.ts';
 import { Forwarder } from './forwarder.ts';
 import { durationLiteral, quoteIdent } from './influxql.ts';
-import { statusLine, telemetryLine } from './lines.ts';
+import { alertLine, statusLine, telemetryLine } from './lines.ts';
 import { byteOrder, InfluxReader, type DeviceFacts } from './reads.ts';
 import type { ServerInfo } from './server.ts';
 import { Spool, type SpoolInput } from './spool.ts';
@@ -159,6 +160,11 @@ export class InfluxStore implements TelemetryStore, DurableSink {
   /** Spooled like readings, so a status message is acknowledged without waiting for InfluxDB either. */
   async recordStatus(device: string, status: DeviceStatus, ts: number): Promise<void> {
     this.append([{ line: statusLine(device, status, ts), points: 0 }]);
+  }
+
+  recordAlertEvent(alert: Alert, event: AlertEventKind, ts: number): void {
+    // Through the spool like everything else: durable now, in InfluxDB once it answers.
+    this.append([{ line: alertLine(alert, event, ts), points: 0 }]);
   }
 
   private append(rows: readonly SpoolInput[]): void {
