@@ -1,0 +1,91 @@
+/**
+ * Alerts stay correct when ingest is scaled out: two ingest processes split one device's
+ * readings through a shared subscription on a real Mosquitto, one of them is elected to
+ * evaluate, and each transition happens exactly once. When the leader dies, the other takes
+ * over from the saved state.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { start as startApi, type ApiHandle } from '../../api/index.ts';
+import type { Alert } from '../../common/alerts/alert.ts';
+import { parseConfig } from '../../common/config.ts';
+import { closeClients, connectClient } from '../helpers/mqtt.ts';
+import { startMosquitto, type MosquittoServer } from '../helpers/mosquitto.ts';
+import { freePort } from '../helpers/ports.ts';
+import { eventually, getJson } from '../helpers/vigil.ts';
+
+const root = join(import.meta.dirname, '..', '..');
+const TOKEN = 'scale-alerts-token-0123456789';
+
+describe('alerts with two ingest processes', () => {
+  let mosquitto: MosquittoServer;
+  let dir: string;
+  let api: ApiHandle;
+  const ingest = new Map<string, ChildProcess>();
+
+  beforeAll(async () => {
+    mosquitto = await startMosquitto();
+    dir = await mkdtemp(join(tmpdir(), 'vigil-scale-alerts-'));
+    const env = { MQTT_URL: mosquitto.url, SQLITE_PATH: join(dir, 'vigil.db'), VIGIL_TOKEN: TOKEN, LOG_LEVEL: 'silent' };
+    for (const instance of ['a', 'b']) {
+      ingest.set(instance, spawn(process.execPath, ['scripts/run.mjs', 'ingest'], { cwd: root, env: { ...process.env, ...env, INSTANCE_ID: instance, LOG_LEVEL: 'error' }, stdio: 'ignore' }));
+    }
+    const parsed = parseConfig({ ...env, PORT: String(await freePort()) });
+    if (!parsed.ok) throw new Error(parsed.errors.join('; '));
+    api = await startApi(parsed.config);
+  });
+  afterAll(async () => {
+    for (const child of ingest.values()) if (child.exitCode === null) child.kill('SIGKILL');
+    await closeClients();
+    await api?.stop();
+    await mosquitto?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const leaders = async () => {
+    const text = await (await fetch(`${api.url}/metrics`)).text();
+    return [...text.matchAll(/^vigil_alert_leader\{instance="([^"]+)"\} 1$/gm)].map((m) => m[1]);
+  };
+  const alerts = async () => (await getJson<Alert[]>(`${api.url}/api/alerts?state=all&device=sc-1`)).body;
+
+  it('elects one evaluator and produces each transition once, also across a leader failure', async () => {
+    await eventually(async () => ((await leaders()).join() === 'a' ? true : undefined), 20_000, 'instance a leads');
+    const headers = { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' };
+    const rule = { name: 'hot', type: 'threshold', device: 'sc-*', metric: 't', op: 'above', value: 30, hysteresis: 1 };
+    expect((await fetch(`${api.url}/api/rules`, { method: 'POST', headers, body: JSON.stringify(rule) })).status).toBe(201);
+    await new Promise((r) => setTimeout(r, 1_000));
+
+    const device = await connectClient(mosquitto.url);
+    const base = Date.now() - 600_000;
+    // 200 readings, split by the broker across both ingest processes: one excursion above 30.
+    for (let i = 0; i < 200; i++) {
+      const t = i >= 50 && i < 100 ? 35 : 20;
+      await device.publishAsync('devices/sc-1/telemetry', JSON.stringify({ ts: base + i * 1000, t }), { qos: 1 });
+    }
+    const first = await eventually(async () => {
+      const list = await alerts();
+      return list.length === 1 && list[0]!.state === 'resolved' ? list : undefined;
+    }, 10_000, 'one alert, fired then resolved');
+    expect(first[0]).toMatchObject({ startedAt: base + 50_000, resolvedAt: base + 100_000 });
+
+    // The leader dies; b takes over and evaluates the next excursion once.
+    ingest.get('a')!.kill('SIGKILL');
+    // /metrics keeps a dead instance's last report for a while, so look for b's claim.
+    await eventually(async () => ((await leaders()).includes('b') ? true : undefined), 15_000, 'instance b leads');
+    for (let i = 200; i < 300; i++) {
+      const t = i >= 250 && i < 260 ? 40 : 20;
+      await device.publishAsync('devices/sc-1/telemetry', JSON.stringify({ ts: base + i * 1000, t }), { qos: 1 });
+    }
+    const both = await eventually(async () => {
+      const list = await alerts();
+      return list.length === 2 && list.every((a) => a.state === 'resolved') ? list : undefined;
+    }, 15_000, 'second alert resolved');
+    expect(both.map((a) => [a.startedAt - base, a.resolvedAt! - base])).toEqual([
+      [250_000, 260_000],
+      [50_000, 100_000],
+    ]);
+  }, 90_000);
+});
