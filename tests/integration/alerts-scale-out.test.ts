@@ -83,9 +83,20 @@ describe('alerts with two ingest processes', () => {
       const list = await alerts();
       return list.length === 2 && list.every((a) => a.state === 'resolved') ? list : undefined;
     }, 15_000, 'second alert resolved');
-    expect(both.map((a) => [a.startedAt - base, a.resolvedAt! - base])).toEqual([
-      [250_000, 260_000],
-      [50_000, 100_000],
-    ]);
+    // Mosquitto keeps handing a share of the group's messages to a's (offline, persistent)
+    // session, so b may not see the excursion's first or last reading until a returns
+    // (docs/ingest.md): the alert is still one alert, within a reading or two of the edges.
+    const [second, firstAgain] = both;
+    expect(firstAgain).toMatchObject({ startedAt: base + 50_000, resolvedAt: base + 100_000 });
+    expect(second!.startedAt - base).toBeGreaterThanOrEqual(250_000);
+    expect(second!.startedAt - base).toBeLessThan(255_000);
+    expect(second!.resolvedAt! - base).toBeGreaterThanOrEqual(260_000);
+    expect(second!.resolvedAt! - base).toBeLessThan(265_000);
+
+    // a comes back under its id, drains what the broker kept for it, and nothing is lost.
+    ingest.set('a2', spawn(process.execPath, ['scripts/run.mjs', 'ingest'], { cwd: root, env: { ...process.env, MQTT_URL: mosquitto.url, SQLITE_PATH: join(dir, 'vigil.db'), INSTANCE_ID: 'a', LOG_LEVEL: 'error' }, stdio: 'ignore' }));
+    const csvLines = async () => (await (await fetch(`${api.url}/api/devices/sc-1/readings.csv?from=${base}&to=${base + 300_000}`)).text()).trim().split('\n').length - 1;
+    await eventually(async () => ((await csvLines()) === 300 ? true : undefined), 20_000, 'all 300 readings stored');
+    expect(await alerts()).toHaveLength(2);
   }, 90_000);
 });
