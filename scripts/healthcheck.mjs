@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+// Container health check for the Vigil image: `node scripts/healthcheck.mjs [api|ingest|start|simulate]`,
+// exit 0 when healthy. Without a role it reads the role from PID 1's command line (the image's
+// `node scripts/run.mjs <role>`, possibly behind docker's init), so one Dockerfile HEALTHCHECK
+// fits every service.
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+
+const TIMEOUT_MS = Number(process.env['HEALTHCHECK_TIMEOUT_MS'] ?? 4_000);
+const ROLES = ['start', 'ingest', 'api', 'simulate', 'bench'];
+
+function roleOfPid1() {
+  try {
+    const args = readFileSync('/proc/1/cmdline', 'utf8').split('\0');
+    const at = args.findIndex((arg) => arg.endsWith('run.mjs'));
+    const role = at === -1 ? undefined : (args[at + 1] ?? 'start');
+    return ROLES.includes(role) ? role : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The API (or the all-in-one) answers /api/health with 200 only when broker and store are up. */
+async function checkApi() {
+  const port = process.env['PORT'] || '8080';
+  const res = await fetch(`http://127.0.0.1:${port}/api/health`, { signal: AbortSignal.timeout(TIMEOUT_MS) });
+  if (res.status !== 200) throw new Error(`/api/health answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
+}
+
+/** The same default as common/config.ts, so the check looks for this very process. */
+function instanceId() {
+  const given = process.env['INSTANCE_ID']?.trim();
+  return given || hostname().replace(/[^A-Za-z0-9_.-]/g, '').slice(0, 40) || 'local';
+}
+
+/**
+ * Ingest has no HTTP port, but publishes its counters every second on vigil/stats/ingest. A
+ * snapshot from this instance proves the process runs, is connected to the broker and its event
+ * loop turns; a sibling replica's snapshot proves nothing about this one, so it is ignored.
+ */
+async function checkIngest() {
+  const { connectAsync } = await import('mqtt');
+  const url = (process.env['MQTT_URL'] ?? '').split(',')[0]?.trim() || 'mqtt://127.0.0.1:1883';
+  const me = instanceId();
+  const client = await connectAsync(url, {
+    clientId: `vigil-health-${me}-${process.pid}`.slice(0, 64),
+    clean: true,
+    connectTimeout: TIMEOUT_MS,
+    reconnectPeriod: 0,
+    ...(process.env['MQTT_USERNAME'] ? { username: process.env['MQTT_USERNAME'] } : {}),
+    ...(process.env['MQTT_PASSWORD'] ? { password: process.env['MQTT_PASSWORD'] } : {}),
+  });
+  try {
+    await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no stats from ingest instance "${me}" within ${TIMEOUT_MS} ms`)), TIMEOUT_MS);
+      client.on('message', (_topic, payload) => {
+        try {
+          if (JSON.parse(payload.toString('utf8')).instance === me) {
+            clearTimeout(timer);
+            resolve(undefined);
+          }
+        } catch {
+          // Not ours to judge: only a matching snapshot counts.
+        }
+      });
+      client.subscribeAsync('vigil/stats/ingest', { qos: 0 }).catch(reject);
+    });
+  } finally {
+    await client.endAsync(true);
+  }
+}
+
+async function check(role) {
+  if (role === 'api' || role === 'start') return checkApi();
+  if (role === 'ingest') return checkIngest();
+  // The simulator and the benchmarks serve nothing: running is all there is to check, and a
+  // crashed process ends the container anyway.
+  if (role === 'simulate' || role === 'bench') return undefined;
+  throw new Error(`unknown role ${JSON.stringify(role)} (expected ${ROLES.join(', ')})`);
+}
+
+const role = process.argv[2] ?? roleOfPid1();
+if (role === undefined) {
+  console.error('healthcheck: no role given and none found in /proc/1/cmdline');
+  process.exit(1);
+}
+check(role).then(
+  () => process.exit(0),
+  (err) => {
+    console.error(`healthcheck ${role}: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  },
+);
