@@ -114,7 +114,8 @@ export async function start(config: VigilConfig, deps: ApiDeps = {}): Promise<Ap
 
 function buildApp(services: ApiServices, dashboardDir: string): Koa {
   const app = new Koa();
-  app.proxy = false;
+  // Only behind a proxy that sets X-Forwarded-For: otherwise a client could pick its own address.
+  app.proxy = services.config.http.trustProxy;
   // Errors are answered by the funnel; Koa's default handler would only print them again.
   app.silent = true;
   const router = new Router();

@@ -25,7 +25,7 @@ export interface VigilConfig {
     readonly influx: { readonly url: string; readonly token: string | undefined; readonly database: string };
     readonly retentionMs: number;
   };
-  readonly http: { readonly host: string; readonly port: number };
+  readonly http: { readonly host: string; readonly port: number; readonly trustProxy: boolean };
   readonly token: string | undefined;
   readonly staleAfterMs: number;
   readonly simDevices: number;
@@ -61,6 +61,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { name: 'RETENTION', default: '7d', meaning: 'how long readings are kept' },
   { name: 'HOST', default: '127.0.0.1', meaning: 'API + dashboard address' },
   { name: 'PORT', default: '8080', meaning: 'API + dashboard port' },
+  { name: 'TRUST_PROXY', default: 'false', meaning: '`true` behind a reverse proxy: client addresses (sign-in limits) and https come from X-Forwarded-For/-Proto' },
   { name: 'VIGIL_TOKEN', default: 'generated, kept beside the store', meaning: 'operator token for changes' },
   { name: 'STALE_AFTER', default: '60s', meaning: 'a device without telemetry for this long is `stale`' },
   { name: 'SIM_DEVICES', default: '10', meaning: 'devices the built-in simulator of `npm start` plays; 0 turns it off' },
@@ -154,6 +155,10 @@ const envSchema = z.object({
   RETENTION: duration('RETENTION', 3_600_000).default(604_800_000),
   HOST: z.string().trim().min(1, 'HOST must not be empty').default('127.0.0.1'),
   PORT: port('PORT').default(8080),
+  TRUST_PROXY: z
+    .enum(['true', 'false', '1', '0'], { message: 'TRUST_PROXY must be true or false' })
+    .default('false')
+    .transform((v) => v === 'true' || v === '1'),
   VIGIL_TOKEN: optionalText.refine((v) => v === undefined || v.length >= 16, 'VIGIL_TOKEN must be at least 16 characters'),
   STALE_AFTER: duration('STALE_AFTER', 1_000).default(60_000),
   SIM_DEVICES: z
@@ -214,7 +219,7 @@ export function parseConfig(env: Env): ConfigResult {
       influx: { url: e.INFLUX_URL, token: e.INFLUX_TOKEN, database: e.INFLUX_DATABASE },
       retentionMs: e.RETENTION,
     },
-    http: { host: e.HOST, port: e.PORT },
+    http: { host: e.HOST, port: e.PORT, trustProxy: e.TRUST_PROXY },
     token: e.VIGIL_TOKEN,
     staleAfterMs: e.STALE_AFTER,
     simDevices: e.SIM_DEVICES,

@@ -17,6 +17,9 @@ export interface ConnectOptions extends IClientOptions {
   readonly prepare?: (client: MqttClient) => void;
 }
 
+const PERMANENT =
+  /not authori[sz]ed|bad user ?name or password|unacceptable protocol version|unsupported protocol version|certificate|self[- ]signed|unable to verify|ERR_TLS|CERT_/i;
+
 export function connectMqtt(url: string, options: ConnectOptions = {}): Promise<MqttClient> {
   const { startTimeoutMs = 10_000, prepare, ...clientOptions } = options;
   return new Promise((resolve, reject) => {
@@ -30,8 +33,9 @@ export function connectMqtt(url: string, options: ConnectOptions = {}): Promise<
     }, startTimeoutMs);
     const onError = (err: Error) => {
       lastError = err;
-      // Bad credentials or an unsupported protocol will not fix themselves: fail now.
-      if (/not authori[sz]ed|bad user ?name or password|unacceptable protocol version|unsupported protocol version/i.test(err.message)) {
+      // Bad credentials, an unsupported protocol or a certificate the client does not trust
+      // will not fix themselves: fail now rather than at the start timeout.
+      if (PERMANENT.test(err.message) || PERMANENT.test(String((err as NodeJS.ErrnoException).code ?? ''))) {
         cleanup();
         clearTimeout(timer);
         client.end(true);

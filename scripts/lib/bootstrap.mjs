@@ -10,6 +10,8 @@ export const TEST_DEBIAN_PACKAGES = Object.freeze([
   { pkg: 'influxdb', bin: 'influxd' },
   { pkg: 'chromium', bin: 'chromium' },
   { pkg: 'docker-compose', bin: 'docker-compose' },
+  // The TLS deployment test makes a throwaway CA.
+  { pkg: 'openssl', bin: 'openssl' },
 ]);
 
 /** Daemons live in sbin, which a non-root PATH usually lacks. */

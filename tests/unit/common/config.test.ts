@@ -73,7 +73,7 @@ describe('parseConfig', () => {
       influx: { url: 'https://influx.example:8086', token: 'user:pass', database: 'vigil_prod' },
       retentionMs: 30 * 86_400_000,
     });
-    expect(config.http).toEqual({ host: '0.0.0.0', port: 9090 });
+    expect(config.http).toEqual({ host: '0.0.0.0', port: 9090, trustProxy: false });
     expect(config.token).toBe('0123456789abcdef');
     expect(config.staleAfterMs).toBe(120_000);
     expect(config.simDevices).toBe(0);
