@@ -195,12 +195,13 @@ describe('simulator against a real Mosquitto', () => {
   it('--faults publishes bad payloads that ingest rejects for the reasons the summary counts, and still sends exactly --count', async () => {
     const prefix = uniqueTopic('sim');
     const { messages } = await listen(`${prefix}/+/telemetry`);
-    const handle = await simulate({ devices: 4, faults: 0.4, count: 200, intervalMs: 5, qos: 1, reconnectMs: 100, prefix });
+    // About 1.5 s of sending, so a device cut off early has time to reconnect even on a busy machine.
+    const handle = await simulate({ devices: 4, faults: 0.4, count: 300, intervalMs: 20, qos: 1, reconnectMs: 100, prefix });
     const summary = await handle.done;
-    expect(summary.sent).toBe(200);
-    await waitFor(() => messages.length >= 200, 5_000, '200 messages');
+    expect(summary.sent).toBe(300);
+    await waitFor(() => messages.length >= 300, 5_000, '300 messages');
     await sleep(200);
-    expect(messages).toHaveLength(200);
+    expect(messages).toHaveLength(300);
     const reasons: Record<string, number> = {};
     for (const m of messages) {
       const device = m.topic.slice(prefix.length + 1, -'/telemetry'.length);
