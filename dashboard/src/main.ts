@@ -1,13 +1,24 @@
 import { mount } from 'svelte';
 import App from './App.svelte';
 import './app.css';
+import { Alerts } from './state/alerts.svelte.ts';
 import { Devices } from './state/devices.svelte.ts';
 import { LiveStream } from './state/live.svelte.ts';
 import { Router } from './state/router.svelte.ts';
+import { Rules } from './state/rules.svelte.ts';
+import { Session } from './state/session.svelte.ts';
 import { Theme } from './state/theme.svelte.ts';
 
 const stream = new LiveStream();
 const devices = new Devices(stream);
+// Signing in can open a server whose reads were closed: fetch again and stop waiting out the backoff.
+const session = new Session(() => {
+  stream.retryNow();
+  void devices.load();
+  void alerts.load();
+});
+const alerts = new Alerts(stream, session);
+const rules = new Rules(stream, session);
 const router = new Router();
 const theme = new Theme();
 
@@ -15,8 +26,10 @@ const theme = new Theme();
 theme.start();
 router.start();
 stream.start();
+void session.load();
 devices.start();
+alerts.start();
 
 const target = document.getElementById('app');
 if (!target) throw new Error('index.html has no #app element');
-mount(App, { target, props: { app: { stream, devices, router, theme } } });
+mount(App, { target, props: { app: { stream, devices, alerts, rules, session, router, theme } } });

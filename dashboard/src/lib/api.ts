@@ -1,28 +1,19 @@
 /**
- * The HTTP and SSE contract as the browser sees it (SPEC "HTTP API", "Server-Sent Events").
- * Shapes the server already defines are imported as types only, so nothing server-side is bundled.
+ * The HTTP and SSE contract as the browser sees it (SPEC "HTTP API", "Server-Sent Events"), and
+ * the only module that calls fetch. Shapes the server already defines are imported as types only,
+ * so nothing server-side is bundled.
  */
+import type { Alert } from '../../../common/alerts/alert.ts';
+import type { Transition } from '../../../common/alerts/evaluator.ts';
+import type { NodataRule, Rule, Severity, ThresholdRule } from '../../../common/alerts/rule.ts';
 import type { DeviceView } from '../../../common/devices.ts';
-import type { DeviceEvent, ReadingEvent } from '../../../common/events.ts';
+import type { DeviceEvent, ReadingEvent, RejectedMessage } from '../../../common/events.ts';
 import type { DeviceState, LatestValue } from '../../../common/store/port.ts';
 
-export type { DeviceEvent, DeviceState, DeviceView, LatestValue, ReadingEvent };
+export type { Alert, DeviceEvent, DeviceState, DeviceView, LatestValue, NodataRule, ReadingEvent, RejectedMessage, Rule, Severity, ThresholdRule, Transition };
 
-export interface Alert {
-  readonly id: string;
-  readonly ruleId: string;
-  readonly device: string;
-  readonly metric: string;
-  readonly severity: 'info' | 'warning' | 'critical';
-  readonly state: 'firing' | 'resolved';
-  readonly acknowledged: boolean;
-  readonly value: number | null;
-  readonly threshold: number | null;
-  readonly startedAt: number;
-  readonly resolvedAt: number | null;
-  readonly ackedAt: number | null;
-  readonly message: string;
-}
+/** A rule as sent to POST /api/rules and PUT /api/rules/:id: everything but the id. */
+export type RuleBody = Omit<ThresholdRule, 'id'> | Omit<NodataRule, 'id'>;
 
 export interface ResetEvent {
   readonly reason: string;
@@ -48,26 +39,94 @@ export interface History {
   readonly series: Readonly<Record<string, readonly HistoryPoint[]>>;
 }
 
+export interface Session {
+  /** This browser holds a valid operator session. */
+  readonly operator: boolean;
+  /** Reads work without signing in (the API listens on loopback). */
+  readonly readsOpen: boolean;
+}
+
+export interface Preview {
+  readonly transitions: readonly Transition[];
+  readonly truncated?: boolean;
+}
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
+    /** For a rejected rule: the field at fault ("value", "low", ...). */
+    readonly field: string | null = null,
   ) {
     super(message);
   }
 }
 
-export async function getJSON<T>(path: string, signal?: AbortSignal): Promise<T> {
-  const res = await fetch(path, { headers: { accept: 'application/json' }, signal: signal ?? null });
-  if (!res.ok) {
-    const body: unknown = await res.json().catch(() => null);
-    const error = isRecord(body) && isRecord(body['error']) ? body['error'] : {};
-    const code = typeof error['code'] === 'string' ? error['code'] : `http_${res.status}`;
-    const message = typeof error['message'] === 'string' ? error['message'] : `${res.status} ${res.statusText}`;
-    throw new ApiError(res.status, code, message);
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+async function request<T>(method: Method, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+  const init: RequestInit = { method, headers: { accept: 'application/json' }, signal: signal ?? null, credentials: 'same-origin' };
+  if (body !== undefined) {
+    init.headers = { accept: 'application/json', 'content-type': 'application/json' };
+    init.body = JSON.stringify(body);
   }
+  const res = await fetch(path, init);
+  if (!res.ok) {
+    const doc: unknown = await res.json().catch(() => null);
+    const error = isRecord(doc) && isRecord(doc['error']) ? doc['error'] : {};
+    const code = typeof error['code'] === 'string' ? error['code'] : `http_${res.status}`;
+    const field = typeof error['field'] === 'string' ? error['field'] : null;
+    let message = typeof error['message'] === 'string' ? error['message'] : `${res.status} ${res.statusText}`;
+    // "value: value is required…" reads twice when shown next to the field it names.
+    if (field !== null && message.startsWith(`${field}: `)) message = message.slice(field.length + 2);
+    throw new ApiError(res.status, code, message, field);
+  }
+  if (res.status === 204) return undefined as T;
   return (await res.json()) as T;
+}
+
+const enc = encodeURIComponent;
+
+function query(params: Record<string, string | number | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) if (value !== undefined && value !== '') q.set(key, String(value));
+  const text = q.toString();
+  return text ? `?${text}` : '';
+}
+
+export interface HistoryQuery {
+  readonly from: string | number;
+  readonly to?: string | number;
+  readonly points: number;
+  readonly metrics?: readonly string[];
+}
+
+export const api = {
+  devices: (signal?: AbortSignal) => request<DeviceView[]>('GET', '/api/devices', undefined, signal),
+  history: (device: string, q: HistoryQuery, signal?: AbortSignal) =>
+    request<History>('GET', `/api/devices/${enc(device)}/readings${query({ from: q.from, to: q.to, points: q.points, metrics: q.metrics?.join(',') })}`, undefined, signal),
+  rejected: (device: string, limit: number, signal?: AbortSignal) => request<RejectedMessage[]>('GET', `/api/rejected${query({ device, limit })}`, undefined, signal),
+
+  alerts: (q: { state: 'active' | 'all'; device?: string; limit?: number }, signal?: AbortSignal) =>
+    request<Alert[]>('GET', `/api/alerts${query(q)}`, undefined, signal),
+  ack: (id: string) => request<Alert>('POST', `/api/alerts/${enc(id)}/ack`),
+
+  rules: (signal?: AbortSignal) => request<Rule[]>('GET', '/api/rules', undefined, signal),
+  createRule: (rule: RuleBody) => request<Rule>('POST', '/api/rules', rule),
+  updateRule: (id: string, rule: RuleBody) => request<Rule>('PUT', `/api/rules/${enc(id)}`, rule),
+  deleteRule: (id: string) => request<undefined>('DELETE', `/api/rules/${enc(id)}`),
+  previewRule: (rule: RuleBody, from: string | number, to: string | number, signal?: AbortSignal) =>
+    request<Preview>('POST', '/api/rules/preview', { rule, from, to }, signal),
+
+  session: () => request<Session>('GET', '/api/session'),
+  signIn: (token: string) => request<{ operator: boolean }>('POST', '/api/session', { token }),
+  signOut: () => request<undefined>('DELETE', '/api/session'),
+};
+
+/** The raw readings behind a chart, as a CSV download (streamed by the API). */
+export function csvUrl(device: string, q: { from: string | number; to?: string | number; metrics?: readonly string[] }): string {
+  return `/api/devices/${enc(device)}/readings.csv${query({ from: q.from, to: q.to, metrics: q.metrics?.join(',') })}`;
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
@@ -95,7 +154,7 @@ export function parseStreamEvent<K extends StreamEventType>(type: K, data: strin
       : type === 'device'
         ? isString(doc['device']) && isString(doc['status']) && isNumber(doc['ts'])
         : type === 'alert'
-          ? isString(doc['id']) && isString(doc['device'])
+          ? isString(doc['id']) && isString(doc['device']) && isString(doc['state']) && isNumber(doc['startedAt']) && typeof doc['acknowledged'] === 'boolean'
           : true;
   return ok ? (doc as unknown as StreamEvents[K]) : null;
 }

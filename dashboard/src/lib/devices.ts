@@ -68,3 +68,21 @@ export function matchesFilter(id: string, filter: string): boolean {
   const needle = filter.trim().toLowerCase();
   return needle === '' || id.toLowerCase().includes(needle);
 }
+
+const STATUS_RANK: Record<DeviceState, number> = { offline: 0, stale: 1, online: 2 };
+
+/**
+ * The overview's orders. "problems": devices with firing alerts first, then offline, stale and
+ * online ones; "seen": most recently heard from first. Ties fall back to the id, so the order is
+ * stable while values tick.
+ */
+export function sortDevices<T extends { readonly id: string; readonly status: DeviceState; readonly lastSeen: number | null }>(
+  items: readonly T[],
+  sort: 'id' | 'problems' | 'seen',
+  firing: (id: string) => number = () => 0,
+): T[] {
+  const out = items.slice();
+  if (sort === 'id') return out.sort(compareIds);
+  if (sort === 'seen') return out.sort((a, b) => (b.lastSeen ?? -Infinity) - (a.lastSeen ?? -Infinity) || compareIds(a, b));
+  return out.sort((a, b) => Math.sign(firing(b.id)) - Math.sign(firing(a.id)) || STATUS_RANK[a.status] - STATUS_RANK[b.status] || compareIds(a, b));
+}

@@ -1,22 +1,28 @@
-export type Route = { readonly name: 'overview' } | { readonly name: 'device'; readonly id: string } | { readonly name: 'not-found' };
+import type { DeviceState } from './api.ts';
 
+export type Route =
+  | { readonly name: 'overview' }
+  | { readonly name: 'device'; readonly id: string }
+  | { readonly name: 'alerts' }
+  | { readonly name: 'rules'; readonly edit: string | null }
+  | { readonly name: 'not-found' };
+
+/** `edit`: null for the list alone, "new" for a new rule, or the id of the rule being edited. */
 export function matchRoute(pathname: string): Route {
   const path = pathname.replace(/\/+$/, '') || '/';
   if (path === '/') return { name: 'overview' };
-  const m = /^\/devices\/([^/]+)$/.exec(path);
+  if (path === '/alerts') return { name: 'alerts' };
+  if (path === '/rules') return { name: 'rules', edit: null };
+  const m = /^\/(devices|rules)\/([^/]+)$/.exec(path);
   if (m) {
     try {
-      return { name: 'device', id: decodeURIComponent(m[1]!) };
+      const id = decodeURIComponent(m[2]!);
+      return m[1] === 'devices' ? { name: 'device', id } : { name: 'rules', edit: id };
     } catch {
       return { name: 'not-found' };
     }
   }
   return { name: 'not-found' };
-}
-
-export function deviceHref(id: string, range?: RangeKey): string {
-  const path = `/devices/${encodeURIComponent(id)}`;
-  return range && range !== DEFAULT_RANGE ? `${path}?range=${range}` : path;
 }
 
 /** The chart ranges an operator picks from (SPEC "Dashboard"). */
@@ -26,4 +32,58 @@ export const DEFAULT_RANGE: RangeKey = '1h';
 
 export function parseRangeKey(value: string | null): RangeKey {
   return value !== null && Object.hasOwn(RANGES, value) ? (value as RangeKey) : DEFAULT_RANGE;
+}
+
+/** The device page's URL: range and chosen metrics in the query, defaults left out. */
+export function deviceHref(id: string, range?: RangeKey, metrics?: readonly string[] | null): string {
+  const q = new URLSearchParams();
+  if (range && range !== DEFAULT_RANGE) q.set('range', range);
+  if (metrics) q.set('metrics', metrics.join(','));
+  const text = q.toString().replace(/%2C/g, ',');
+  return `/devices/${encodeURIComponent(id)}${text ? `?${text}` : ''}`;
+}
+
+/** `?metrics=a,b`: the charts to show; null (absent) means every metric the device has. */
+export function parseMetrics(value: string | null): string[] | null {
+  if (value === null) return null;
+  return [...new Set(value.split(',').map((m) => m.trim()).filter(Boolean))];
+}
+
+export function ruleHref(id: string | null, prefill: { device?: string; metric?: string } = {}): string {
+  if (id !== null) return `/rules/${encodeURIComponent(id)}`;
+  const q = new URLSearchParams();
+  if (prefill.device) q.set('device', prefill.device);
+  if (prefill.metric) q.set('metric', prefill.metric);
+  const text = q.toString();
+  return `/rules/new${text ? `?${text}` : ''}`;
+}
+
+export const SORTS = { problems: 'Problems first', id: 'Name', seen: 'Last seen' } as const;
+export type SortKey = keyof typeof SORTS;
+export type StatusFilter = DeviceState | 'all';
+const STATUSES: readonly StatusFilter[] = ['all', 'online', 'stale', 'offline'];
+
+export interface OverviewQuery {
+  readonly q: string;
+  readonly status: StatusFilter;
+  readonly sort: SortKey;
+}
+
+export function parseOverviewQuery(query: URLSearchParams): OverviewQuery {
+  const status = query.get('status') ?? 'all';
+  const sort = query.get('sort') ?? 'problems';
+  return {
+    q: query.get('q') ?? '',
+    status: (STATUSES as readonly string[]).includes(status) ? (status as StatusFilter) : 'all',
+    sort: Object.hasOwn(SORTS, sort) ? (sort as SortKey) : 'problems',
+  };
+}
+
+export function overviewHref(query: OverviewQuery): string {
+  const q = new URLSearchParams();
+  if (query.q) q.set('q', query.q);
+  if (query.status !== 'all') q.set('status', query.status);
+  if (query.sort !== 'problems') q.set('sort', query.sort);
+  const text = q.toString();
+  return `/${text ? `?${text}` : ''}`;
 }

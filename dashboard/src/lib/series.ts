@@ -18,10 +18,20 @@ export interface XY {
 export const GAP_STEPS = 2.5;
 const MAX_PENDING = 10_000;
 
+/** A covered reading this much older than the history's end is a device's backlog, not a live one. */
+export const LATE_MS = 2_000;
+
 /**
  * One metric's chart data: downsampled history from the API, extended by live readings folded
  * into buckets of the same width and alignment (multiples of the step since the epoch, as the
  * API does), so history and live meet without a gap or a doubled point.
+ *
+ * Which live readings the history already holds cannot be told exactly: the API's answer covers
+ * everything stored before it ran, and events stored just before may still be on their way. So
+ * until `settle()` (a few seconds after the history arrived) a reading at or before the history's
+ * `to` is taken as covered; one much older than `to` (a device's backlog, a replay) marks the
+ * window `suspect`, so its owner refetches once things settle instead of guessing. After
+ * `settle()` every reading is new and is folded in whatever its timestamp.
  */
 export class SeriesWindow {
   #buckets: Bucket[] = [];
@@ -29,6 +39,7 @@ export class SeriesWindow {
   #historyTo = -Infinity;
   /** Live readings that arrived before the history they may overlap; null once history is in. */
   #pending: [number, number][] | null = [];
+  #suspect = false;
 
   get step(): number {
     return this.#step;
@@ -36,6 +47,11 @@ export class SeriesWindow {
 
   get buckets(): readonly Bucket[] {
     return this.#buckets;
+  }
+
+  /** A covered reading may not have been in the history after all: refetch to be sure. */
+  get suspect(): boolean {
+    return this.#suspect;
   }
 
   setHistory(points: readonly HistoryPoint[], step: number, to: number): void {
@@ -52,13 +68,22 @@ export class SeriesWindow {
     for (const [ts, value] of pending) this.add(ts, value);
   }
 
+  /** From now on no live reading can be in the history: fold in everything. */
+  settle(): void {
+    this.#historyTo = -Infinity;
+  }
+
   add(ts: number, value: number): void {
     if (this.#pending) {
       if (this.#pending.length < MAX_PENDING) this.#pending.push([ts, value]);
+      else this.#suspect = true;
       return;
     }
     // The API's range includes `to`, so anything at or before it is already in the history.
-    if (ts <= this.#historyTo) return;
+    if (ts <= this.#historyTo) {
+      if (ts < this.#historyTo - LATE_MS) this.#suspect = true;
+      return;
+    }
     const start = Math.floor(ts / this.#step) * this.#step;
     let i = this.#buckets.length - 1;
     while (i >= 0 && this.#buckets[i]!.ts > start) i--;

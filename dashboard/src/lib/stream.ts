@@ -125,6 +125,15 @@ export class StreamClient {
     for (const timer of [this.#retryTimer, this.#idleTimer, this.#offlineTimer, this.#graceTimer]) clearTimeout(timer);
   }
 
+  /** Tries to connect now rather than at the end of the backoff (after signing in, say). */
+  retryNow(): void {
+    if (!this.#running || this.#isOpen) return;
+    clearTimeout(this.#retryTimer);
+    this.#attempt = 0;
+    this.#connect();
+    this.#update();
+  }
+
   on<K extends StreamEventType>(type: K, handler: Handler<K>): () => void {
     const set = this.#handlers.get(type) ?? new Set<AnyHandler>();
     this.#handlers.set(type, set);

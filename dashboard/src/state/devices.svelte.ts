@@ -1,4 +1,4 @@
-import { getJSON, type DeviceState, type DeviceView, type LatestValue } from '../lib/api.ts';
+import { api, type DeviceState, type LatestValue } from '../lib/api.ts';
 import { backoffDelay } from '../lib/backoff.ts';
 import { applyDeviceEvent, applyReading, applySnapshot, compareIds, type DeviceItem } from '../lib/devices.ts';
 import type { SparkPoint } from '../lib/spark.ts';
@@ -74,7 +74,7 @@ export class Devices {
     const startedAt = Date.now();
     clearTimeout(this.#retry);
     try {
-      const views = await getJSON<DeviceView[]>('/api/devices');
+      const views = await api.devices();
       const seen = new Set<string>();
       for (const view of views) {
         seen.add(view.id);

@@ -1,9 +1,12 @@
-import { ApiError, getJSON, type History } from '../lib/api.ts';
+import { ApiError, api } from '../lib/api.ts';
 import { RANGES, type RangeKey } from '../lib/routes.ts';
 import { SeriesWindow } from '../lib/series.ts';
 import type { LiveStream } from './live.svelte.ts';
 
 export type HistoryStatus = 'loading' | 'ready' | 'missing' | 'error';
+
+/** How long after a history answer a live reading might still be one it already held. */
+const SETTLE_MS = 3_000;
 
 /**
  * One device's charts over a range: history from the API, then live readings from the shared
@@ -44,10 +47,15 @@ export class DeviceHistory {
 
   start(): () => void {
     let controller = new AbortController();
+    let settle: ReturnType<typeof setTimeout> | undefined;
     const load = () => {
       controller.abort();
+      clearTimeout(settle);
       controller = new AbortController();
-      void this.#load(controller.signal);
+      const signal = controller.signal;
+      void this.#load(signal).then((ok) => {
+        if (ok) settle = setTimeout(() => (this.#settle() ? load() : undefined), SETTLE_MS);
+      });
     };
     const stops = [
       this.#stream.on('reading', (reading) => {
@@ -64,17 +72,27 @@ export class DeviceHistory {
     load();
     return () => {
       controller.abort();
+      clearTimeout(settle);
       for (const stop of stops) stop();
     };
   }
 
+  /** Ends the doubt about which live readings the history held; true if it must be fetched again. */
+  #settle(): boolean {
+    let suspect = false;
+    for (const window of this.#windows.values()) {
+      suspect ||= window.suspect;
+      window.settle();
+    }
+    return suspect;
+  }
+
   /** Fetches the range; the charts keep showing (and extending) the previous answer meanwhile. */
-  async #load(signal: AbortSignal): Promise<void> {
+  async #load(signal: AbortSignal): Promise<boolean> {
     const incoming = new Map<string, SeriesWindow>();
     this.#incoming = incoming;
-    const query = new URLSearchParams({ from: `-${this.range}`, points: String(this.#points) });
     try {
-      const history = await getJSON<History>(`/api/devices/${encodeURIComponent(this.device)}/readings?${query}`, signal);
+      const history = await api.history(this.device, { from: `-${this.range}`, points: this.#points }, signal);
       for (const metric of Object.keys(history.series)) windowIn(incoming, metric);
       for (const [metric, window] of incoming) window.setHistory(history.series[metric] ?? [], history.step, history.to);
       this.#windows = incoming;
@@ -87,11 +105,13 @@ export class DeviceHistory {
       this.status = 'ready';
       this.error = null;
       this.version++;
+      return true;
     } catch (err) {
-      if (signal.aborted) return;
+      if (signal.aborted) return false;
       this.#incoming = null;
       this.status = err instanceof ApiError && err.status === 404 ? 'missing' : 'error';
       this.error = err instanceof Error ? err.message : String(err);
+      return false;
     }
   }
 

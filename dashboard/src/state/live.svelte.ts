@@ -26,6 +26,10 @@ export class LiveStream {
     this.#client.stop();
   }
 
+  retryNow(): void {
+    this.#client.retryNow();
+  }
+
   on<K extends StreamEventType>(type: K, handler: (data: StreamEvents[K]) => void): () => void {
     return this.#client.on(type, handler);
   }

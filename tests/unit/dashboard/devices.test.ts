@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseStreamEvent } from '../../../dashboard/src/lib/api.ts';
-import { applyDeviceEvent, applyReading, applySnapshot, compareIds, emptyDevice, matchesFilter } from '../../../dashboard/src/lib/devices.ts';
+import { applyDeviceEvent, applyReading, applySnapshot, compareIds, emptyDevice, matchesFilter, sortDevices } from '../../../dashboard/src/lib/devices.ts';
 
 describe('device state', () => {
   it('moves a metric forward in time only', () => {
@@ -54,6 +54,23 @@ describe('device state', () => {
   });
 });
 
+describe('sortDevices', () => {
+  const d = (id: string, status: 'online' | 'stale' | 'offline', lastSeen: number | null) => ({ id, status, lastSeen });
+  const fleet = [d('sim-10', 'online', 50), d('sim-2', 'offline', 10), d('sim-1', 'stale', null), d('sim-3', 'online', 90), d('sim-4', 'stale', 20)];
+  const ids = (list: readonly { id: string }[]) => list.map((x) => x.id);
+
+  it('puts problems first: firing alerts, then offline, stale, online, each by id', () => {
+    expect(ids(sortDevices(fleet, 'problems'))).toEqual(['sim-2', 'sim-1', 'sim-4', 'sim-3', 'sim-10']);
+    expect(ids(sortDevices(fleet, 'problems', (id) => (id === 'sim-10' ? 2 : 0)))).toEqual(['sim-10', 'sim-2', 'sim-1', 'sim-4', 'sim-3']);
+  });
+
+  it('sorts by id or by last seen, never-seen last', () => {
+    expect(ids(sortDevices(fleet, 'id'))).toEqual(['sim-1', 'sim-2', 'sim-3', 'sim-4', 'sim-10']);
+    expect(ids(sortDevices(fleet, 'seen'))).toEqual(['sim-3', 'sim-10', 'sim-4', 'sim-2', 'sim-1']);
+    expect(ids(fleet)).toEqual(['sim-10', 'sim-2', 'sim-1', 'sim-3', 'sim-4']);
+  });
+});
+
 describe('parseStreamEvent', () => {
   it('accepts well-formed events and drops malformed ones', () => {
     expect(parseStreamEvent('reading', '{"device":"d","ts":1,"values":{"t":1}}')).toEqual({ device: 'd', ts: 1, values: { t: 1 } });
@@ -62,5 +79,8 @@ describe('parseStreamEvent', () => {
     expect(parseStreamEvent('device', '{"device":"d","status":"offline","ts":3}')).toEqual({ device: 'd', status: 'offline', ts: 3 });
     expect(parseStreamEvent('device', '[1]')).toBeNull();
     expect(parseStreamEvent('reset', '{"reason":"unknown boot"}')).toEqual({ reason: 'unknown boot' });
+    const alert = { id: 'a', ruleId: 'r', device: 'd', state: 'firing', acknowledged: false, startedAt: 1 };
+    expect(parseStreamEvent('alert', JSON.stringify(alert))).toEqual(alert);
+    expect(parseStreamEvent('alert', JSON.stringify({ ...alert, startedAt: 'yesterday' }))).toBeNull();
   });
 });

@@ -62,6 +62,29 @@ describe('SeriesWindow', () => {
     expect(means(w)).toEqual([[10_000, 2, 2, 2, 1]]);
   });
 
+  it('takes covered readings as in the history until settled, and flags a backlog it may lack', () => {
+    const w = new SeriesWindow();
+    w.setHistory([[0, 1, 1, 1]], STEP, 30_000);
+    w.add(29_000, 5); // just before `to`: a live reading the history already held
+    expect(w.suspect).toBe(false);
+    w.add(5_000, 7); // far older than `to`, arriving now: a device's backlog the history may lack
+    expect(w.suspect).toBe(true);
+    expect(w.buckets).toHaveLength(1);
+    w.settle();
+    // From now on nothing can be in the history: a late reading is folded in where it belongs.
+    w.add(12_000, 9);
+    expect(means(w)).toEqual([
+      [0, 1, 1, 1, 1],
+      [10_000, 9, 9, 9, 1],
+    ]);
+  });
+
+  it('flags readings it had to drop while waiting for history', () => {
+    const w = new SeriesWindow();
+    for (let i = 0; i < 10_001; i++) w.add(40_000 + i, 1);
+    expect(w.suspect).toBe(true);
+  });
+
   it('trims buckets that fell out of the window', () => {
     const w = new SeriesWindow();
     w.setHistory(

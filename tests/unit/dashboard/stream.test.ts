@@ -132,6 +132,22 @@ describe('StreamClient', () => {
     expect(sources).toHaveLength(4);
   });
 
+  it('retries at once when asked (after signing in), and not while open', () => {
+    client.start();
+    latest().emit('reading', { device: 'd1', ts: 1, values: { t: 1 } }, 'b-3');
+    latest().fail(CLOSED);
+    expect(sources).toHaveLength(1);
+    client.retryNow();
+    expect(sources).toHaveLength(2);
+    expect(latest().url).toBe('/api/stream?lastEventId=b-3');
+    latest().open();
+    client.retryNow();
+    expect(sources).toHaveLength(2);
+    // The backoff timer of the failure before is gone: nothing reopens behind our back.
+    vi.advanceTimersByTime(60_000);
+    expect(sources.filter((s) => !s.closed)).toHaveLength(1);
+  });
+
   it('leaves a dropped connection to the browser’s own retry', () => {
     client.start();
     latest().open();

@@ -1,0 +1,67 @@
+import type { Alert, Severity } from './api.ts';
+
+/** How many alerts the page keeps; older ones are one click away on the API. */
+export const ALERTS_KEPT = 500;
+
+/**
+ * Two versions of one alert folded into one. An alert only moves forward (firing -> resolved,
+ * unacknowledged -> acknowledged), but a refetch can race the stream's events, so whichever
+ * version has seen more wins on each of the two axes.
+ */
+export function mergeAlert(a: Alert, b: Alert): Alert {
+  const resolved = a.state === 'resolved' ? a : b.state === 'resolved' ? b : null;
+  const acked = a.acknowledged ? a : b.acknowledged ? b : null;
+  const base = resolved ?? b;
+  return {
+    ...base,
+    state: resolved ? 'resolved' : 'firing',
+    resolvedAt: resolved?.resolvedAt ?? null,
+    acknowledged: acked !== null,
+    ackedAt: acked?.ackedAt ?? null,
+  };
+}
+
+/** Newest first; a tie (one rule firing for several devices at once) is broken by device, then id. */
+export function compareAlerts(a: Alert, b: Alert): number {
+  return b.startedAt - a.startedAt || a.device.localeCompare(b.device) || a.id.localeCompare(b.id);
+}
+
+/** A copy of `list` with `alert` merged in, newest first, at most `max` long. */
+export function upsertAlert(list: readonly Alert[], alert: Alert, max = ALERTS_KEPT): Alert[] {
+  const i = list.findIndex((a) => a.id === alert.id);
+  const out = list.slice();
+  if (i >= 0) out[i] = mergeAlert(list[i]!, alert);
+  else out.push(alert);
+  out.sort(compareAlerts);
+  return out.length > max ? out.slice(0, max) : out;
+}
+
+/** A fresh list from the API merged with what the stream brought meanwhile. */
+export function mergeSnapshot(current: readonly Alert[], fresh: readonly Alert[], max = ALERTS_KEPT): Alert[] {
+  const byId = new Map(current.map((a) => [a.id, a]));
+  for (const alert of fresh) {
+    const known = byId.get(alert.id);
+    byId.set(alert.id, known ? mergeAlert(known, alert) : alert);
+  }
+  return [...byId.values()].sort(compareAlerts).slice(0, max);
+}
+
+/** What an operator still has to look at: firing, or over but never acknowledged. */
+export function needsAttention(alert: Alert): boolean {
+  return alert.state === 'firing' || !alert.acknowledged;
+}
+
+const RANK: Record<Severity, number> = { critical: 0, warning: 1, info: 2 };
+
+/** The worst severity among firing alerts, for a badge; null when nothing fires. */
+export function worstFiring(alerts: readonly Alert[]): Severity | null {
+  let worst: Severity | null = null;
+  for (const a of alerts) if (a.state === 'firing' && (worst === null || RANK[a.severity] < RANK[worst])) worst = a.severity;
+  return worst;
+}
+
+export function formatThreshold(threshold: Alert['threshold']): string {
+  if (threshold === null) return '';
+  if (typeof threshold === 'number') return String(threshold);
+  return `${threshold[0]} – ${threshold[1]}`;
+}

@@ -1,0 +1,64 @@
+import { api, type Alert } from '../lib/api.ts';
+import { mergeSnapshot, needsAttention, upsertAlert } from '../lib/alerts.ts';
+import { backoffDelay } from '../lib/backoff.ts';
+import type { LiveStream } from './live.svelte.ts';
+import type { Session } from './session.svelte.ts';
+
+/** Alerts: the recent ones from /api/alerts, kept current by the stream's `alert` events. */
+export class Alerts {
+  list = $state.raw<Alert[]>([]);
+  loaded = $state(false);
+  error = $state<string | null>(null);
+  readonly firing = $derived(this.list.filter((a) => a.state === 'firing'));
+  readonly attention = $derived(this.list.filter(needsAttention));
+  readonly #firingByDevice = $derived(countBy(this.firing));
+
+  readonly #stream: LiveStream;
+  readonly #session: Session;
+  #failures = 0;
+  #retry: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(stream: LiveStream, session: Session) {
+    this.#stream = stream;
+    this.#session = session;
+  }
+
+  firingFor(device: string): number {
+    return this.#firingByDevice.get(device) ?? 0;
+  }
+
+  start(): () => void {
+    const stops = [this.#stream.on('alert', (alert) => (this.list = upsertAlert(this.list, alert))), this.#stream.onResync(() => void this.load())];
+    void this.load();
+    return () => {
+      for (const stop of stops) stop();
+      clearTimeout(this.#retry);
+    };
+  }
+
+  /** Every firing alert, however old, plus the most recent ones of any state. */
+  async load(): Promise<void> {
+    clearTimeout(this.#retry);
+    try {
+      const [active, recent] = await Promise.all([api.alerts({ state: 'active', limit: 1000 }), api.alerts({ state: 'all', limit: 200 })]);
+      this.list = mergeSnapshot(this.list, [...recent, ...active]);
+      this.loaded = true;
+      this.error = null;
+      this.#failures = 0;
+    } catch (err) {
+      this.error = err instanceof Error ? err.message : String(err);
+      this.#retry = setTimeout(() => void this.load(), backoffDelay(this.#failures++));
+    }
+  }
+
+  async acknowledge(alert: Alert): Promise<void> {
+    const updated = await this.#session.asOperator(`Sign in to acknowledge the alert on ${alert.device}.`, () => api.ack(alert.id));
+    this.list = upsertAlert(this.list, updated);
+  }
+}
+
+function countBy(alerts: readonly Alert[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const a of alerts) out.set(a.device, (out.get(a.device) ?? 0) + 1);
+  return out;
+}

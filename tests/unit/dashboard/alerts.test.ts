@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import type { Alert } from '../../../dashboard/src/lib/api.ts';
+import { compareAlerts, formatThreshold, mergeAlert, mergeSnapshot, needsAttention, upsertAlert, worstFiring } from '../../../dashboard/src/lib/alerts.ts';
+
+const alert = (over: Partial<Alert> = {}): Alert => ({
+  id: 'a1',
+  ruleId: 'r1',
+  device: 'd1',
+  metric: 'temperature',
+  severity: 'warning',
+  state: 'firing',
+  acknowledged: false,
+  value: 31,
+  threshold: 30,
+  startedAt: 1_000,
+  resolvedAt: null,
+  ackedAt: null,
+  message: 'hot',
+  ...over,
+});
+
+describe('alerts', () => {
+  it('only moves an alert forward, whichever version comes last', () => {
+    const acked = alert({ acknowledged: true, ackedAt: 2_000 });
+    const resolved = alert({ state: 'resolved', resolvedAt: 3_000, value: 29, message: 'ok again' });
+    // The stream said acknowledged, then a slower refetch still had it unacknowledged.
+    expect(mergeAlert(acked, alert())).toMatchObject({ acknowledged: true, ackedAt: 2_000, state: 'firing' });
+    // Resolved (without the ack) and acked (without the resolution), in either order.
+    for (const merged of [mergeAlert(acked, resolved), mergeAlert(resolved, acked)]) {
+      expect(merged).toMatchObject({ state: 'resolved', resolvedAt: 3_000, acknowledged: true, ackedAt: 2_000, value: 29, message: 'ok again' });
+    }
+  });
+
+  it('keeps the list newest first, replaces by id and caps its length', () => {
+    let list: Alert[] = [];
+    list = upsertAlert(list, alert({ id: 'old', startedAt: 1 }));
+    list = upsertAlert(list, alert({ id: 'new', startedAt: 5 }));
+    list = upsertAlert(list, alert({ id: 'old', startedAt: 1, acknowledged: true, ackedAt: 9 }));
+    expect(list.map((a) => [a.id, a.acknowledged])).toEqual([
+      ['new', false],
+      ['old', true],
+    ]);
+    expect(upsertAlert(list, alert({ id: 'newest', startedAt: 9 }), 2).map((a) => a.id)).toEqual(['newest', 'new']);
+    expect([alert({ id: 'b', device: 'd2' }), alert({ id: 'a', device: 'd1' })].sort(compareAlerts).map((a) => a.id)).toEqual(['a', 'b']);
+  });
+
+  it('merges a refetched snapshot with what the stream brought meanwhile', () => {
+    const live = [alert({ id: 'x', startedAt: 10, acknowledged: true, ackedAt: 11 })];
+    const fresh = [alert({ id: 'x', startedAt: 10 }), alert({ id: 'y', startedAt: 5 })];
+    expect(mergeSnapshot(live, fresh).map((a) => [a.id, a.acknowledged])).toEqual([
+      ['x', true],
+      ['y', false],
+    ]);
+  });
+
+  it('says what needs attention and how bad it is', () => {
+    expect(needsAttention(alert())).toBe(true);
+    expect(needsAttention(alert({ acknowledged: true }))).toBe(true);
+    expect(needsAttention(alert({ state: 'resolved' }))).toBe(true);
+    expect(needsAttention(alert({ state: 'resolved', acknowledged: true }))).toBe(false);
+    expect(worstFiring([alert({ severity: 'info' }), alert({ severity: 'critical', state: 'resolved' }), alert({ severity: 'warning' })])).toBe('warning');
+    expect(worstFiring([])).toBeNull();
+    expect(formatThreshold([10, 20])).toBe('10 – 20');
+    expect(formatThreshold(5)).toBe('5');
+    expect(formatThreshold(null)).toBe('');
+  });
+});
