@@ -84,7 +84,8 @@ export async function start(config: VigilConfig, deps: ApiDeps = {}): Promise<Ap
             }
           },
           device: (event) => {
-            if (event.status === 'online' || event.status === 'offline') watch.sawStatus(event.device, event.status, event.ts);
+            // This process's clock, like sawTelemetry's: ingest sends both in the order it got them.
+            if (event.status === 'online' || event.status === 'offline') watch.sawStatus(event.device, event.status, Date.now());
           },
           rejected: (message) => rejected.push(message),
           ingestStats: (snapshot) => metrics.recordIngest(snapshot),

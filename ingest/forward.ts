@@ -43,6 +43,8 @@ export class Forwarder {
   }
 
   device(event: DeviceEvent): void {
+    // Readings received before this status go out first, so API processes see them in order.
+    this.flush();
     this.client.publish(VIGIL_TOPICS.device, JSON.stringify(event), { qos: 1 });
   }
 

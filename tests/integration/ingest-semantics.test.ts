@@ -78,4 +78,15 @@ describe('ingest semantics on a real Mosquitto', () => {
     await eventually(async () => deviceEvents.filter((e) => e.device === 'life-1' && e.status === 'online').length >= 2 ? true : undefined, 3_000, 'online again');
     expect(deviceEvents.filter((e) => e.device === 'life-1').map((e) => e.status)).toEqual(['online', 'stale', 'offline', 'online']);
   });
+
+  it('keeps a reading and an offline status sent back to back in order', async () => {
+    const client = await connectClient(mosquitto.url);
+    await client.publishAsync('devices/life-2/telemetry', '{"v": 1}', { qos: 1 });
+    await client.publishAsync('devices/life-2/status', 'offline', { qos: 1 });
+    await eventually(async () => deviceEvents.find((e) => e.device === 'life-2' && e.status === 'offline'), 3_000, 'offline event');
+    // Past STALE_AFTER: an offline device stays offline, it does not turn stale.
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(deviceEvents.filter((e) => e.device === 'life-2').map((e) => e.status)).toEqual(['online', 'offline']);
+    expect((await getJson<DeviceJson>(`${vigil.url}/api/devices/life-2`)).body.status).toBe('offline');
+  });
 });
