@@ -130,8 +130,9 @@ function buildApp(services: ApiServices, dashboardDir: string): Koa {
   ruleRoutes(router, services);
   app.use(errorFunnel(services.logger));
   app.use(services.auth.requireRead());
+  // No allowedMethods(): a method a route does not serve gets the funnel's JSON 404, like any
+  // unknown route, rather than a plain-text 405 outside the contract's statuses.
   app.use(router.routes());
-  app.use(router.allowedMethods());
   app.use(serveDashboard(dashboardDir));
   return app;
 }
