@@ -33,7 +33,8 @@ export async function startVigil(config: VigilConfig, options: VigilOptions = {}
     let effective = config;
     let brokerUrl = config.mqtt.urls[0];
     if (brokerUrl === undefined) {
-      const broker = await resources.open(startBroker({ port: config.mqtt.embeddedPort, logger }), (b) => b.stop());
+      // The embedded broker listens where the API does: loopback by default, the LAN with HOST=0.0.0.0.
+      const broker = await resources.open(startBroker({ port: config.mqtt.embeddedPort, host: config.http.host, logger }), (b) => b.stop());
       brokerUrl = broker.url;
       // Every component below reads the broker from config, so point it at the embedded one.
       effective = { ...config, mqtt: { ...config.mqtt, urls: [broker.url] } };
