@@ -20,8 +20,16 @@ export interface AcknowledgeOptions {
 
 type DoneCallback = (error?: Error) => void;
 
+/**
+ * mqtt.js handles a whole socket read (up to ~2 MB of small messages) in one nextTick chain, so
+ * under a flood nothing else (timers, the store's forwarder, live events) would run until it is
+ * done. Calling back through setImmediate once this long has passed lets the loop breathe.
+ */
+const YIELD_EVERY_MS = 5;
+
 export function acknowledgeAfter(handle: MessageHandler, options: AcknowledgeOptions) {
   const maxBackoff = options.maxBackoffMs ?? 5_000;
+  let lastYield = performance.now();
   return (packet: IPublishPacket, callback: DoneCallback): void => {
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
     let attempt = 0;
@@ -40,7 +48,13 @@ export function acknowledgeAfter(handle: MessageHandler, options: AcknowledgeOpt
     };
     const done = (): void => {
       if (attempt > 1) options.onSettled?.();
-      callback();
+      const now = performance.now();
+      if (now - lastYield < YIELD_EVERY_MS) {
+        callback();
+        return;
+      }
+      lastYield = now;
+      setImmediate(() => callback());
     };
     const retry = (err: unknown): void => {
       const error = err instanceof Error ? err : new Error(String(err));
