@@ -39,7 +39,7 @@ export function connectMqtt(url: string, options: ConnectOptions = {}): Promise<
         cleanup();
         clearTimeout(timer);
         client.end(true);
-        reject(new Error(`the MQTT broker at ${redact(url)} refused the connection: ${err.message}`));
+        reject(new Error(`cannot connect to the MQTT broker at ${redact(url)}: ${err.message}`));
       }
     };
     const onConnect = () => {
