@@ -10,13 +10,13 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { BENCH_SETTINGS } from './config.ts';
 import { ROOT } from './harness/spawn.ts';
 import { describeMachine, machineLine } from './machine.ts';
 import { historyScenario } from './scenarios/history.ts';
 import { formatTable } from './table.ts';
 
-const influxUrl = process.env['BENCH_INFLUX_URL'];
-const influxToken = process.env['BENCH_INFLUX_TOKEN'];
+const { influxUrl, influxToken } = BENCH_SETTINGS;
 const result = await historyScenario(
   { quick: true, log: (line) => process.stderr.write(`${line}\n`) },
   { ...(influxUrl ? { influxUrl } : {}), ...(influxToken ? { influxToken } : {}) },

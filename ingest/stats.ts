@@ -19,11 +19,6 @@ export class IngestStats {
     this.rejected.set(reason, (this.rejected.get(reason) ?? 0) + 1);
   }
 
-  totalRejected(): number {
-    let total = 0;
-    for (const n of this.rejected.values()) total += n;
-    return total;
-  }
 
   snapshot(forwardDropped: number, alertLeader: boolean, webhook: IngestSnapshot['webhook'], store: StoreStats, now = Date.now()): IngestSnapshot {
     return {

@@ -19,10 +19,6 @@ export class Ring<T> {
     return this.size === 0 ? undefined : this.items[this.start];
   }
 
-  get length(): number {
-    return this.size;
-  }
-
   /** Items from the first one matching `from` to the newest (items are ordered, so it stops searching there). */
   *after(from: (item: T) => boolean): Generator<T> {
     let i = 0;

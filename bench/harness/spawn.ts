@@ -7,6 +7,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CONFIG_KEYS } from '../../common/config.ts';
+import { terminate } from '../../tests/helpers/process.ts';
+import { BENCH_SETTINGS, inheritedEnv } from '../config.ts';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -14,7 +16,7 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
  * Where the Vigil processes (ingest, api, simulator) are started from: this checkout, or another
  * one named by BENCH_VIGIL_ROOT, to measure a candidate change against the same harness and peers.
  */
-export const VIGIL_ROOT = process.env['BENCH_VIGIL_ROOT'] || ROOT;
+export const VIGIL_ROOT = BENCH_SETTINGS.vigilRoot ?? ROOT;
 
 export interface SpawnOptions {
   readonly env?: Readonly<Record<string, string>>;
@@ -41,7 +43,7 @@ export interface Child {
 
 /** The environment for a child: ours minus every Vigil setting, so a developer's shell cannot leak in. */
 export function cleanEnv(extra: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
+  const env = inheritedEnv();
   for (const key of CONFIG_KEYS) delete env[key.name];
   delete env['INFLUX_URL'];
   return { ...env, ...extra };
@@ -126,13 +128,7 @@ export function spawnChild(name: string, command: string, args: readonly string[
     send: (message) => void child.stdin?.write(`${JSON.stringify(message)}\n`),
     exited,
     stop(graceMs = 5_000) {
-      stopping ??= (async () => {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-        await exited;
-        clearTimeout(timer);
-      })();
+      stopping ??= terminate(child, exited, graceMs);
       return stopping;
     },
   };

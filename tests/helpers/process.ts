@@ -42,16 +42,19 @@ export function spawnServer(command: string, args: readonly string[], options: {
     child,
     output: () => out,
     stop(graceMs = 3_000) {
-      stopping ??= (async () => {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-        await exited;
-        clearTimeout(timer);
-      })();
+      stopping ??= terminate(child, exited, graceMs);
       return stopping;
     },
   };
+}
+
+/** SIGTERM, then SIGKILL after graceMs; resolves once `exited` does. Signals only this child's PID. */
+export async function terminate(child: ChildProcess, exited: Promise<unknown>, graceMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
 }
 
 /**
