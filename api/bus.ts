@@ -4,13 +4,13 @@
  * catch up on (browsers refetch history after a reset).
  */
 import { randomBytes } from 'node:crypto';
-import type { Alert } from '../common/alerts/alert.ts';
-import type { DeviceEvent, RejectedMessage } from '../common/events.ts';
-import type { IngestSnapshot } from '../common/ingest-stats.ts';
-import type { Logger } from '../common/logger.ts';
-import { connectMqtt, type ConnectOptions, type MqttClient } from '../common/mqtt.ts';
-import type { TelemetryEntry } from '../common/reading.ts';
-import { VIGIL_TOPICS } from '../common/topics.ts';
+import type { Alert } from '../domain/alert.ts';
+import type { DeviceEvent, RejectedMessage } from '../domain/events.ts';
+import type { IngestSnapshot } from '../bus/ingest-stats.ts';
+import type { Logger } from '../lib/logger.ts';
+import { connectMqtt, type ConnectOptions, type MqttClient } from '../lib/mqtt.ts';
+import type { TelemetryEntry } from '../domain/reading.ts';
+import { VIGIL_TOPICS } from '../domain/topics.ts';
 
 export interface BusListener {
   readings(entries: readonly TelemetryEntry[]): void;

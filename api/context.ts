@@ -1,10 +1,10 @@
-import type { VigilConfig } from '../common/config.ts';
-import type { Logger } from '../common/logger.ts';
-import type { MqttClient } from '../common/mqtt.ts';
-import type { TelemetryStore } from '../common/store/port.ts';
-import type { RejectedMessage } from '../common/events.ts';
-import type { AlertStore } from '../common/alerts/store.ts';
-import type { WebhookSender } from '../common/alerts/webhook.ts';
+import type { VigilConfig } from '../lib/config.ts';
+import type { Logger } from '../lib/logger.ts';
+import type { MqttClient } from '../lib/mqtt.ts';
+import type { TelemetryStore } from '../store/port.ts';
+import type { RejectedMessage } from '../domain/events.ts';
+import type { AlertStore } from '../alerts/alert-store.ts';
+import type { WebhookSender } from '../alerts/webhook.ts';
 import type { OperatorAuth } from './auth.ts';
 import type { MetricsRegistry } from './metrics.ts';
 import type { EventHub } from './sse/hub.ts';

@@ -3,10 +3,10 @@
  * events: one per change of a device's shown state (online, offline, stale). Stale needs a
  * clock, not a message, so a tick re-derives every device's state.
  */
-import { deviceState } from '../common/devices.ts';
-import type { DeviceEvent } from '../common/events.ts';
-import type { DeviceStatus } from '../common/reading.ts';
-import type { DeviceRecord, DeviceState, TelemetryStore } from '../common/store/port.ts';
+import { deviceState } from '../domain/devices.ts';
+import type { DeviceEvent } from '../domain/events.ts';
+import type { DeviceStatus } from '../domain/reading.ts';
+import type { DeviceRecord, DeviceState, TelemetryStore } from '../store/port.ts';
 
 interface Known {
   reported: DeviceStatus | null;

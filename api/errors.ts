@@ -3,7 +3,7 @@
  * status, and nothing internal (stack, SQL, paths) reaches the client.
  */
 import type { Context, Next } from 'koa';
-import type { Logger } from '../common/logger.ts';
+import type { Logger } from '../lib/logger.ts';
 
 export type ErrorStatus = 400 | 401 | 404 | 413 | 429 | 503;
 

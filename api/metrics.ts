@@ -4,8 +4,8 @@
  * publishes, labelled by instance, so one scrape of any API process sees every ingest.
  */
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
-import type { WebhookStats } from '../common/alerts/webhook.ts';
-import type { IngestSnapshot } from '../common/ingest-stats.ts';
+import type { WebhookStats } from '../alerts/webhook.ts';
+import type { IngestSnapshot } from '../bus/ingest-stats.ts';
 import type { HubStats } from './sse/hub.ts';
 
 /** Snapshots older than this belong to an ingest process that is gone. */

@@ -1,4 +1,4 @@
-import { parseDuration } from '../common/duration.ts';
+import { parseDuration } from '../lib/duration.ts';
 import { badRequest } from './errors.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { VigilConfig } from '../common/config.ts';
+import type { VigilConfig } from '../lib/config.ts';
 
 /**
  * The operator token: VIGIL_TOKEN when given; otherwise the one kept beside the store (mode

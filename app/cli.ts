@@ -2,9 +2,9 @@
  * Process entry for `npm start`, `npm run ingest` and `npm run api`: the config edge. The
  * environment is read here and nowhere else; a bad value stops the process with one line.
  */
-import { parseConfig, type VigilConfig } from '../common/config.ts';
-import { createLogger, type Logger } from '../common/logger.ts';
-import type { Handle } from '../common/lifecycle.ts';
+import { parseConfig, type VigilConfig } from '../lib/config.ts';
+import { createLogger, type Logger } from '../lib/logger.ts';
+import type { Handle } from '../lib/lifecycle.ts';
 import { start as startApi } from '../api/index.ts';
 import { start as startIngest } from '../ingest/index.ts';
 import { startVigil } from './main.ts';

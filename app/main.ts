@@ -3,11 +3,11 @@
  * ingest and the API, the API with the dashboard, and the built-in simulator. Started in
  * dependency order; a failure unwinds what was already running.
  */
-import type { VigilConfig } from '../common/config.ts';
-import type { Handle } from '../common/lifecycle.ts';
-import { startWith } from '../common/lifecycle.ts';
-import { silentLogger, type Logger } from '../common/logger.ts';
-import { openStore } from '../common/store/index.ts';
+import type { VigilConfig } from '../lib/config.ts';
+import type { Handle } from '../lib/lifecycle.ts';
+import { startWith } from '../lib/lifecycle.ts';
+import { silentLogger, type Logger } from '../lib/logger.ts';
+import { openStore } from '../store/index.ts';
 import { start as startApi } from '../api/index.ts';
 import { start as startBroker } from '../broker/index.ts';
 import { start as startIngest } from '../ingest/index.ts';

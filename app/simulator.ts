@@ -1,6 +1,6 @@
-import type { VigilConfig } from '../common/config.ts';
-import type { Handle } from '../common/lifecycle.ts';
-import type { Logger } from '../common/logger.ts';
+import type { VigilConfig } from '../lib/config.ts';
+import type { Handle } from '../lib/lifecycle.ts';
+import type { Logger } from '../lib/logger.ts';
 
 /** The simulator `npm start` runs: SIM_DEVICES devices publishing every second. Loaded only when on. */
 export async function startBuiltInSimulator(config: VigilConfig, brokerUrl: string, logger: Logger): Promise<Handle> {

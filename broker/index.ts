@@ -5,10 +5,10 @@
  */
 import { createServer } from 'node:net';
 import { Aedes } from 'aedes';
-import type { Handle } from '../common/lifecycle.ts';
-import { closer, listen } from '../common/net.ts';
-import { startWith } from '../common/lifecycle.ts';
-import { silentLogger, type Logger } from '../common/logger.ts';
+import type { Handle } from '../lib/lifecycle.ts';
+import { closer, listen } from '../lib/net.ts';
+import { startWith } from '../lib/lifecycle.ts';
+import { silentLogger, type Logger } from '../lib/logger.ts';
 
 export interface BrokerOptions {
   readonly port: number;

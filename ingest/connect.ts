@@ -3,7 +3,7 @@
  * the device topics through a shared subscription ($share/vigil/...); brokers without v5 (the
  * embedded Aedes) get MQTT 3.1.1 and a plain subscription, which suits a single ingest.
  */
-import { connectMqtt, type ConnectOptions, type MqttClient } from '../common/mqtt.ts';
+import { connectMqtt, type ConnectOptions, type MqttClient } from '../lib/mqtt.ts';
 
 /** How long the broker keeps ingest's session (and queues readings for it) while ingest is away. */
 export const SESSION_EXPIRY_S = 7 * 24 * 3600;

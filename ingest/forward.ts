@@ -3,11 +3,11 @@
  * broker. Readings are batched (one message per flush) so that a busy fleet costs the broker a
  * few messages per second instead of one per reading.
  */
-import type { MqttClient } from '../common/mqtt.ts';
-import type { DeviceEvent, RejectedMessage } from '../common/events.ts';
-import type { IngestSnapshot } from '../common/ingest-stats.ts';
-import type { TelemetryEntry } from '../common/reading.ts';
-import { VIGIL_TOPICS } from '../common/topics.ts';
+import type { MqttClient } from '../lib/mqtt.ts';
+import type { DeviceEvent, RejectedMessage } from '../domain/events.ts';
+import type { IngestSnapshot } from '../bus/ingest-stats.ts';
+import type { TelemetryEntry } from '../domain/reading.ts';
+import { VIGIL_TOPICS } from '../domain/topics.ts';
 
 export interface ForwarderOptions {
   readonly flushMs?: number;

@@ -3,10 +3,10 @@
  * durable, and report the outcome. It returns only after a reading is durable (or throws if the
  * sink failed), so the caller can acknowledge QoS 1 right after it.
  */
-import type { DeviceStatus, RejectReason, TelemetryEntry } from '../common/reading.ts';
-import { parseStatus, parseTelemetry } from '../common/reading.ts';
-import type { DurableSink } from '../common/store/port.ts';
-import { parseDeviceTopic } from '../common/topics.ts';
+import type { DeviceStatus, RejectReason, TelemetryEntry } from '../domain/reading.ts';
+import { parseStatus, parseTelemetry } from '../domain/reading.ts';
+import type { DurableSink } from '../store/port.ts';
+import { parseDeviceTopic } from '../domain/topics.ts';
 
 export interface Rejected {
   readonly topic: string;

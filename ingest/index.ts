@@ -3,18 +3,18 @@
  * makes accepted readings durable before acknowledging them, and forwards what it accepted to
  * the API processes through the first broker.
  */
-import type { VigilConfig } from '../common/config.ts';
-import { primaryBrokerUrl } from '../common/config.ts';
-import { REJECTED_PAYLOAD_LIMIT } from '../common/events.ts';
-import type { Handle } from '../common/lifecycle.ts';
-import { startWith } from '../common/lifecycle.ts';
-import { RateLimitedLog, silentLogger, type Logger } from '../common/logger.ts';
-import { endMqtt, redact } from '../common/mqtt.ts';
+import type { VigilConfig } from '../lib/config.ts';
+import { primaryBrokerUrl } from '../lib/config.ts';
+import { REJECTED_PAYLOAD_LIMIT } from '../domain/events.ts';
+import type { Handle } from '../lib/lifecycle.ts';
+import { startWith } from '../lib/lifecycle.ts';
+import { RateLimitedLog, silentLogger, type Logger } from '../lib/logger.ts';
+import { endMqtt, redact } from '../lib/mqtt.ts';
 import { connectIngest, subscriptionFilters } from './connect.ts';
-import { openStore, type IngestStore } from '../common/store/index.ts';
-import { deviceTopicFilters } from '../common/topics.ts';
-import { AlertStore } from '../common/alerts/store.ts';
-import { startAlerter, type AlerterHandle } from './alerter/index.ts';
+import { openStore, type IngestStore } from '../store/index.ts';
+import { deviceTopicFilters } from '../domain/topics.ts';
+import { AlertStore } from '../alerts/alert-store.ts';
+import { startAlerter, type AlerterHandle } from '../alerts/alerter.ts';
 import { Forwarder } from './forward.ts';
 import { createMessageHandler, type MessageOutcomes } from './handle-message.ts';
 import { IngestStats } from './stats.ts';

@@ -1,6 +1,6 @@
-import { Histogram, type IngestSnapshot } from '../common/ingest-stats.ts';
-import type { RejectReason } from '../common/reading.ts';
-import type { StoreStats } from '../common/store/port.ts';
+import { Histogram, type IngestSnapshot } from '../bus/ingest-stats.ts';
+import type { RejectReason } from '../domain/reading.ts';
+import type { StoreStats } from '../store/port.ts';
 
 /** This process's counters; published as an IngestSnapshot for /metrics. */
 export class IngestStats {

@@ -27,7 +27,7 @@ async function checkApi() {
   if (res.status !== 200) throw new Error(`/api/health answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
 }
 
-/** The same default as common/config.ts, so the check looks for this very process. */
+/** The same default as lib/config.ts, so the check looks for this very process. */
 function instanceId() {
   const given = process.env['INSTANCE_ID']?.trim();
   return given || hostname().replace(/[^A-Za-z0-9_.-]/g, '').slice(0, 40) || 'local';

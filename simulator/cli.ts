@@ -4,7 +4,7 @@
  */
 import { pino, type Logger } from 'pino';
 import pretty from 'pino-pretty';
-import { LOG_LEVELS, type LogLevel } from '../common/config.ts';
+import { LOG_LEVELS, type LogLevel } from '../lib/config.ts';
 import { start, type SimulatorHandle } from './index.ts';
 import { parseArgs, USAGE } from './options.ts';
 import { startProgress } from './progress.ts';

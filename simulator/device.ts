@@ -2,7 +2,7 @@
  * One simulated device without its connection: its id, its signals, its clock, the backlog it
  * keeps while it cannot publish, and the payloads it sends. Pure apart from the `now` it is given.
  */
-import { MAX_BATCH_ENTRIES, MAX_PAYLOAD_BYTES } from '../common/reading.ts';
+import { MAX_BATCH_ENTRIES, MAX_PAYLOAD_BYTES } from '../domain/reading.ts';
 import { FAULT_KINDS, type FaultKind } from './faults.ts';
 import { deviceId, maxEntryBytes, type SimulatorOptions } from './options.ts';
 import { Rng, STREAMS } from './prng.ts';

@@ -1,9 +1,9 @@
 /**
  * Bad payloads, one generator per reason ingest rejects a message for. Each is labelled with the
- * reason ingest gives it, and the unit tests hold every variant against common/reading.ts, so
+ * reason ingest gives it, and the unit tests hold every variant against domain/reading.ts, so
  * this file and ingest cannot drift apart silently.
  */
-import { MAX_BATCH_ENTRIES, MAX_FUTURE_MS, MAX_PAYLOAD_BYTES, type RejectReason } from '../common/reading.ts';
+import { MAX_BATCH_ENTRIES, MAX_FUTURE_MS, MAX_PAYLOAD_BYTES, type RejectReason } from '../domain/reading.ts';
 
 export interface FaultContext {
   /** The sending device's (valid) id. */

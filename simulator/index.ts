@@ -2,9 +2,9 @@
  * The simulator as a library: start(options) connects one MQTT client per device and drives them
  * from one scheduler loop until --count or --duration is reached, or stop() is called.
  */
-import { idempotent, startWith, type Handle } from '../common/lifecycle.ts';
-import { RateLimitedLog, silentLogger, type Logger } from '../common/logger.ts';
-import { statusTopic, telemetryTopic } from '../common/topics.ts';
+import { idempotent, startWith, type Handle } from '../lib/lifecycle.ts';
+import { RateLimitedLog, silentLogger, type Logger } from '../lib/logger.ts';
+import { statusTopic, telemetryTopic } from '../domain/topics.ts';
 import { DeviceConnection } from './connection.ts';
 import { SimDevice } from './device.ts';
 import { payloadFault, type FaultKind } from './faults.ts';

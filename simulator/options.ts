@@ -2,8 +2,8 @@
  * The simulator's options: defaults in one place, and a total parser from argv (plus the few env
  * vars the CLI edge passes in) that returns one clear error naming the flag, never throws.
  */
-import { parseDuration } from '../common/duration.ts';
-import { isDeviceId, isMetricName, MAX_PAYLOAD_BYTES } from '../common/reading.ts';
+import { parseDuration } from '../lib/duration.ts';
+import { isDeviceId, isMetricName, MAX_PAYLOAD_BYTES } from '../domain/reading.ts';
 import { anomalousMetrics, PROFILES } from './signals.ts';
 
 export interface SimulatorOptions {

@@ -1,6 +1,6 @@
 import type { Router } from '@koa/router';
-import { isDeviceId } from '../../common/reading.ts';
-import { VIGIL_TOPICS } from '../../common/topics.ts';
+import { isDeviceId } from '../../domain/reading.ts';
+import { VIGIL_TOPICS } from '../../domain/topics.ts';
 import type { ApiServices } from '../context.ts';
 import { badRequest, notFound } from '../errors.ts';
 

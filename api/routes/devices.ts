@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
 import type { Router, RouterContext } from '@koa/router';
-import { deviceView } from '../../common/devices.ts';
-import { isDeviceId, isMetricName } from '../../common/reading.ts';
-import { bucketStep } from '../../common/store/buckets.ts';
+import { deviceView } from '../../domain/devices.ts';
+import { isDeviceId, isMetricName } from '../../domain/reading.ts';
+import { bucketStep } from '../../store/buckets.ts';
 import type { ApiServices } from '../context.ts';
 import { badRequest, notFound } from '../errors.ts';
 import { parseRange } from '../time-range.ts';

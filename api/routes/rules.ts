@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Router } from '@koa/router';
-import { parseRule, type Rule } from '../../common/alerts/rule.ts';
-import { VIGIL_TOPICS } from '../../common/topics.ts';
+import { parseRule, type Rule } from '../../domain/rule.ts';
+import { VIGIL_TOPICS } from '../../domain/topics.ts';
 import { readJson } from '../body.ts';
 import type { ApiServices } from '../context.ts';
 import { HttpError, notFound } from '../errors.ts';
-import { PREVIEW_MAX_TRANSITIONS, previewRule } from '../preview.ts';
+import { PREVIEW_MAX_TRANSITIONS, previewRule } from '../../alerts/preview.ts';
 import { parseRange } from '../time-range.ts';
 
 const PREVIEW_MAX_SPAN_MS = 31 * 86_400_000;

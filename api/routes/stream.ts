@@ -1,5 +1,5 @@
 import type { Router, RouterContext } from '@koa/router';
-import { isDeviceId, isMetricName } from '../../common/reading.ts';
+import { isDeviceId, isMetricName } from '../../domain/reading.ts';
 import type { ApiServices } from '../context.ts';
 import { badRequest } from '../errors.ts';
 import type { StreamFilter } from '../sse/client.ts';

@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CONFIG_KEYS } from '../../common/config.ts';
+import { CONFIG_KEYS } from '../../lib/config.ts';
 import { terminate } from '../../tests/helpers/process.ts';
 import { BENCH_SETTINGS, inheritedEnv } from '../config.ts';
 

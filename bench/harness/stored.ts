@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { fieldKey, MEASUREMENT, quoteIdent } from '../../common/store/influx/influxql.ts';
+import { fieldKey, MEASUREMENT, quoteIdent } from '../../store/influx/influxql.ts';
 
 export interface Progress {
   /** Readings durable (acknowledgeable): stored in SQLite, or committed to the InfluxDB spool. */

@@ -5,12 +5,12 @@
  * a one-minute rollup measurement (what a continuous query would keep): what rollups would give
  * InfluxDB. Folded in from the storage work's bench/history.ts (which now runs this scenario).
  */
-import type { TelemetryEntry } from '../../common/reading.ts';
-import { bucketStep } from '../../common/store/buckets.ts';
-import { deviceIs, durationLiteral, fieldRef, quoteIdent, timeRange } from '../../common/store/influx/influxql.ts';
-import { InfluxStore } from '../../common/store/influx/store.ts';
-import type { HistoryQuery, TelemetryStore } from '../../common/store/port.ts';
-import { SqliteStore } from '../../common/store/sqlite.ts';
+import type { TelemetryEntry } from '../../domain/reading.ts';
+import { bucketStep } from '../../store/buckets.ts';
+import { deviceIs, durationLiteral, fieldRef, quoteIdent, timeRange } from '../../store/influx/influxql.ts';
+import { InfluxStore } from '../../store/influx/store.ts';
+import type { HistoryQuery, TelemetryStore } from '../../store/port.ts';
+import { SqliteStore } from '../../store/sqlite.ts';
 import { startInflux } from '../../tests/helpers/influx.ts';
 import { CpuMeter, cpuLine, type RoleSpec } from '../harness/cpu.ts';
 import { scoped } from '../harness/scope.ts';

@@ -167,7 +167,7 @@ export function ensureDebianPackages(list, overrides = {}) {
 export function dashboardSources(root) {
   const dash = (name) => join(root, 'dashboard', name);
   // The lockfile too: a new Svelte or Chart.js version changes the built output.
-  return [dash('src'), dash('index.html'), dash('vite.config.ts'), dash('svelte.config.js'), dash('tsconfig.json'), join(root, 'package-lock.json')];
+  return [dash('src'), join(root, 'domain'), dash('index.html'), dash('vite.config.ts'), dash('svelte.config.js'), dash('tsconfig.json'), join(root, 'package-lock.json')];
 }
 
 /** `{ build: boolean, reason }` for dashboard/dist, from mtimes only. */

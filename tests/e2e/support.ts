@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { Locator, Page } from 'playwright-core';
 import { build } from 'vite';
 import { startVigil, type VigilHandle } from '../../app/main.ts';
-import { parseConfig, type VigilConfig } from '../../common/config.ts';
+import { parseConfig, type VigilConfig } from '../../lib/config.ts';
 import { freePort } from '../helpers/ports.ts';
 
 export const SCREENSHOT_DIR = fileURLToPath(new URL('../../.vigil-tmp/screenshots/', import.meta.url));

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startVigil, type VigilHandle } from '../../app/main.ts';
-import { parseConfig, type VigilConfig } from '../../common/config.ts';
+import { parseConfig, type VigilConfig } from '../../lib/config.ts';
 import { freePort } from './ports.ts';
 
 export interface TestVigil extends VigilHandle {

@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import { EventSource } from 'eventsource';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Alert } from '../../common/alerts/alert.ts';
+import type { Alert } from '../../domain/alert.ts';
 import { closeClients, connectClient } from '../helpers/mqtt.ts';
 import { freePort } from '../helpers/ports.ts';
 import { eventually, getJson, startTestVigil, type TestVigil } from '../helpers/vigil.ts';

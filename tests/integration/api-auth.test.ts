@@ -8,7 +8,7 @@ import Koa from 'koa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OperatorAuth } from '../../api/auth.ts';
 import { errorFunnel } from '../../api/errors.ts';
-import { silentLogger } from '../../common/logger.ts';
+import { silentLogger } from '../../lib/logger.ts';
 import { getJson, startTestVigil, type TestVigil } from '../helpers/vigil.ts';
 
 const TOKEN = 'test-operator-token-0123456789';

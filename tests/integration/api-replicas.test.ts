@@ -5,7 +5,7 @@
 import { EventSource } from 'eventsource';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { start as startApi, type ApiHandle } from '../../api/index.ts';
-import { parseConfig } from '../../common/config.ts';
+import { parseConfig } from '../../lib/config.ts';
 import { closeClients, connectClient } from '../helpers/mqtt.ts';
 import { freePort } from '../helpers/ports.ts';
 import { eventually, getJson, startTestVigil, type TestVigil } from '../helpers/vigil.ts';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IngestSnapshot } from '../../common/ingest-stats.ts';
+import type { IngestSnapshot } from '../../bus/ingest-stats.ts';
 import { closeClients, connectClient } from '../helpers/mqtt.ts';
 import { startMosquitto, type MosquittoServer } from '../helpers/mosquitto.ts';
 import { eventually } from '../helpers/vigil.ts';

@@ -3,8 +3,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { parseTelemetry } from '../../common/reading.ts';
-import { parseDeviceTopic } from '../../common/topics.ts';
+import { parseTelemetry } from '../../domain/reading.ts';
+import { parseDeviceTopic } from '../../domain/topics.ts';
 import { start, type SimulatorHandle, type SimulatorOptions, type SimulatorSummary } from '../../simulator/index.ts';
 import { closeClients, connectClient, startMosquitto, uniqueTopic, type MosquittoServer } from '../helpers/index.ts';
 

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
-import { InfluxStore } from '../../common/store/influx/store.ts';
+import { InfluxStore } from '../../store/influx/store.ts';
 import { startInflux, type InfluxServer } from '../helpers/index.ts';
 import { defineStoreContract } from './store-contract.ts';
 

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
-import { SqliteStore } from '../../common/store/sqlite.ts';
+import { SqliteStore } from '../../store/sqlite.ts';
 import { defineStoreContract } from './store-contract.ts';
 
 let dir = '';

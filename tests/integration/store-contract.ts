@@ -9,9 +9,9 @@
  * a double. With values whose sums are exact (multiples of 1/8) the answers must be bit-identical.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Reading, TelemetryEntry } from '../../common/reading.ts';
-import type { IngestStore } from '../../common/store/index.ts';
-import type { Bucket, HistorySeries } from '../../common/store/port.ts';
+import type { Reading, TelemetryEntry } from '../../domain/reading.ts';
+import type { IngestStore } from '../../store/index.ts';
+import type { Bucket, HistorySeries } from '../../store/port.ts';
 
 export interface ContractOptions {
   /** RETENTION for this store; undefined keeps everything. */

@@ -9,12 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TelemetryEntry } from '../../common/reading.ts';
-import { bucketStep } from '../../common/store/buckets.ts';
-import { InfluxStore, type InfluxStoreOptions } from '../../common/store/influx/store.ts';
-import { SpoolFullError } from '../../common/store/influx/spool.ts';
-import { InfluxHttp } from '../../common/store/influx/transport.ts';
-import { SqliteStore } from '../../common/store/sqlite.ts';
+import type { TelemetryEntry } from '../../domain/reading.ts';
+import { bucketStep } from '../../store/buckets.ts';
+import { InfluxStore, type InfluxStoreOptions } from '../../store/influx/store.ts';
+import { SpoolFullError } from '../../store/influx/spool.ts';
+import { InfluxHttp } from '../../store/influx/transport.ts';
+import { SqliteStore } from '../../store/sqlite.ts';
 import { freePort, startInflux, type InfluxServer } from '../helpers/index.ts';
 import { BASE, collect, entry, expectSameBuckets, irregularSeries, writeInMessages } from './store-contract.ts';
 

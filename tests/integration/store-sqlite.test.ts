@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TelemetryEntry } from '../../common/reading.ts';
-import { bucketStep } from '../../common/store/buckets.ts';
-import { SqliteStore } from '../../common/store/sqlite.ts';
+import type { TelemetryEntry } from '../../domain/reading.ts';
+import { bucketStep } from '../../store/buckets.ts';
+import { SqliteStore } from '../../store/sqlite.ts';
 import { entry, expectSameBuckets } from './store-contract.ts';
 
 const MINUTE = 60_000;

@@ -3,12 +3,12 @@
  * the only module that calls fetch. Shapes the server already defines are imported as types only,
  * so nothing server-side is bundled.
  */
-import type { Alert } from '../../../common/alerts/alert.ts';
-import type { Transition } from '../../../common/alerts/evaluator.ts';
-import type { NodataRule, Rule, Severity, ThresholdRule } from '../../../common/alerts/rule.ts';
-import type { DeviceView } from '../../../common/devices.ts';
-import type { DeviceEvent, ReadingEvent, RejectedMessage } from '../../../common/events.ts';
-import type { DeviceState, LatestValue } from '../../../common/store/port.ts';
+import type { Alert } from '../../../domain/alert.ts';
+import type { Transition } from '../../../alerts/evaluator.ts';
+import type { NodataRule, Rule, Severity, ThresholdRule } from '../../../domain/rule.ts';
+import type { DeviceView } from '../../../domain/devices.ts';
+import type { DeviceEvent, ReadingEvent, RejectedMessage } from '../../../domain/events.ts';
+import type { DeviceState, LatestValue } from '../../../store/port.ts';
 
 export type { Alert, DeviceEvent, DeviceState, DeviceView, LatestValue, NodataRule, ReadingEvent, RejectedMessage, Rule, Severity, ThresholdRule, Transition };
 

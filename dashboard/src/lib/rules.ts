@@ -57,7 +57,7 @@ export function ruleFromDraft(d: RuleDraft): RuleBody {
   return { ...base, type: 'threshold', metric: d.metric.trim(), op: d.op, ...defined, hysteresis: num(d.hysteresis) ?? 0, for: num(d.for) ?? 0 };
 }
 
-/** `*`, an exact id, or a glob with `*` and `?` (common/alerts/rule.ts, without its zod). */
+/** `*`, an exact id, or a glob with `*` and `?` (domain/rule.ts, without its zod). */
 export function matchesDevice(pattern: string, device: string): boolean {
   if (pattern === '*') return true;
   if (!/[*?]/.test(pattern)) return pattern === device;

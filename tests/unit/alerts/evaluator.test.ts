@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Evaluator, type Transition } from '../../../common/alerts/evaluator.ts';
-import { parseRule, type Rule } from '../../../common/alerts/rule.ts';
+import { Evaluator, type Transition } from '../../../alerts/evaluator.ts';
+import { parseRule, type Rule } from '../../../domain/rule.ts';
 
 function rule(input: Record<string, unknown>, id = 'r1'): Rule {
   const parsed = parseRule({ name: 'test', ...input });

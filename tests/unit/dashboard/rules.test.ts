@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Rule, Transition } from '../../../dashboard/src/lib/api.ts';
 import { describeRule, draftFromRule, emptyDraft, firingSpans, matchesDevice, ruleFromDraft, thresholdLines } from '../../../dashboard/src/lib/rules.ts';
-import { parseRule } from '../../../common/alerts/rule.ts';
+import { parseRule } from '../../../domain/rule.ts';
 
 const hot: Rule = { id: 'r1', name: 'Hot', device: 'sim-*', type: 'threshold', metric: 'temperature', op: 'above', value: 30, hysteresis: 0.5, for: 60, severity: 'critical', enabled: true };
 const band: Rule = { id: 'r2', name: 'Band', device: '*', type: 'threshold', metric: 'temperature', op: 'outside', low: 10, high: 20, hysteresis: 0, for: 0, severity: 'info', enabled: true };

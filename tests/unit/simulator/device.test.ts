@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_BATCH_ENTRIES, MAX_PAYLOAD_BYTES, parseTelemetry, type TelemetryEntry } from '../../../common/reading.ts';
+import { MAX_BATCH_ENTRIES, MAX_PAYLOAD_BYTES, parseTelemetry, type TelemetryEntry } from '../../../domain/reading.ts';
 import { MAX_BACKLOG, SimDevice, SKEW_RANGE_MS } from '../../../simulator/device.ts';
 import { DEFAULT_OPTIONS, type SimulatorOptions } from '../../../simulator/options.ts';
 

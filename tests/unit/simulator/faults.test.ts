@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_PAYLOAD_BYTES, parseStatus, parseTelemetry, REJECT_REASONS } from '../../../common/reading.ts';
-import { parseDeviceTopic, telemetryTopic } from '../../../common/topics.ts';
+import { MAX_PAYLOAD_BYTES, parseStatus, parseTelemetry, REJECT_REASONS } from '../../../domain/reading.ts';
+import { parseDeviceTopic, telemetryTopic } from '../../../domain/topics.ts';
 import { BEHAVIOUR_FAULTS, FAULT_KINDS, PAYLOAD_FAULTS } from '../../../simulator/faults.ts';
 
 const NOW = Date.UTC(2024, 10, 24, 6, 33, 20, 123);

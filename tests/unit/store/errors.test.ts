@@ -1,6 +1,6 @@
 import { HttpError, RequestTimedOutError } from '@influxdata/influxdb-client';
 import { describe, expect, it } from 'vitest';
-import { classifyWriteError } from '../../../common/store/influx/errors.ts';
+import { classifyWriteError } from '../../../store/influx/errors.ts';
 
 const http = (status: number, error: string, retryAfter?: string) =>
   new HttpError(status, 'status', JSON.stringify({ error }), retryAfter, 'application/json');

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { METRIC_NAME } from '../../../common/reading.ts';
-import { deviceIs, durationLiteral, fieldKey, fieldRef, metricOf, quoteIdent, quoteString, timeLiteral, timeRange } from '../../../common/store/influx/influxql.ts';
+import { METRIC_NAME } from '../../../domain/reading.ts';
+import { deviceIs, durationLiteral, fieldKey, fieldRef, metricOf, quoteIdent, quoteString, timeLiteral, timeRange } from '../../../store/influx/influxql.ts';
 
 /**
  * InfluxQL's own scanner rule for a quoted token (influxql/scanner.go ScanString): returns the

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { describeServer } from '../../../common/store/influx/server.ts';
-import { credentials } from '../../../common/store/influx/transport.ts';
+import { describeServer } from '../../../store/influx/server.ts';
+import { credentials } from '../../../store/influx/transport.ts';
 
 describe('describeServer', () => {
   it('reads 1.x, 2.x and 3.x from /ping', () => {

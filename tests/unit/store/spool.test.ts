@@ -2,10 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { renderBatch } from '../../../common/store/influx/forwarder.ts';
-import { seenLine, statusLine, telemetryLine } from '../../../common/store/influx/lines.ts';
-import { Spool, SpoolFullError } from '../../../common/store/influx/spool.ts';
-import { RetentionWindow } from '../../../common/store/retention.ts';
+import { renderBatch } from '../../../store/influx/forwarder.ts';
+import { seenLine, statusLine, telemetryLine } from '../../../store/influx/lines.ts';
+import { Spool, SpoolFullError } from '../../../store/influx/spool.ts';
+import { RetentionWindow } from '../../../store/retention.ts';
 
 let dir = '';
 beforeAll(async () => {

@@ -1,0 +1,180 @@
+/**
+ * Rules, alerts and the evaluator's state, kept in the SQLite file at SQLITE_PATH under both
+ * stores (with STORE=influx the file holds only this and the spool; docs/alerts.md). Ingest's
+ * alerter and every API process open it; WAL lets them share it.
+ *
+ * Two writers touch an alert: the alerter (fired/resolved) and the API (acknowledged). Each
+ * writes only its own columns, so neither can undo the other's change.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Alert } from '../domain/alert.ts';
+import type { EvaluatorState } from './evaluator.ts';
+import type { Rule } from '../domain/rule.ts';
+
+const SCHEMA_KEY = 'alerts_schema';
+const SCHEMA: readonly string[] = [
+  `CREATE TABLE IF NOT EXISTS vigil_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+   CREATE TABLE alert_rules (id TEXT PRIMARY KEY, body TEXT NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID;
+   CREATE TABLE alerts (
+     id TEXT PRIMARY KEY,
+     rule_id TEXT NOT NULL,
+     device TEXT NOT NULL,
+     metric TEXT,
+     severity TEXT NOT NULL,
+     state TEXT NOT NULL CHECK (state IN ('firing', 'resolved')),
+     acknowledged INTEGER NOT NULL DEFAULT 0,
+     value REAL,
+     threshold TEXT,
+     started_at INTEGER NOT NULL,
+     resolved_at INTEGER,
+     acked_at INTEGER,
+     message TEXT NOT NULL,
+     updated_at INTEGER NOT NULL
+   );
+   CREATE INDEX alerts_started ON alerts (started_at DESC);
+   CREATE INDEX alerts_firing ON alerts (state, started_at DESC);
+   CREATE TABLE alert_evaluator (id INTEGER PRIMARY KEY CHECK (id = 1), body TEXT NOT NULL, saved_at INTEGER NOT NULL);`,
+];
+
+interface AlertRow {
+  id: string;
+  rule_id: string;
+  device: string;
+  metric: string | null;
+  severity: Alert['severity'];
+  state: Alert['state'];
+  acknowledged: number;
+  value: number | null;
+  threshold: string | null;
+  started_at: number;
+  resolved_at: number | null;
+  acked_at: number | null;
+  message: string;
+}
+
+export interface AlertQuery {
+  readonly state: 'active' | 'all';
+  readonly device?: string;
+  readonly limit: number;
+}
+
+export class AlertStore {
+  private readonly db: Database.Database;
+
+  constructor(path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path, { timeout: 5_000 });
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.migrate();
+  }
+
+  private migrate(): void {
+    this.db.exec('CREATE TABLE IF NOT EXISTS vigil_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID');
+    // BEGIN IMMEDIATE: two processes starting together must not both apply the same step.
+    this.db.transaction(() => {
+      const row = this.db.prepare('SELECT value FROM vigil_meta WHERE key = ?').get(SCHEMA_KEY) as { value: string } | undefined;
+      const current = row ? Number(row.value) : 0;
+      if (current > SCHEMA.length) throw new Error(`the alert tables were written by a newer Vigil (schema ${current})`);
+      for (let v = current; v < SCHEMA.length; v++) this.db.exec(SCHEMA[v]!);
+      this.db.prepare('INSERT INTO vigil_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(SCHEMA_KEY, String(SCHEMA.length));
+    }).immediate();
+  }
+
+  listRules(): Rule[] {
+    return (this.db.prepare('SELECT body FROM alert_rules ORDER BY id').all() as { body: string }[]).map((r) => JSON.parse(r.body) as Rule);
+  }
+
+  getRule(id: string): Rule | undefined {
+    const row = this.db.prepare('SELECT body FROM alert_rules WHERE id = ?').get(id) as { body: string } | undefined;
+    return row ? (JSON.parse(row.body) as Rule) : undefined;
+  }
+
+  putRule(rule: Rule, now = Date.now()): void {
+    this.db
+      .prepare('INSERT INTO alert_rules (id, body, updated_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at')
+      .run(rule.id, JSON.stringify(rule), now);
+  }
+
+  deleteRule(id: string): boolean {
+    return this.db.prepare('DELETE FROM alert_rules WHERE id = ?').run(id).changes > 0;
+  }
+
+  /** Changes whenever a rule is added, changed or removed: a cheap "reload?" check. */
+  rulesFingerprint(): string {
+    const row = this.db.prepare('SELECT count(*) AS n, coalesce(max(updated_at), 0) AS at, coalesce(sum(length(body)), 0) AS len FROM alert_rules').get() as { n: number; at: number; len: number };
+    return `${row.n}:${row.at}:${row.len}`;
+  }
+
+  /** Writes a fired/resolved alert; never touches the acknowledgement. Returns the stored alert. */
+  recordTransition(alert: Alert, now = Date.now()): Alert {
+    this.db
+      .prepare(
+        `INSERT INTO alerts (id, rule_id, device, metric, severity, state, acknowledged, value, threshold, started_at, resolved_at, acked_at, message, updated_at)
+         VALUES (@id, @ruleId, @device, @metric, @severity, @state, 0, @value, @threshold, @startedAt, @resolvedAt, NULL, @message, @now)
+         ON CONFLICT (id) DO UPDATE SET state = excluded.state, value = excluded.value, resolved_at = excluded.resolved_at,
+           message = excluded.message, updated_at = excluded.updated_at
+         WHERE alerts.state = 'firing'`,
+      )
+      .run({ ...alert, threshold: alert.threshold === null ? null : JSON.stringify(alert.threshold), now });
+    return this.getAlert(alert.id)!;
+  }
+
+  /** Marks an alert acknowledged once; returns it, or undefined for an unknown id. */
+  acknowledge(id: string, at = Date.now()): Alert | undefined {
+    this.db.prepare('UPDATE alerts SET acknowledged = 1, acked_at = ?, updated_at = ? WHERE id = ? AND acknowledged = 0').run(at, at, id);
+    return this.getAlert(id);
+  }
+
+  getAlert(id: string): Alert | undefined {
+    const row = this.db.prepare('SELECT * FROM alerts WHERE id = ?').get(id) as AlertRow | undefined;
+    return row ? toAlert(row) : undefined;
+  }
+
+  listAlerts(query: AlertQuery): Alert[] {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (query.state === 'active') where.push("state = 'firing'");
+    if (query.device !== undefined) {
+      where.push('device = ?');
+      args.push(query.device);
+    }
+    const sql = `SELECT * FROM alerts ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY started_at DESC, id LIMIT ?`;
+    return (this.db.prepare(sql).all(...args, query.limit) as AlertRow[]).map(toAlert);
+  }
+
+  loadEvaluatorState(): EvaluatorState | undefined {
+    const row = this.db.prepare('SELECT body FROM alert_evaluator WHERE id = 1').get() as { body: string } | undefined;
+    return row ? (JSON.parse(row.body) as EvaluatorState) : undefined;
+  }
+
+  saveEvaluatorState(state: EvaluatorState, now = Date.now()): void {
+    this.db
+      .prepare('INSERT INTO alert_evaluator (id, body, saved_at) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body, saved_at = excluded.saved_at')
+      .run(JSON.stringify(state), now);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function toAlert(row: AlertRow): Alert {
+  return {
+    id: row.id,
+    ruleId: row.rule_id,
+    device: row.device,
+    metric: row.metric,
+    severity: row.severity,
+    state: row.state,
+    acknowledged: row.acknowledged === 1,
+    value: row.value,
+    threshold: row.threshold === null ? null : (JSON.parse(row.threshold) as Alert['threshold']),
+    startedAt: row.started_at,
+    resolvedAt: row.resolved_at,
+    ackedAt: row.acked_at,
+    message: row.message,
+  };
+}

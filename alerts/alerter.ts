@@ -1,0 +1,163 @@
+/**
+ * Alert evaluation for the ingest tier. Every ingest process runs an alerter, but only the
+ * elected one evaluates (LeaderElection): it hears every accepted reading from every ingest on
+ * vigil/events/readings, so one device's readings are evaluated in order by one evaluator even
+ * when a shared subscription splits them across workers. Transitions are stored, published on
+ * vigil/events/alert for the API processes, and sent to the webhook.
+ */
+import type { Alert } from '../domain/alert.ts';
+import { alertId, applyTransition } from '../domain/alert.ts';
+import { Evaluator, type Transition } from './evaluator.ts';
+import type { AlertStore } from './alert-store.ts';
+import { WebhookSender, type WebhookStats } from './webhook.ts';
+import type { VigilConfig } from '../lib/config.ts';
+import { primaryBrokerUrl } from '../lib/config.ts';
+import type { IngestSnapshot } from '../bus/ingest-stats.ts';
+import type { Handle } from '../lib/lifecycle.ts';
+import { startWith } from '../lib/lifecycle.ts';
+import type { Logger } from '../lib/logger.ts';
+import { connectMqtt, endMqtt, type MqttClient } from '../lib/mqtt.ts';
+import type { TelemetryEntry } from '../domain/reading.ts';
+import type { TelemetryStore } from '../store/port.ts';
+import { VIGIL_TOPICS } from '../domain/topics.ts';
+import { LeaderElection } from './leader.ts';
+import { ReorderBuffer } from './reorder.ts';
+
+const STEP_MS = 250;
+const SAVE_EVERY_MS = 5_000;
+const RULES_POLL_MS = 10_000;
+/** Long enough to hear the other ingest processes before claiming to lead. */
+const STARTUP_QUIET_MS = 1_500;
+
+export interface AlerterDeps {
+  readonly alerts: AlertStore;
+  readonly store: TelemetryStore;
+  readonly logger: Logger;
+}
+
+export interface AlerterHandle extends Handle {
+  isLeader(): boolean;
+  webhookStats(): WebhookStats;
+}
+
+export async function startAlerter(config: VigilConfig, deps: AlerterDeps): Promise<AlerterHandle> {
+  const { alerts, store } = deps;
+  const logger = deps.logger.child({ component: 'alerter' });
+  return startWith(async (resources) => {
+    const election = new LeaderElection(config.instanceId);
+    const buffer = new ReorderBuffer();
+    const webhook = config.alertWebhookUrl ? new WebhookSender({ url: config.alertWebhookUrl, publicUrl: config.publicUrl, logger }) : undefined;
+    if (webhook) resources.defer(() => webhook.stop());
+
+    let evaluator: Evaluator | undefined;
+    let rulesSeen = '';
+    let dirty = false;
+    let lastSave = 0;
+    const startedAt = Date.now();
+
+    const client: MqttClient = await resources.open(
+      connectMqtt(primaryBrokerUrl(config), {
+        username: config.mqtt.username,
+        password: config.mqtt.password,
+        clientId: `${config.mqtt.clientId}-alerter-${config.instanceId}`,
+        clean: true,
+      }),
+      (c) => endMqtt(c),
+    );
+
+    const publish = (transitions: readonly Transition[]) => {
+      for (const t of transitions) {
+        const stored: Alert = alerts.recordTransition(applyTransition(alerts.getAlert(alertId(t.ruleId, t.device, t.metric, t.startedAt)), t));
+        client.publish(VIGIL_TOPICS.alert, JSON.stringify(stored), { qos: 1 });
+        store.recordAlertEvent(stored, t.kind, t.ts);
+        webhook?.send(t.kind, stored);
+        logger.info({ alert: stored.id, kind: t.kind, device: t.device, rule: t.ruleId }, t.message);
+      }
+      if (transitions.length > 0) dirty = true;
+    };
+
+    const lead = async (): Promise<Evaluator> => {
+      rulesSeen = alerts.rulesFingerprint();
+      const next = new Evaluator(alerts.listRules(), alerts.loadEvaluatorState());
+      // Devices known to the store count for nodata rules from their last sign of life.
+      for (const device of await store.devices()) if (device.lastSeen !== null) next.seen(device.id, device.lastSeen);
+      logger.info({ instance: config.instanceId }, 'leading alert evaluation');
+      return next;
+    };
+
+    const reloadRules = () => {
+      if (!evaluator) return;
+      const fingerprint = alerts.rulesFingerprint();
+      if (fingerprint === rulesSeen) return;
+      rulesSeen = fingerprint;
+      publish(evaluator.setRules(alerts.listRules(), Date.now()));
+      dirty = true;
+    };
+
+    let leading = false;
+    let stepping = false;
+    const step = async () => {
+      if (stepping) return;
+      stepping = true;
+      try {
+        const now = Date.now();
+        const shouldLead = now - startedAt >= STARTUP_QUIET_MS && election.isLeader();
+        if (shouldLead && !leading) {
+          evaluator = await lead();
+          leading = true;
+        } else if (!shouldLead && leading) {
+          if (evaluator) alerts.saveEvaluatorState(evaluator.state());
+          evaluator = undefined;
+          leading = false;
+          buffer.release(now, true);
+          logger.info('no longer leading alert evaluation');
+        }
+        if (!evaluator) {
+          buffer.release(now, true);
+          return;
+        }
+        for (const entry of buffer.release(now)) publish(evaluator.reading(entry));
+        publish(evaluator.tick(now));
+        if (dirty && now - lastSave >= SAVE_EVERY_MS) {
+          alerts.saveEvaluatorState(evaluator.state());
+          lastSave = now;
+          dirty = false;
+        }
+      } catch (err) {
+        logger.error({ err: (err as Error).message }, 'alert evaluation step failed; retrying');
+      } finally {
+        stepping = false;
+      }
+    };
+
+    client.on('message', (topic, payload) => {
+      try {
+        if (topic === VIGIL_TOPICS.readings) {
+          const entries = JSON.parse(payload.toString('utf8')) as TelemetryEntry[];
+          if (evaluator && Array.isArray(entries)) buffer.add(entries, Date.now());
+        } else if (topic === VIGIL_TOPICS.stats) {
+          election.heard((JSON.parse(payload.toString('utf8')) as IngestSnapshot).instance);
+        } else if (topic === VIGIL_TOPICS.rulesChanged) {
+          reloadRules();
+        }
+      } catch (err) {
+        logger.warn({ topic, err: (err as Error).message }, 'ignoring a malformed message');
+      }
+    });
+    await client.subscribeAsync([VIGIL_TOPICS.readings, VIGIL_TOPICS.stats, VIGIL_TOPICS.rulesChanged], { qos: 1 });
+
+    const stepTimer = setInterval(() => void step(), STEP_MS);
+    const pollTimer = setInterval(reloadRules, RULES_POLL_MS);
+    resources.defer(() => {
+      clearInterval(stepTimer);
+      clearInterval(pollTimer);
+      // Evaluate what is still held, then keep the state for whoever leads next.
+      if (evaluator) {
+        for (const entry of buffer.release(Date.now(), true)) publish(evaluator.reading(entry));
+        alerts.saveEvaluatorState(evaluator.state());
+      }
+    });
+    const noWebhook: WebhookStats = { delivered: 0, failures: 0, dropped: 0, queued: 0 };
+    return { isLeader: () => leading, webhookStats: () => webhook?.stats ?? noWebhook };
+  });
+}

@@ -1,0 +1,77 @@
+/**
+ * The store port: what ingest and the API need from a store. SQLite (embedded) and InfluxDB
+ * implement it; both must give the same answers (tests/integration/store-contract).
+ */
+import type { Alert } from '../domain/alert.ts';
+import type { DeviceRecord, DeviceState, LatestValue } from '../domain/devices.ts';
+import type { Reading, TelemetryEntry, DeviceStatus } from '../domain/reading.ts';
+
+export type { DeviceRecord, DeviceState, LatestValue } from '../domain/devices.ts';
+export type { StoreStats, WriteErrorClass } from '../bus/ingest-stats.ts';
+import type { StoreStats } from '../bus/ingest-stats.ts';
+
+export type AlertEventKind = 'fired' | 'resolved' | 'acknowledged';
+
+export interface HistoryQuery {
+  readonly device: string;
+  readonly from: number;
+  readonly to: number;
+  /** Empty or absent: every metric of the device. */
+  readonly metrics?: readonly string[];
+  /** Bucket width in ms; buckets start at multiples of it since the epoch (as InfluxDB's GROUP BY time()). */
+  readonly step: number;
+}
+
+/** [bucketStart, mean, min, max] */
+export type Bucket = readonly [number, number, number, number];
+
+export type HistorySeries = Readonly<Record<string, readonly Bucket[]>>;
+
+export interface RawQuery {
+  readonly device: string;
+  readonly from: number;
+  readonly to: number;
+  readonly metrics?: readonly string[];
+}
+
+export interface TelemetryStore {
+  readonly kind: 'sqlite' | 'influx';
+  /**
+   * Stores entries durably; a reading already stored (same device, metric, ts) is stored once.
+   * Readings older than the retention window are dropped (counted in stats()). With InfluxDB the
+   * entries are durable in the local spool when this resolves and readable after flush().
+   */
+  writeReadings(entries: readonly TelemetryEntry[], receivedAt: number): Promise<void>;
+  recordStatus(device: string, status: DeviceStatus, ts: number): Promise<void>;
+  /**
+   * Keeps an alert transition beside the telemetry where the backend has a place for it
+   * (InfluxDB measurement `alerts`). The alert itself lives in the alert store in both modes.
+   */
+  recordAlertEvent(alert: Alert, event: AlertEventKind, ts: number): void;
+  devices(): Promise<DeviceRecord[]>;
+  device(id: string): Promise<DeviceRecord | undefined>;
+  history(query: HistoryQuery): Promise<HistorySeries>;
+  /** Raw readings ordered by ts then metric, streamed in pages. */
+  exportRaw(query: RawQuery): AsyncIterable<Reading>;
+  /** Resolves when the store answers; rejects with the reason otherwise. */
+  ping(): Promise<void>;
+  /**
+   * Resolves once everything written before the call is readable (SQLite: at once; InfluxDB: the
+   * spool has been drained past it). Rejects after timeoutMs if given.
+   */
+  flush(timeoutMs?: number): Promise<void>;
+  stats(): StoreStats;
+  close(): Promise<void>;
+}
+
+/**
+ * A sink that has made entries durable when appendSync returns, so ingest can acknowledge
+ * QoS 1 right after it (mqtt.js handles one packet at a time; see docs/ingest.md).
+ */
+export interface DurableSink {
+  /**
+   * Throws when the entries could not be made durable (disk error, spool full); ingest then holds
+   * the message and retries with backoff, which is the backpressure on the broker.
+   */
+  appendSync(entries: readonly TelemetryEntry[], receivedAt: number): void;
+}
