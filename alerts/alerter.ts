@@ -18,7 +18,7 @@ import { startWith } from '../lib/lifecycle.ts';
 import type { Logger } from '../lib/logger.ts';
 import { connectMqtt, endMqtt, type MqttClient } from '../lib/mqtt.ts';
 import type { TelemetryEntry } from '../domain/reading.ts';
-import type { TelemetryStore } from '../store/port.ts';
+import type { AlertEventSink, TelemetryReader } from '../store/port.ts';
 import { VIGIL_TOPICS } from '../domain/topics.ts';
 import { LeaderElection } from './leader.ts';
 import { ReorderBuffer } from './reorder.ts';
@@ -31,7 +31,8 @@ const STARTUP_QUIET_MS = 1_500;
 
 export interface AlerterDeps {
   readonly alerts: AlertStore;
-  readonly store: TelemetryStore;
+  /** Devices known to the store seed nodata rules; transitions are kept beside the telemetry. */
+  readonly store: Pick<TelemetryReader, 'devices'> & AlertEventSink;
   readonly logger: Logger;
 }
 
