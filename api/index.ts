@@ -112,7 +112,11 @@ export async function start(config: VigilConfig, deps: ApiDeps = {}): Promise<Ap
   });
 }
 
-function buildApp(services: ApiServices, dashboardDir: string): Koa {
+/**
+ * The Koa app over the services, without a listening socket: start() serves it, and unit tests
+ * drive app.callback() directly (tests/unit/api).
+ */
+export function buildApp(services: ApiServices, dashboardDir = DEFAULT_DASHBOARD): Koa {
   const app = new Koa();
   // Only behind a proxy that sets X-Forwarded-For: otherwise a client could pick its own address.
   app.proxy = services.config.http.trustProxy;
