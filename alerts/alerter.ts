@@ -16,7 +16,7 @@ import type { IngestSnapshot } from '../bus/ingest-stats.ts';
 import type { Handle } from '../lib/lifecycle.ts';
 import { startWith } from '../lib/lifecycle.ts';
 import type { Logger } from '../lib/logger.ts';
-import { connectMqtt, endMqtt, type MqttClient } from '../lib/mqtt.ts';
+import { connectMqtt, endMqtt, type ConnectOptions, type MqttClient } from '../lib/mqtt.ts';
 import type { TelemetryEntry } from '../domain/reading.ts';
 import type { AlertEventSink, TelemetryReader } from '../store/port.ts';
 import { VIGIL_TOPICS } from '../domain/topics.ts';
@@ -34,6 +34,8 @@ export interface AlerterDeps {
   /** Devices known to the store seed nodata rules; transitions are kept beside the telemetry. */
   readonly store: Pick<TelemetryReader, 'devices'> & AlertEventSink;
   readonly logger: Logger;
+  /** How the alerter reaches the broker; unit tests pass an in-memory client. Default connectMqtt. */
+  readonly connect?: (url: string, options: ConnectOptions) => Promise<MqttClient>;
 }
 
 export interface AlerterHandle extends Handle {
@@ -57,7 +59,7 @@ export async function startAlerter(config: VigilConfig, deps: AlerterDeps): Prom
     const startedAt = Date.now();
 
     const client: MqttClient = await resources.open(
-      connectMqtt(primaryBrokerUrl(config), {
+      (deps.connect ?? connectMqtt)(primaryBrokerUrl(config), {
         username: config.mqtt.username,
         password: config.mqtt.password,
         clientId: `${config.mqtt.clientId}-alerter-${config.instanceId}`,
