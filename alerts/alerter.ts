@@ -16,9 +16,9 @@ import type { IngestSnapshot } from '../bus/ingest-stats.ts';
 import type { Handle } from '../lib/lifecycle.ts';
 import { startWith } from '../lib/lifecycle.ts';
 import type { Logger } from '../lib/logger.ts';
-import { connectMqtt, endMqtt, type MqttClient } from '../lib/mqtt.ts';
+import { connectMqtt, endMqtt, type ConnectOptions, type MqttClient } from '../lib/mqtt.ts';
 import type { TelemetryEntry } from '../domain/reading.ts';
-import type { TelemetryStore } from '../store/port.ts';
+import type { AlertEventSink, TelemetryReader } from '../store/port.ts';
 import { VIGIL_TOPICS } from '../domain/topics.ts';
 import { LeaderElection } from './leader.ts';
 import { ReorderBuffer } from './reorder.ts';
@@ -31,8 +31,11 @@ const STARTUP_QUIET_MS = 1_500;
 
 export interface AlerterDeps {
   readonly alerts: AlertStore;
-  readonly store: TelemetryStore;
+  /** Devices known to the store seed nodata rules; transitions are kept beside the telemetry. */
+  readonly store: Pick<TelemetryReader, 'devices'> & AlertEventSink;
   readonly logger: Logger;
+  /** How the alerter reaches the broker; unit tests pass an in-memory client. Default connectMqtt. */
+  readonly connect?: (url: string, options: ConnectOptions) => Promise<MqttClient>;
 }
 
 export interface AlerterHandle extends Handle {
@@ -56,7 +59,7 @@ export async function startAlerter(config: VigilConfig, deps: AlerterDeps): Prom
     const startedAt = Date.now();
 
     const client: MqttClient = await resources.open(
-      connectMqtt(primaryBrokerUrl(config), {
+      (deps.connect ?? connectMqtt)(primaryBrokerUrl(config), {
         username: config.mqtt.username,
         password: config.mqtt.password,
         clientId: `${config.mqtt.clientId}-alerter-${config.instanceId}`,

@@ -4,11 +4,11 @@
  */
 import { Evaluator, type Transition } from './evaluator.ts';
 import { deviceMatcher, type Rule } from '../domain/rule.ts';
-import type { TelemetryStore } from '../store/port.ts';
+import type { TelemetryReader } from '../store/port.ts';
 
 export const PREVIEW_MAX_TRANSITIONS = 10_000;
 
-export async function previewRule(store: TelemetryStore, rule: Rule, from: number, to: number): Promise<{ transitions: Transition[]; truncated: boolean }> {
+export async function previewRule(store: Pick<TelemetryReader, 'devices' | 'exportRaw'>, rule: Rule, from: number, to: number): Promise<{ transitions: Transition[]; truncated: boolean }> {
   const matches = deviceMatcher(rule.device);
   const devices = (await store.devices()).filter((d) => matches(d.id));
   const out: Transition[] = [];

@@ -1,7 +1,7 @@
 import type { VigilConfig } from '../lib/config.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { MqttClient } from '../lib/mqtt.ts';
-import type { TelemetryStore } from '../store/port.ts';
+import type { AlertEventSink, TelemetryReader } from '../store/port.ts';
 import type { RejectedMessage } from '../domain/events.ts';
 import type { AlertStore } from '../alerts/alert-store.ts';
 import type { WebhookSender } from '../alerts/webhook.ts';
@@ -10,11 +10,17 @@ import type { MetricsRegistry } from './metrics.ts';
 import type { EventHub } from './sse/hub.ts';
 import type { Ring } from './sse/ring.ts';
 
+/**
+ * The API's half of the store port: it reads, and records the acknowledged transition where the
+ * backend keeps alert events (InfluxDB). Ingest owns every other write.
+ */
+export type ApiStore = TelemetryReader & AlertEventSink;
+
 /** What route handlers may use: built once in start(), read-only for the routes. */
 export interface ApiServices {
   readonly config: VigilConfig;
   readonly logger: Logger;
-  readonly store: TelemetryStore;
+  readonly store: ApiStore;
   readonly hub: EventHub;
   readonly bus: MqttClient;
   readonly rejected: Ring<RejectedMessage>;

@@ -6,7 +6,7 @@
 import { deviceState } from '../domain/devices.ts';
 import type { DeviceEvent } from '../domain/events.ts';
 import type { DeviceStatus } from '../domain/reading.ts';
-import type { DeviceRecord, DeviceState, TelemetryStore } from '../store/port.ts';
+import type { DeviceRecord, DeviceState, TelemetryReader } from '../store/port.ts';
 
 interface Known {
   reported: DeviceStatus | null;
@@ -26,7 +26,7 @@ export class DeviceWatch {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async load(store: TelemetryStore): Promise<void> {
+  async load(store: Pick<TelemetryReader, 'devices'>): Promise<void> {
     const at = this.now();
     for (const record of await store.devices()) {
       // Live events may have arrived first; they are newer than what the store said.
@@ -35,7 +35,7 @@ export class DeviceWatch {
   }
 
   /** Loads until it succeeds (every 5 s), reporting each failure; stops trying after stop(). */
-  async loadWithRetry(store: TelemetryStore, onError: (err: Error) => void): Promise<void> {
+  async loadWithRetry(store: Pick<TelemetryReader, 'devices'>, onError: (err: Error) => void): Promise<void> {
     while (!this.stopped) {
       try {
         await this.load(store);

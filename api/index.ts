@@ -15,12 +15,11 @@ import { silentLogger, type Logger } from '../lib/logger.ts';
 import { endMqtt } from '../lib/mqtt.ts';
 import { closer, listen } from '../lib/net.ts';
 import { openStore } from '../store/index.ts';
-import type { TelemetryStore } from '../store/port.ts';
 import { AlertStore } from '../alerts/alert-store.ts';
 import { WebhookSender } from '../alerts/webhook.ts';
 import { OperatorAuth } from './auth.ts';
 import { connectBus } from './bus.ts';
-import type { ApiServices } from './context.ts';
+import type { ApiServices, ApiStore } from './context.ts';
 import { errorFunnel } from './errors.ts';
 import { deviceRoutes } from './routes/devices.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -39,7 +38,7 @@ import { resolveToken } from './token.ts';
 
 export interface ApiDeps {
   readonly logger?: Logger;
-  readonly store?: TelemetryStore;
+  readonly store?: ApiStore;
   /** Where the built dashboard lives; defaults to dashboard/dist in this checkout. */
   readonly dashboardDir?: string;
 }
@@ -113,7 +112,11 @@ export async function start(config: VigilConfig, deps: ApiDeps = {}): Promise<Ap
   });
 }
 
-function buildApp(services: ApiServices, dashboardDir: string): Koa {
+/**
+ * The Koa app over the services, without a listening socket: start() serves it, and unit tests
+ * drive app.callback() directly (tests/unit/api).
+ */
+export function buildApp(services: ApiServices, dashboardDir = DEFAULT_DASHBOARD): Koa {
   const app = new Koa();
   // Only behind a proxy that sets X-Forwarded-For: otherwise a client could pick its own address.
   app.proxy = services.config.http.trustProxy;

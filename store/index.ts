@@ -2,12 +2,16 @@ import { basename, dirname, join } from 'node:path';
 import type { VigilConfig } from '../lib/config.ts';
 import { createLogger, type Logger } from '../lib/logger.ts';
 import { InfluxStore } from './influx/store.ts';
-import type { DurableSink, TelemetryStore } from './port.ts';
+import type { TelemetryStore } from './port.ts';
 import { SqliteStore } from './sqlite.ts';
 
-export type { TelemetryStore, DurableSink, StoreStats } from './port.ts';
+export type { AlertEventSink, DurableSink, StoreStats, TelemetryReader, TelemetryStore, TelemetryWriter } from './port.ts';
 
-export type IngestStore = TelemetryStore & DurableSink;
+/**
+ * What an ingest process is handed: the writer half, plus what its alerter reads (devices) and
+ * what its stats snapshot reports; in practice the whole store, which the all-in-one shares.
+ */
+export type IngestStore = TelemetryStore;
 
 export interface OpenStoreOptions {
   /** Where the store says what it found (which InfluxDB, spool left over); one is made from LOG_LEVEL otherwise. */

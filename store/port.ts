@@ -1,6 +1,8 @@
 /**
- * The store port: what ingest and the API need from a store. SQLite (embedded) and InfluxDB
- * implement it; both must give the same answers (tests/integration/store-contract).
+ * The store port, in two halves: what the API reads (TelemetryReader) and what ingest writes
+ * (TelemetryWriter, whose DurableSink is what QoS 1 is acknowledged after). SQLite (embedded),
+ * InfluxDB and the in-memory store (tests) implement both, and must give the same answers
+ * (tests/contract/store-contract.ts).
  */
 import type { Alert } from '../domain/alert.ts';
 import type { DeviceRecord, DeviceState, LatestValue } from '../domain/devices.ts';
@@ -34,20 +36,12 @@ export interface RawQuery {
   readonly metrics?: readonly string[];
 }
 
-export interface TelemetryStore {
-  readonly kind: 'sqlite' | 'influx';
-  /**
-   * Stores entries durably; a reading already stored (same device, metric, ts) is stored once.
-   * Readings older than the retention window are dropped (counted in stats()). With InfluxDB the
-   * entries are durable in the local spool when this resolves and readable after flush().
-   */
-  writeReadings(entries: readonly TelemetryEntry[], receivedAt: number): Promise<void>;
-  recordStatus(device: string, status: DeviceStatus, ts: number): Promise<void>;
-  /**
-   * Keeps an alert transition beside the telemetry where the backend has a place for it
-   * (InfluxDB measurement `alerts`). The alert itself lives in the alert store in both modes.
-   */
-  recordAlertEvent(alert: Alert, event: AlertEventKind, ts: number): void;
+/**
+ * What the API (and the alerter, and rule preview) read: the device registry with latest values,
+ * history buckets, the raw export, health and counters. Nothing here changes stored data.
+ */
+export interface TelemetryReader {
+  readonly kind: 'sqlite' | 'influx' | 'memory';
   devices(): Promise<DeviceRecord[]>;
   device(id: string): Promise<DeviceRecord | undefined>;
   history(query: HistoryQuery): Promise<HistorySeries>;
@@ -55,13 +49,7 @@ export interface TelemetryStore {
   exportRaw(query: RawQuery): AsyncIterable<Reading>;
   /** Resolves when the store answers; rejects with the reason otherwise. */
   ping(): Promise<void>;
-  /**
-   * Resolves once everything written before the call is readable (SQLite: at once; InfluxDB: the
-   * spool has been drained past it). Rejects after timeoutMs if given.
-   */
-  flush(timeoutMs?: number): Promise<void>;
   stats(): StoreStats;
-  close(): Promise<void>;
 }
 
 /**
@@ -70,8 +58,36 @@ export interface TelemetryStore {
  */
 export interface DurableSink {
   /**
+   * Stores entries durably; a reading already stored (same device, metric, ts) is stored once.
+   * Readings older than the retention window are dropped (counted in stats()). With InfluxDB the
+   * entries are durable in the local spool when this returns and readable after flush().
+   *
    * Throws when the entries could not be made durable (disk error, spool full); ingest then holds
    * the message and retries with backoff, which is the backpressure on the broker.
    */
   appendSync(entries: readonly TelemetryEntry[], receivedAt: number): void;
+}
+
+/**
+ * Keeps an alert transition beside the telemetry where the backend has a place for it
+ * (InfluxDB measurement `alerts`). The alert itself lives in the alert store in both modes.
+ * Written by the alerter (fired, resolved) and by the API (acknowledged).
+ */
+export interface AlertEventSink {
+  recordAlertEvent(alert: Alert, event: AlertEventKind, ts: number): void;
+}
+
+/** What ingest writes. */
+export interface TelemetryWriter extends DurableSink, AlertEventSink {
+  recordStatus(device: string, status: DeviceStatus, ts: number): Promise<void>;
+  /**
+   * Resolves once everything written before the call is readable (SQLite: at once; InfluxDB: the
+   * spool has been drained past it). Rejects after timeoutMs if given.
+   */
+  flush(timeoutMs?: number): Promise<void>;
+}
+
+/** A whole store, as openStore returns it: both halves, and close() for whoever opened it. */
+export interface TelemetryStore extends TelemetryReader, TelemetryWriter {
+  close(): Promise<void>;
 }

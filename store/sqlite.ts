@@ -10,7 +10,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { DeviceStatus, Reading, TelemetryEntry } from '../domain/reading.ts';
 import { ROLLUP_MS } from './buckets.ts';
-import type { Bucket, DeviceRecord, DurableSink, HistoryQuery, HistorySeries, LatestValue, RawQuery, StoreStats, TelemetryStore } from './port.ts';
+import type { Bucket, DeviceRecord, HistoryQuery, HistorySeries, LatestValue, RawQuery, StoreStats, TelemetryStore } from './port.ts';
 import { RetentionWindow } from './retention.ts';
 import { exportReadings, prepareExportPage } from './sqlite-export.ts';
 import { SqliteHistory, type HistoryReads } from './sqlite-history.ts';
@@ -42,7 +42,7 @@ interface LatestRow {
   value: number;
 }
 
-export class SqliteStore implements TelemetryStore, DurableSink {
+export class SqliteStore implements TelemetryStore {
   readonly kind = 'sqlite' as const;
   private readonly db: Database.Database;
   private readonly writeBatch: (entries: readonly TelemetryEntry[], receivedAt: number) => number;
@@ -145,10 +145,6 @@ export class SqliteStore implements TelemetryStore, DurableSink {
     for (const entry of entries) readings += Object.keys(entry.values).length;
     this.recorder.readingsWritten += readings - expired;
     this.recorder.droppedOutsideRetention += expired;
-  }
-
-  async writeReadings(entries: readonly TelemetryEntry[], receivedAt: number): Promise<void> {
-    this.appendSync(entries, receivedAt);
   }
 
   async recordStatus(device: string, status: DeviceStatus, ts: number): Promise<void> {

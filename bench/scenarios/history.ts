@@ -9,7 +9,7 @@ import type { TelemetryEntry } from '../../domain/reading.ts';
 import { bucketStep } from '../../store/buckets.ts';
 import { deviceIs, durationLiteral, fieldRef, quoteIdent, timeRange } from '../../store/influx/influxql.ts';
 import { InfluxStore } from '../../store/influx/store.ts';
-import type { HistoryQuery, TelemetryStore } from '../../store/port.ts';
+import type { HistoryQuery, TelemetryReader, TelemetryWriter } from '../../store/port.ts';
 import { SqliteStore } from '../../store/sqlite.ts';
 import { startInflux } from '../../tests/helpers/influx.ts';
 import { CpuMeter, cpuLine, type RoleSpec } from '../harness/cpu.ts';
@@ -46,7 +46,7 @@ function valueAt(j: number): number {
 }
 
 /** The week, appended in 1,000-entry messages as ingest would; returns the ms it took. */
-async function fill(store: TelemetryStore & { appendSync(entries: readonly TelemetryEntry[], receivedAt: number): void }, start: number): Promise<number> {
+async function fill(store: TelemetryWriter, start: number): Promise<number> {
   const started = performance.now();
   for (let i = 0; i < SECONDS; i += 1_000) {
     const batch: TelemetryEntry[] = [];
@@ -76,7 +76,7 @@ async function timed(label: { store: string; query: string }, runs: number, role
   return { ...label, p50: percentile(times, 50), p90: percentile(times, 90), min: times[0]!, runs, detail, cpu };
 }
 
-async function countRaw(store: TelemetryStore, query: HistoryQuery): Promise<number> {
+async function countRaw(store: TelemetryReader, query: HistoryQuery): Promise<number> {
   let n = 0;
   for await (const _ of store.exportRaw(query)) n++;
   return n;

@@ -7,7 +7,7 @@ import { formatDuration } from '../../lib/duration.ts';
 import { silentLogger, type Logger } from '../../lib/logger.ts';
 import type { DeviceStatus, Reading, TelemetryEntry } from '../../domain/reading.ts';
 import type { Alert } from '../../domain/alert.ts';
-import type { AlertEventKind, DeviceRecord, DurableSink, HistoryQuery, HistorySeries, RawQuery, StoreStats, TelemetryStore } from '../port.ts';
+import type { AlertEventKind, DeviceRecord, HistoryQuery, HistorySeries, RawQuery, StoreStats, TelemetryStore } from '../port.ts';
 import { RetentionWindow } from '../retention.ts';
 import { StatsRecorder } from '../stats.ts';
 import { Forwarder } from './forwarder.ts';
@@ -49,7 +49,7 @@ export const RETENTION_POLICY = 'vigil';
 const EXPORT_PAGE = 5_000;
 const PING_TIMEOUT_MS = 3_000;
 
-export class InfluxStore implements TelemetryStore, DurableSink {
+export class InfluxStore implements TelemetryStore {
   readonly kind = 'influx' as const;
   /** What /ping said, once InfluxDB has answered. */
   server: ServerInfo | undefined;
@@ -151,10 +151,6 @@ export class InfluxStore implements TelemetryStore, DurableSink {
     }
     this.append(rows);
     this.recorder.droppedOutsideRetention += expired;
-  }
-
-  async writeReadings(entries: readonly TelemetryEntry[], receivedAt: number): Promise<void> {
-    this.appendSync(entries, receivedAt);
   }
 
   /** Spooled like readings, so a status message is acknowledged without waiting for InfluxDB either. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { InfluxStore } from '../../store/influx/store.ts';
 import { startInflux, type InfluxServer } from '../helpers/index.ts';
-import { defineStoreContract } from './store-contract.ts';
+import { defineStoreContract } from '../contract/store-contract.ts';
 
 let server: InfluxServer | undefined;
 let dir = '';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { SqliteStore } from '../../store/sqlite.ts';
-import { defineStoreContract } from './store-contract.ts';
+import { defineStoreContract } from '../contract/store-contract.ts';
 
 let dir = '';
 let n = 0;

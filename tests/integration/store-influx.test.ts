@@ -16,7 +16,7 @@ import { SpoolFullError } from '../../store/influx/spool.ts';
 import { InfluxHttp } from '../../store/influx/transport.ts';
 import { SqliteStore } from '../../store/sqlite.ts';
 import { freePort, startInflux, type InfluxServer } from '../helpers/index.ts';
-import { BASE, collect, entry, expectSameBuckets, irregularSeries, writeInMessages } from './store-contract.ts';
+import { BASE, collect, entry, expectSameBuckets, irregularSeries, writeInMessages } from '../contract/store-contract.ts';
 
 let server: InfluxServer;
 let dir = '';

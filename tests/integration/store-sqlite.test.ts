@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TelemetryEntry } from '../../domain/reading.ts';
 import { bucketStep } from '../../store/buckets.ts';
 import { SqliteStore } from '../../store/sqlite.ts';
-import { entry, expectSameBuckets } from './store-contract.ts';
+import { entry, expectSameBuckets } from '../contract/store-contract.ts';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

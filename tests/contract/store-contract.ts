@@ -1,6 +1,7 @@
 /**
  * The store contract, written once and run against every store (store-contract-*.test.ts): the
- * SQLite store and the InfluxDB store against a real influxd. Each answer is checked against a
+ * SQLite store and the InfluxDB store against a real influxd (tests/integration), and the
+ * in-memory store (tests/unit/store), which is what lets unit tests stand in for the others. Each answer is checked against a
  * reference computed here from what was written, so passing stores answer identically to each
  * other too: same buckets (timestamps included), same numbers.
  *
@@ -10,8 +11,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Reading, TelemetryEntry } from '../../domain/reading.ts';
-import type { IngestStore } from '../../store/index.ts';
-import type { Bucket, HistorySeries } from '../../store/port.ts';
+import type { Bucket, HistorySeries, TelemetryStore } from '../../store/port.ts';
 
 export interface ContractOptions {
   /** RETENTION for this store; undefined keeps everything. */
@@ -19,7 +19,7 @@ export interface ContractOptions {
   readonly now?: () => number;
 }
 
-export type StoreFactory = (options: ContractOptions) => Promise<IngestStore>;
+export type StoreFactory = (options: ContractOptions) => Promise<TelemetryStore>;
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -100,14 +100,14 @@ export function irregularSeries(device: string, seed: number, dyadic = false): T
   return entries;
 }
 
-export async function writeInMessages(store: IngestStore, entries: readonly TelemetryEntry[], receivedAt = BASE + 4 * HOUR): Promise<void> {
+export async function writeInMessages(store: TelemetryStore, entries: readonly TelemetryEntry[], receivedAt = BASE + 4 * HOUR): Promise<void> {
   for (let i = 0; i < entries.length; i += 7) store.appendSync(entries.slice(i, i + 7), receivedAt);
   await store.flush(30_000);
 }
 
 export function defineStoreContract(name: string, open: StoreFactory): void {
   describe(`store contract: ${name}`, () => {
-    const opened: IngestStore[] = [];
+    const opened: TelemetryStore[] = [];
     const fresh = async (options: ContractOptions = {}) => {
       const store = await open(options);
       opened.push(store);
