@@ -3,7 +3,7 @@
  * implement it; both must give the same answers (tests/integration/store-contract).
  */
 import type { Alert } from '../domain/alert.ts';
-import type { DeviceRecord, DeviceState, LatestValue } from '../domain/devices.ts';
+import type { DeviceRecord } from '../domain/devices.ts';
 import type { Reading, TelemetryEntry, DeviceStatus } from '../domain/reading.ts';
 
 export type { DeviceRecord, DeviceState, LatestValue } from '../domain/devices.ts';
