@@ -12,7 +12,7 @@ import type { Transition } from '../domain/alert.ts';
 import type { TelemetryEntry } from '../domain/reading.ts';
 
 export type { Transition } from '../domain/alert.ts';
-import { deviceMatcher, thresholdOf, type NodataRule, type Rule, type Severity, type ThresholdRule } from '../domain/rule.ts';
+import { deviceMatcher, thresholdOf, type NodataRule, type Rule, type ThresholdRule } from '../domain/rule.ts';
 
 
 export interface ThresholdState {

@@ -42,7 +42,7 @@ export class Histogram {
 
   record(ms: number): void {
     // A clock read a hair before the publisher's rounding can give -0.x; that is zero latency.
-    const value = ms < 0 ? 0 : ms;
+    const value = Math.max(0, ms);
     this.total++;
     if (value > this.max) this.max = value;
     const bucket = Math.floor(value / this.resolutionMs);

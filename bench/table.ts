@@ -26,13 +26,13 @@ export function formatTable(table: Table): string {
 }
 
 export function formatMarkdown(table: Table): string {
-  const escape = (cell: string) => cell.replace(/\|/g, '\\|');
+  const escapeCell = (cell: string) => cell.replace(/\|/g, '\\|');
   const out = [
     `**${table.title}**`,
     '',
-    `| ${table.headers.map(escape).join(' | ')} |`,
+    `| ${table.headers.map(escapeCell).join(' | ')} |`,
     `|${table.headers.map(() => '---').join('|')}|`,
-    ...table.rows.map((r) => `| ${table.headers.map((_, i) => escape(r[i] ?? '')).join(' | ')} |`),
+    ...table.rows.map((r) => `| ${table.headers.map((_, i) => escapeCell(r[i] ?? '')).join(' | ')} |`),
   ];
   if (table.notes?.length) out.push('', ...table.notes.map((n) => `- ${n}`));
   return out.join('\n');

@@ -4,7 +4,8 @@ import { parseDuration } from './duration.ts';
 
 /**
  * Every setting Vigil reads, parsed once at the edge of a process and passed down read-only.
- * Nothing below this module reads process.env. The table in README.md mirrors CONFIG_KEYS.
+ * Nothing below this module reads process.env. CONFIG_KEYS holds every key's default and the
+ * README table is generated from it (npm run docs:config).
  */
 export interface VigilConfig {
   readonly mqtt: {
@@ -38,37 +39,85 @@ export interface VigilConfig {
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+type EnvKey = keyof typeof envSchema.shape;
+
 export interface ConfigKey {
-  readonly name: string;
-  readonly default: string;
+  readonly name: EnvKey;
+  /**
+   * The value used when the key is unset, written as an operator would set it. parseConfig feeds
+   * it through the schema like a given value, so this table is the only place a default lives.
+   */
+  readonly default?: string;
+  /** For a key without a literal default: what leaving it unset means. */
+  readonly unset?: string;
+  /** One line for the README table (generated from this list: npm run docs:config). */
   readonly meaning: string;
 }
 
 /** The documented keys, in the order of the README table. */
 export const CONFIG_KEYS: readonly ConfigKey[] = [
-  { name: 'MQTT_URL', default: 'embedded broker', meaning: 'broker URL(s), comma-separated; the first also carries Vigil topics' },
-  { name: 'MQTT_USERNAME', default: 'none', meaning: 'broker user name' },
-  { name: 'MQTT_PASSWORD', default: 'none', meaning: 'broker password' },
+  { name: 'MQTT_URL', unset: 'embedded broker', meaning: 'broker URL(s), comma-separated; the first also carries Vigil topics' },
+  { name: 'MQTT_USERNAME', unset: 'none', meaning: 'broker user name' },
+  { name: 'MQTT_PASSWORD', unset: 'none', meaning: 'broker password' },
   { name: 'MQTT_PORT', default: '1883', meaning: 'port of the embedded broker' },
-  { name: 'MQTT_CLIENT_ID', default: 'vigil', meaning: 'base of the MQTT client ids (ingest uses `<id>-ingest`, persistent session)' },
-  { name: 'INSTANCE_ID', default: 'the host name', meaning: 'names this process among replicas: ingest\'s client id is `<MQTT_CLIENT_ID>-ingest-<INSTANCE_ID>`' },
+  {
+    name: 'MQTT_CLIENT_ID',
+    default: 'vigil',
+    meaning: 'base of the MQTT client ids (ingest uses `<id>-ingest-<INSTANCE_ID>` with a persistent session)',
+  },
+  {
+    name: 'INSTANCE_ID',
+    unset: 'the host name',
+    meaning: "names this process among replicas (ingest's session, the `instance` label in `/metrics`, alert leader election)",
+  },
   { name: 'TOPIC_PREFIX', default: 'devices', meaning: 'device topics live under it' },
-  { name: 'STORE', default: 'sqlite', meaning: '`sqlite` or `influx`' },
+  {
+    name: 'STORE',
+    default: 'sqlite',
+    meaning: '`sqlite` or `influx` (readings in InfluxDB, through a durable spool beside `SQLITE_PATH`; docs/storage.md)',
+  },
   { name: 'SQLITE_PATH', default: './data/vigil.db', meaning: 'embedded store file' },
   { name: 'INFLUX_URL', default: 'http://127.0.0.1:8086', meaning: 'InfluxDB base URL' },
-  { name: 'INFLUX_TOKEN', default: 'none', meaning: '2.x/3.x token, or `user:password` for 1.x' },
+  { name: 'INFLUX_TOKEN', unset: 'none', meaning: '2.x/3.x token, or `user:password` for 1.x' },
   { name: 'INFLUX_DATABASE', default: 'vigil', meaning: '1.x database, 2.x bucket, 3.x database' },
-  { name: 'RETENTION', default: '7d', meaning: 'how long readings are kept' },
-  { name: 'HOST', default: '127.0.0.1', meaning: 'API + dashboard address' },
+  {
+    name: 'RETENTION',
+    default: '7d',
+    meaning:
+      'how long readings are kept (SQLite deletes older ones every minute; a database Vigil creates in InfluxDB gets it as its retention policy)',
+  },
+  {
+    name: 'HOST',
+    default: '127.0.0.1',
+    meaning: "API + dashboard address (and the embedded broker's, so devices on the LAN need `HOST=0.0.0.0`)",
+  },
   { name: 'PORT', default: '8080', meaning: 'API + dashboard port' },
-  { name: 'TRUST_PROXY', default: 'false', meaning: '`true` behind a reverse proxy: client addresses (sign-in limits) and https come from X-Forwarded-For/-Proto' },
-  { name: 'VIGIL_TOKEN', default: 'generated, kept beside the store', meaning: 'operator token for changes' },
+  {
+    name: 'TRUST_PROXY',
+    default: 'false',
+    meaning:
+      "`true` behind a reverse proxy (docker compose's nginx): sign-in limits per client address and https come from `X-Forwarded-For`/`-Proto`",
+  },
+  {
+    name: 'VIGIL_TOKEN',
+    unset: 'generated, kept beside the store',
+    meaning: 'operator token for changes (`vigil.token`, mode 0600, next to `SQLITE_PATH`)',
+  },
   { name: 'STALE_AFTER', default: '60s', meaning: 'a device without telemetry for this long is `stale`' },
-  { name: 'SIM_DEVICES', default: '10', meaning: 'devices the built-in simulator of `npm start` plays; 0 turns it off' },
-  { name: 'ALERT_WEBHOOK_URL', default: 'none', meaning: 'alert transitions are POSTed there as JSON' },
-  { name: 'PUBLIC_URL', default: 'http://HOST:PORT', meaning: 'the dashboard\'s address as people reach it (links in alert webhooks)' },
-  { name: 'LOG_LEVEL', default: 'info', meaning: 'fatal, error, warn, info, debug, trace or silent' },
+  { name: 'SIM_DEVICES', default: '10', meaning: 'devices the built-in simulator of `npm start` plays; `0` turns it off' },
+  { name: 'ALERT_WEBHOOK_URL', unset: 'none', meaning: 'alert transitions are POSTed there as JSON, retried with backoff (docs/alerts.md)' },
+  { name: 'PUBLIC_URL', unset: '`http://HOST:PORT`', meaning: "the dashboard's address as people reach it, for links in alert webhooks" },
+  {
+    name: 'LOG_LEVEL',
+    default: 'info',
+    meaning: '`fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`; JSON lines, pretty on a TTY',
+  },
 ];
+
+/** The literal defaults, keyed by name; what an empty environment is parsed as. */
+const DEFAULTS: Readonly<Record<string, string>> = Object.fromEntries(
+  CONFIG_KEYS.flatMap((k) => (k.default === undefined ? [] : [[k.name, k.default]])),
+);
 
 const port = (name: string) =>
   z
@@ -119,12 +168,11 @@ const envSchema = z.object({
     }),
   MQTT_USERNAME: optionalText,
   MQTT_PASSWORD: optionalSecret,
-  MQTT_PORT: port('MQTT_PORT').default(1883),
+  MQTT_PORT: port('MQTT_PORT'),
   MQTT_CLIENT_ID: z
     .string()
     .trim()
-    .regex(/^[A-Za-z0-9_.:-]{1,40}$/, 'MQTT_CLIENT_ID must be 1-40 letters, digits or _ . : -')
-    .default('vigil'),
+    .regex(/^[A-Za-z0-9_.:-]{1,40}$/, 'MQTT_CLIENT_ID must be 1-40 letters, digits or _ . : -'),
   INSTANCE_ID: z
     .string()
     .trim()
@@ -136,44 +184,39 @@ const envSchema = z.object({
     .regex(/^[^#+\s]+$/, 'TOPIC_PREFIX must be a topic path without wildcards or spaces')
     .refine((v) => !v.startsWith('/') && !v.endsWith('/') && !v.includes('//') && !v.startsWith('$'), {
       message: 'TOPIC_PREFIX must not start or end with "/", hold "//" or start with "$"',
-    })
-    .default('devices'),
-  STORE: z.enum(['sqlite', 'influx'], { message: 'STORE must be "sqlite" or "influx"' }).default('sqlite'),
-  SQLITE_PATH: z.string().trim().min(1, 'SQLITE_PATH must not be empty').default('./data/vigil.db'),
+    }),
+  STORE: z.enum(['sqlite', 'influx'], { message: 'STORE must be "sqlite" or "influx"' }),
+  SQLITE_PATH: z.string().trim().min(1, 'SQLITE_PATH must not be empty'),
   INFLUX_URL: z
     .string()
     .trim()
     .regex(/^https?:\/\/[^\s/]+/, 'INFLUX_URL must be an http:// or https:// URL')
-    .default('http://127.0.0.1:8086')
     .transform((v) => v.replace(/\/+$/, '')),
   INFLUX_TOKEN: optionalSecret,
   INFLUX_DATABASE: z
     .string()
     .trim()
-    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'INFLUX_DATABASE must be 1-64 letters, digits or _ . -')
-    .default('vigil'),
-  RETENTION: duration('RETENTION', 3_600_000).default(604_800_000),
-  HOST: z.string().trim().min(1, 'HOST must not be empty').default('127.0.0.1'),
-  PORT: port('PORT').default(8080),
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'INFLUX_DATABASE must be 1-64 letters, digits or _ . -'),
+  RETENTION: duration('RETENTION', 3_600_000),
+  HOST: z.string().trim().min(1, 'HOST must not be empty'),
+  PORT: port('PORT'),
   TRUST_PROXY: z
     .enum(['true', 'false', '1', '0'], { message: 'TRUST_PROXY must be true or false' })
-    .default('false')
     .transform((v) => v === 'true' || v === '1'),
   VIGIL_TOKEN: optionalText.refine((v) => v === undefined || v.length >= 16, 'VIGIL_TOKEN must be at least 16 characters'),
-  STALE_AFTER: duration('STALE_AFTER', 1_000).default(60_000),
+  STALE_AFTER: duration('STALE_AFTER', 1_000),
   SIM_DEVICES: z
     .string()
     .trim()
     .regex(/^\d+$/, 'SIM_DEVICES must be a whole number from 0 to 10000')
     .transform(Number)
-    .refine((n) => n <= 10_000, 'SIM_DEVICES must be a whole number from 0 to 10000')
-    .default(10),
+    .refine((n) => n <= 10_000, 'SIM_DEVICES must be a whole number from 0 to 10000'),
   ALERT_WEBHOOK_URL: optionalText.refine(
     (v) => v === undefined || /^https?:\/\/\S+$/.test(v),
     'ALERT_WEBHOOK_URL must be an http:// or https:// URL',
   ),
   PUBLIC_URL: optionalText.refine((v) => v === undefined || /^https?:\/\/\S+$/.test(v), 'PUBLIC_URL must be an http:// or https:// URL'),
-  LOG_LEVEL: z.enum(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` }),
 });
 
 export type ConfigResult = { ok: true; config: VigilConfig } | { ok: false; errors: string[] };
@@ -191,7 +234,7 @@ function withoutEmpty(env: Env): Record<string, string> {
 }
 
 export function parseConfig(env: Env): ConfigResult {
-  const parsed = envSchema.safeParse(withoutEmpty(env));
+  const parsed = envSchema.safeParse({ ...DEFAULTS, ...withoutEmpty(env) });
   if (!parsed.success) {
     const errors = parsed.error.issues.map((issue) => {
       const key = String(issue.path[0] ?? 'config');

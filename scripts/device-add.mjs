@@ -53,6 +53,7 @@ export function passwordError(password) {
   if (typeof password !== 'string' || password.length < MIN_PASSWORD_LENGTH) return `the password must have at least ${MIN_PASSWORD_LENGTH} characters`;
   if (password.length > 1024) return 'the password must have at most 1024 characters';
   // The env file and mosquitto_passwd are line-based; a control character would corrupt either.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what this rejects
   if (/[\u0000-\u001f\u007f]/.test(password)) return 'the password must not contain control characters or newlines';
   return null;
 }
@@ -184,7 +185,7 @@ Apply changes with: docker compose restart mosquitto`;
 
 export function parseCli(argv) {
   const opts = { id: undefined, fleet: undefined, idPrefix: 'sim-', file: DEFAULT_PASSWD_FILE, envFile: DEFAULT_ENV_FILE, password: undefined, passwordStdin: false, replace: false, hasher: 'auto', json: false, help: false };
-  const valueOf = (flag, i) => {
+  const valueAfter = (flag, i) => {
     const value = argv[i + 1];
     if (value === undefined || value.startsWith('--')) throw new Error(`${flag} needs a value`);
     return value;
@@ -197,22 +198,22 @@ export function parseCli(argv) {
         opts.help = true;
         break;
       case '--fleet': {
-        const value = valueOf(arg, i++);
+        const value = valueAfter(arg, i++);
         if (!/^\d{1,5}$/.test(value) || Number(value) > 10_000) throw new Error(`--fleet must be a whole number from 0 to 10000 (got ${JSON.stringify(value)})`);
         opts.fleet = Number(value);
         break;
       }
       case '--id-prefix':
-        opts.idPrefix = valueOf(arg, i++);
+        opts.idPrefix = valueAfter(arg, i++);
         break;
       case '--file':
-        opts.file = resolve(valueOf(arg, i++));
+        opts.file = resolve(valueAfter(arg, i++));
         break;
       case '--compose-env':
-        opts.envFile = resolve(valueOf(arg, i++));
+        opts.envFile = resolve(valueAfter(arg, i++));
         break;
       case '--password':
-        opts.password = valueOf(arg, i++);
+        opts.password = valueAfter(arg, i++);
         break;
       case '--password-stdin':
         opts.passwordStdin = true;
@@ -224,7 +225,7 @@ export function parseCli(argv) {
         opts.json = true;
         break;
       case '--hasher': {
-        const value = valueOf(arg, i++);
+        const value = valueAfter(arg, i++);
         if (!['auto', 'mosquitto_passwd', 'node'].includes(value)) throw new Error(`--hasher must be auto, mosquitto_passwd or node (got ${JSON.stringify(value)})`);
         opts.hasher = value;
         break;

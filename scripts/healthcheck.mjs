@@ -4,7 +4,6 @@
 // `node scripts/run.mjs <role>`, possibly behind docker's init), so one Dockerfile HEALTHCHECK
 // fits every service.
 import { readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
 
 const TIMEOUT_MS = Number(process.env['HEALTHCHECK_TIMEOUT_MS'] ?? 4_000);
 const ROLES = ['start', 'ingest', 'api', 'simulate', 'bench'];
@@ -20,17 +19,23 @@ function roleOfPid1() {
   }
 }
 
-/** The API (or the all-in-one) answers /api/health with 200 only when broker and store are up. */
-async function checkApi() {
-  const port = process.env['PORT'] || '8080';
-  const res = await fetch(`http://127.0.0.1:${port}/api/health`, { signal: AbortSignal.timeout(TIMEOUT_MS) });
-  if (res.status !== 200) throw new Error(`/api/health answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
+/**
+ * The process's own config, parsed by the same schema with the same defaults (lib/config.ts), so
+ * the check looks at the very port, broker and instance the process uses and restates nothing.
+ */
+async function loadConfig() {
+  const { tsImport } = await import('tsx/esm/api');
+  const { parseConfig, primaryBrokerUrl } = await tsImport('../lib/config.ts', import.meta.url);
+  const parsed = parseConfig(process.env);
+  if (!parsed.ok) throw new Error(`bad config: ${parsed.errors.join('; ')}`);
+  return { config: parsed.config, brokerUrl: primaryBrokerUrl(parsed.config) };
 }
 
-/** The same default as lib/config.ts, so the check looks for this very process. */
-function instanceId() {
-  const given = process.env['INSTANCE_ID']?.trim();
-  return given || hostname().replace(/[^A-Za-z0-9_.-]/g, '').slice(0, 40) || 'local';
+/** The API (or the all-in-one) answers /api/health with 200 only when broker and store are up. */
+async function checkApi() {
+  const { config } = await loadConfig();
+  const res = await fetch(`http://127.0.0.1:${config.http.port}/api/health`, { signal: AbortSignal.timeout(TIMEOUT_MS) });
+  if (res.status !== 200) throw new Error(`/api/health answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
 }
 
 /**
@@ -40,15 +45,15 @@ function instanceId() {
  */
 async function checkIngest() {
   const { connectAsync } = await import('mqtt');
-  const url = (process.env['MQTT_URL'] ?? '').split(',')[0]?.trim() || 'mqtt://127.0.0.1:1883';
-  const me = instanceId();
-  const client = await connectAsync(url, {
+  const { config, brokerUrl } = await loadConfig();
+  const me = config.instanceId;
+  const client = await connectAsync(brokerUrl, {
     clientId: `vigil-health-${me}-${process.pid}`.slice(0, 64),
     clean: true,
     connectTimeout: TIMEOUT_MS,
     reconnectPeriod: 0,
-    ...(process.env['MQTT_USERNAME'] ? { username: process.env['MQTT_USERNAME'] } : {}),
-    ...(process.env['MQTT_PASSWORD'] ? { password: process.env['MQTT_PASSWORD'] } : {}),
+    ...(config.mqtt.username === undefined ? {} : { username: config.mqtt.username }),
+    ...(config.mqtt.password === undefined ? {} : { password: config.mqtt.password }),
   });
   try {
     await new Promise((resolve, reject) => {

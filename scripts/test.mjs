@@ -10,6 +10,10 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** .ci/run reads this; it is deleted first so a run that dies leaves no stale results behind. */
 const RESULTS_FILE = join(root, '.vigil-tmp', 'vitest-results.json');
 
+// `--prepare-only`: install and build, run nothing. .ci/run uses it so lint and typecheck, which
+// need node_modules, can run before the tests on a fresh clone.
+const prepareOnly = process.argv.includes('--prepare-only');
+
 try {
   ensureNodeModules(root);
   ensureDebianPackages(TEST_DEBIAN_PACKAGES);
@@ -18,6 +22,7 @@ try {
   console.error(`vigil: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
 }
+if (prepareOnly) process.exit(0);
 
 mkdirSync(dirname(RESULTS_FILE), { recursive: true });
 rmSync(RESULTS_FILE, { force: true });

@@ -5,7 +5,7 @@
  * (tests/contract/store-contract.ts).
  */
 import type { Alert } from '../domain/alert.ts';
-import type { DeviceRecord, DeviceState, LatestValue } from '../domain/devices.ts';
+import type { DeviceRecord } from '../domain/devices.ts';
 import type { Reading, TelemetryEntry, DeviceStatus } from '../domain/reading.ts';
 
 export type { DeviceRecord, DeviceState, LatestValue } from '../domain/devices.ts';

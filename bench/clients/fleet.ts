@@ -48,7 +48,7 @@ export async function startFleet(scope: Scope, targets: readonly Target[], proce
     scope.defer(() => child.stop());
     children.push({ child, targets: [] });
   }
-  targets.forEach((t, i) => children[i % processes]!.targets.push(t));
+  for (const [i, t] of targets.entries()) children[i % processes]!.targets.push(t);
   return {
     pids: children.map((c) => c.child.pid),
     async connect() {

@@ -179,6 +179,7 @@ describe('alerts and rules in the dashboard', () => {
     await valueError.waitFor({ state: 'detached' });
     const preview = page.getByTestId('rule-preview');
     await page.waitForFunction(() => Number(document.querySelector('[data-testid="rule-preview"]')?.getAttribute('data-transitions')) >= 1, null, { timeout: 5_000 });
+    // biome-ignore lint/performance/useDomNodeTextContent: Playwright's Locator.innerText(), not the DOM property: the text as rendered
     expect(await preview.innerText()).toMatch(/would have fired \d+ times? on 1 device\./);
     const previewInk = await canvasInk(preview.locator('canvas'), '--sev-warning');
     expect(previewInk.matching).toBeGreaterThan(50);

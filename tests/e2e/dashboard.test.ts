@@ -139,7 +139,9 @@ describe('dashboard', () => {
       if (!online || backlog.length === 0) return sending;
       const batch = backlog;
       backlog = [];
-      sending = mqtt.publishAsync(topic, JSON.stringify(batch), { qos: 1 }).then(() => batch.forEach((r) => sent.add(r.ts)));
+      sending = mqtt.publishAsync(topic, JSON.stringify(batch), { qos: 1 }).then(() => {
+        for (const r of batch) sent.add(r.ts);
+      });
       return sending;
     };
     let level = 0;

@@ -4,11 +4,11 @@
  * so nothing server-side is bundled.
  */
 import type { Alert } from '../../../domain/alert.ts';
-import type { Transition } from '../../../alerts/evaluator.ts';
+import type { Transition } from '../../../domain/alert.ts';
 import type { NodataRule, Rule, Severity, ThresholdRule } from '../../../domain/rule.ts';
 import type { DeviceView } from '../../../domain/devices.ts';
 import type { DeviceEvent, ReadingEvent, RejectedMessage } from '../../../domain/events.ts';
-import type { DeviceState, LatestValue } from '../../../store/port.ts';
+import type { DeviceState, LatestValue } from '../../../domain/devices.ts';
 
 export type { Alert, DeviceEvent, DeviceState, DeviceView, LatestValue, NodataRule, ReadingEvent, RejectedMessage, Rule, Severity, ThresholdRule, Transition };
 

@@ -138,6 +138,19 @@ describe('parseConfig', () => {
     expect(() => (config.mqtt.urls as string[]).push('mqtt://b:1')).toThrow(TypeError);
   });
 
+  it('gives every key either a literal default or words for what unset means', () => {
+    for (const key of CONFIG_KEYS) expect([key.default, key.unset].filter((v) => v !== undefined), key.name).toHaveLength(1);
+  });
+
+  // The literal defaults are the only ones (the schema has none of its own): setting a key to its
+  // documented default must change nothing, so the README table cannot drift from the code.
+  it.each(CONFIG_KEYS.filter((k) => k.default !== undefined).map((k) => [k.name, k.default ?? ''] as const))(
+    'parses %s=%s exactly as if it were unset',
+    (name, value) => {
+      expect(ok({ [name]: value })).toEqual(ok({}));
+    },
+  );
+
   it('documents each key once', () => {
     const names = CONFIG_KEYS.map((k) => k.name);
     expect(new Set(names).size).toBe(names.length);
