@@ -2,6 +2,10 @@
  * Picks the one ingest process that evaluates alerts. Every ingest publishes its counters once a
  * second, so each knows who is alive; the live instance with the smallest id leads. When the
  * leader stops reporting, the next smallest takes over within `ttlMs`.
+ *
+ * Ids compare as strings (`ingest-10` < `ingest-2`); an instance heard exactly `ttlMs` ago is
+ * still alive. Two processes with the same INSTANCE_ID both lead, so ids must be unique. A clock
+ * stepped back keeps the others alive longer by the size of the step, never shorter.
  */
 export class LeaderElection {
   private readonly lastSeen = new Map<string, number>();

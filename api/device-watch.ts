@@ -8,6 +8,9 @@ import type { DeviceEvent } from '../domain/events.ts';
 import type { DeviceStatus } from '../domain/reading.ts';
 import type { DeviceRecord, DeviceState, TelemetryReader } from '../store/port.ts';
 
+/** All DeviceWatch reads from the store: the port's device list. */
+export type DeviceSource = Pick<TelemetryReader, 'devices'>;
+
 interface Known {
   reported: DeviceStatus | null;
   reportedAt: number | null;
@@ -26,7 +29,7 @@ export class DeviceWatch {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async load(store: Pick<TelemetryReader, 'devices'>): Promise<void> {
+  async load(store: DeviceSource): Promise<void> {
     const at = this.now();
     for (const record of await store.devices()) {
       // Live events may have arrived first; they are newer than what the store said.
@@ -35,7 +38,7 @@ export class DeviceWatch {
   }
 
   /** Loads until it succeeds (every 5 s), reporting each failure; stops trying after stop(). */
-  async loadWithRetry(store: Pick<TelemetryReader, 'devices'>, onError: (err: Error) => void): Promise<void> {
+  async loadWithRetry(store: DeviceSource, onError: (err: Error) => void): Promise<void> {
     while (!this.stopped) {
       try {
         await this.load(store);
