@@ -20,12 +20,16 @@ export interface DeviceRecord {
 
 /**
  * A device is offline when it said so (status topic or last will) and has sent no telemetry
- * since; stale when it has been silent for staleAfterMs; online otherwise.
+ * since; stale when neither telemetry nor an `online` arrived for staleAfterMs; online otherwise.
  */
 export function deviceState(record: DeviceRecord, now: number, staleAfterMs: number): DeviceState {
   const lastSeen = record.lastSeen;
   if (record.reported === 'offline' && (lastSeen === null || (record.reportedAt ?? 0) >= lastSeen)) return 'offline';
-  if (lastSeen === null || now - lastSeen > staleAfterMs) return 'stale';
+  // Staleness counts from the later of the last telemetry and the last `online` (SPEC), so a
+  // device that has just announced itself is not stale before it had a chance to report.
+  const onlineAt = record.reported === 'online' ? record.reportedAt : null;
+  const lastSign = Math.max(lastSeen ?? -Infinity, onlineAt ?? -Infinity);
+  if (lastSign === -Infinity || now - lastSign > staleAfterMs) return 'stale';
   return 'online';
 }
 

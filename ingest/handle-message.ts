@@ -51,6 +51,12 @@ export function createMessageHandler(options: MessageHandlerOptions): MessageHan
         outcomes.rejected({ topic, device: where.device, reason: 'bad_status', detail: 'status payload must be "online" or "offline"', payload, ts: receivedAt });
         return;
       }
+      if (retain && status === 'online') {
+        // A replayed `online` says when the device last announced itself, not that it is alive
+        // now; recording it at receive time would hold a dead device online for STALE_AFTER.
+        outcomes.ignoredRetained();
+        return;
+      }
       return outcomes.status(where.device, status, receivedAt);
     }
     if (retain) {

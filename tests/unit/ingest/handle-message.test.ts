@@ -67,13 +67,22 @@ describe('handleMessage', () => {
     expect(store.stats().readingsWritten).toBe(0);
   });
 
-  it('records a status, retained or not, and returns the promise to wait for', async () => {
+  it('records a status (a retained offline too), and returns the promise to wait for', async () => {
     const { store, heard, handle } = setup();
     const pending = handle('devices/dev-1/status', bytes('offline'), true);
     expect(pending).toBeInstanceOf(Promise);
     await pending;
     expect(heard.statuses).toEqual([['dev-1', 'offline', NOW]]);
     expect(await store.device('dev-1')).toMatchObject({ reported: 'offline', reportedAt: NOW, lastSeen: null });
+  });
+
+  it('ignores a replayed retained online (no proof of life) but records a live one', async () => {
+    const { store, heard, handle } = setup();
+    await handle('devices/dev-1/status', bytes('online'), true);
+    expect(heard.statuses).toEqual([]);
+    expect(await store.device('dev-1')).toBeUndefined();
+    await handle('devices/dev-1/status', bytes('online'), false);
+    expect(heard.statuses).toEqual([['dev-1', 'online', NOW]]);
   });
 
   it('ignores retained telemetry: it was stored when first published', async () => {
