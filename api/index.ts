@@ -117,6 +117,9 @@ function buildApp(services: ApiServices, dashboardDir: string): Koa {
   const app = new Koa();
   // Only behind a proxy that sets X-Forwarded-For: otherwise a client could pick its own address.
   app.proxy = services.config.http.trustProxy;
+  // Only the hop the nearest proxy appended: anything to its left came from the client, which
+  // could otherwise pick a fresh address per request and never be rate-limited.
+  app.maxIpsCount = 1;
   // Errors are answered by the funnel; Koa's default handler would only print them again.
   app.silent = true;
   const router = new Router();
