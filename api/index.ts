@@ -35,6 +35,7 @@ import { metricsRoutes } from './routes/metrics.ts';
 import { EventHub } from './sse/hub.ts';
 import { Ring } from './sse/ring.ts';
 import { serveDashboard } from './static.ts';
+import { StoreWriteHealth } from './store-health.ts';
 import { resolveToken } from './token.ts';
 
 export interface ApiDeps {
@@ -72,6 +73,7 @@ export async function start(config: VigilConfig, deps: ApiDeps = {}): Promise<Ap
     void watch.loadWithRetry(store, (err) => logger.warn({ err: err.message }, 'cannot load devices from the store yet; retrying'));
     resources.defer(() => watch.stop());
 
+    const storeWrites = new StoreWriteHealth();
     const bus = await resources.open(
       connectBus(
         primaryBrokerUrl(config),
@@ -88,7 +90,10 @@ export async function start(config: VigilConfig, deps: ApiDeps = {}): Promise<Ap
             if (event.status === 'online' || event.status === 'offline') watch.sawStatus(event.device, event.status, Date.now());
           },
           rejected: (message) => rejected.push(message),
-          ingestStats: (snapshot) => metrics.recordIngest(snapshot),
+          ingestStats: (snapshot) => {
+            metrics.recordIngest(snapshot);
+            storeWrites.record(snapshot);
+          },
           alert: (alert) => hub.publish('alert', alert, alert.device),
         },
         logger,
@@ -98,7 +103,7 @@ export async function start(config: VigilConfig, deps: ApiDeps = {}): Promise<Ap
 
     const auth = new OperatorAuth(token, config.http.host);
     const alerts = await resources.open(new AlertStore(config.store.sqlitePath), (a) => a.close());
-    const services: ApiServices = { config, logger, store, hub, bus, rejected, metrics, auth, alerts, webhook, now: Date.now };
+    const services: ApiServices = { config, logger, store, hub, bus, rejected, metrics, auth, alerts, webhook, storeWrites, now: Date.now };
     const app = buildApp(services, deps.dashboardDir ?? DEFAULT_DASHBOARD);
     const server = createServer(app.callback());
     const close = closer(server);

@@ -11,8 +11,11 @@ export function healthRoutes(router: Router, services: ApiServices): void {
         return 'down';
       },
     );
-    const ok = broker === 'up' && store === 'up';
+    // A store that answers pings but refuses ingest's writes (disk full, read-only, InfluxDB refusing) is down.
+    const writes = services.storeWrites.failing();
+    const storeState = store === 'up' && writes ? 'down' : store;
+    const ok = broker === 'up' && storeState === 'up';
     ctx.status = ok ? 200 : 503;
-    ctx.body = { status: ok ? 'ok' : 'degraded', checks: { broker, store } };
+    ctx.body = { status: ok ? 'ok' : 'degraded', checks: { broker, store: storeState }, ...(writes ? { problems: { store: writes } } : {}) };
   });
 }
