@@ -1,9 +1,12 @@
 import type { Router } from '@koa/router';
+import { sessionTakeovers } from '../../lib/mqtt.ts';
 import type { ApiServices } from '../context.ts';
 
 export function healthRoutes(router: Router, services: ApiServices): void {
   router.get('/api/health', async (ctx) => {
-    const broker = services.bus.connected ? 'up' : 'down';
+    // Connected is not enough: while another client keeps taking ingest's or the alerter's id, device messages go to it.
+    const takeover = sessionTakeovers.recent();
+    const broker = services.bus.connected && !takeover ? 'up' : 'down';
     const store = await services.store.ping().then(
       () => 'up',
       (err: Error) => {
@@ -16,6 +19,6 @@ export function healthRoutes(router: Router, services: ApiServices): void {
     const storeState = store === 'up' && writes ? 'down' : store;
     const ok = broker === 'up' && storeState === 'up';
     ctx.status = ok ? 200 : 503;
-    ctx.body = { status: ok ? 'ok' : 'degraded', checks: { broker, store: storeState }, ...(writes ? { problems: { store: writes } } : {}) };
+    ctx.body = { status: ok ? 'ok' : 'degraded', checks: { broker, store: storeState }, ...(writes || takeover ? { problems: { ...(writes ? { store: writes } : {}), ...(takeover ? { broker: `another client took over the MQTT session ${takeover.clientId} (${takeover.how})` } : {}) } } : {}) };
   });
 }
