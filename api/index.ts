@@ -35,6 +35,7 @@ import { metricsRoutes } from './routes/metrics.ts';
 import { EventHub } from './sse/hub.ts';
 import { Ring } from './sse/ring.ts';
 import { serveDashboard } from './static.ts';
+import { hostGuard } from './host-guard.ts';
 import { StoreWriteHealth } from './store-health.ts';
 import { resolveToken } from './token.ts';
 
@@ -137,6 +138,7 @@ function buildApp(services: ApiServices, dashboardDir: string): Koa {
   alertRoutes(router, services);
   ruleRoutes(router, services);
   app.use(errorFunnel(services.logger));
+  app.use(hostGuard(services.config));
   app.use(services.auth.requireRead());
   // No allowedMethods(): a method a route does not serve gets the funnel's JSON 404, like any
   // unknown route, rather than a plain-text 405 outside the contract's statuses.
