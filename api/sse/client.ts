@@ -50,6 +50,7 @@ export class SseClient {
     private readonly budgetBytes: number,
     private readonly onDrop: () => void,
     private readonly onSent: (events: number) => void,
+    private readonly onReset: () => void = () => {},
   ) {
     res.once('close', () => {
       this.closed = true;
@@ -83,6 +84,7 @@ export class SseClient {
         // The ring moved past our cursor before we could write it (a stuck reader is dropped by checkStuck instead).
         chunk += formatFrame(`${this.source.bootId}-${head}`, 'reset', { reason: 'you fell too far behind to catch up; refetch and continue' });
         this.next = head + 1;
+        this.onReset();
         break;
       }
       this.next++;

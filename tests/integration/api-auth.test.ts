@@ -93,6 +93,10 @@ describe('reads beyond loopback', () => {
     expect((await fetch(`${url}/api/devices`)).status).toBe(401);
     expect((await fetch(`${url}/metrics`)).status).toBe(401);
     expect((await fetch(`${url}/api/devices`, { headers: { Authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
+    // Preview is a read: it needs the token exactly when reads do.
+    const preview = { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' };
+    expect((await fetch(`${url}/api/rules/preview`, preview)).status).toBe(401);
+    expect((await fetch(`${url}/api/rules/preview`, { ...preview, headers: { ...preview.headers, Authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
     expect((await fetch(`${url}/api/health`)).status).toBe(200);
     expect((await fetch(`${url}/api/session`)).status).toBe(200);
     expect((await fetch(`${url}/`)).status).toBe(200);

@@ -150,6 +150,7 @@ describe('EventHub', () => {
     slow.drain();
     await turn();
     expect(slow.frames().some((f) => f.event === 'reset')).toBe(true);
+    expect(hub.stats.resets).toBe(1);
     expect(slow.frames().at(-1)!.data).toContain('"ts":1000');
   });
 
