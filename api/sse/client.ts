@@ -21,6 +21,8 @@ export interface EventSource {
   eventAt(seq: number): HubEvent | undefined;
   /** The newest sequence number published. */
   head(): number;
+  /** Bytes of frames from `seq` to the newest (Infinity when `seq` has left the ring). */
+  bytesFrom(seq: number): number;
 }
 
 /** Frames of up to this size go to the socket in one write. */
@@ -33,13 +35,16 @@ const MAX_CONTROL = 8;
  * Each pump writes from the cursor while the socket's buffer is under the budget, and continues
  * on 'drain', so a long replay (20,000 missed events) streams at the reader's pace. A client whose
  * cursor falls out of the ring gets `reset` and continues live; one that also has a full socket
- * (it stopped reading) is cut off. Memory per client is its socket buffer: at most the budget
+ * (it stopped reading) is cut off, as is a live client whose socket is full and whose backlog
+ * passes the budget. Memory per client is its socket buffer: at most the budget
  * plus one chunk, and one event of any size always goes out on its own.
  */
 export class SseClient {
   private readonly control: string[] = [];
   private closed = false;
   private waitingForDrain = false;
+  /** Set once the cursor first reaches the newest event: the replay (if any) is done. */
+  private live = false;
 
   constructor(
     private readonly res: ServerResponse,
@@ -99,6 +104,7 @@ export class SseClient {
       }
     }
     if (chunk.length > 0) this.send(chunk);
+    if (this.next > head) this.live = true;
     if (sent > 0) this.onSent(sent);
     return sent;
   }
@@ -113,9 +119,14 @@ export class SseClient {
     if (this.res.writableLength >= this.budgetBytes) this.waitingForDrain = true;
   }
 
-  /** Whether the cursor has fallen out of the ring while the socket is still full (a stuck reader). */
+  /**
+   * Drops a reader that stopped reading: its socket is full and either the ring has overtaken its
+   * cursor, or, once live, its backlog passed the budget too. A replaying client is expected to
+   * be behind, so only the ring's overtaking counts for it.
+   */
   checkStuck(oldest: number): void {
-    if (!this.closed && this.waitingForDrain && this.next < oldest) this.drop();
+    if (this.closed || !this.waitingForDrain) return;
+    if (this.next < oldest || (this.live && this.source.bytesFrom(this.next) > this.budgetBytes)) this.drop();
   }
 
   end(): void {

@@ -20,6 +20,8 @@ export interface HubEvent {
   readonly device: string | null;
   /** The whole frame, formatted once for every client without a metrics filter. */
   readonly frame: string;
+  /** Bytes of frames published up to and including this one (a client's backlog is a difference of two). */
+  readonly end: number;
 }
 
 export interface HubOptions {
@@ -44,6 +46,7 @@ export interface HubStats {
 export class EventHub {
   readonly bootId = randomBytes(6).toString('hex');
   private seq = 0;
+  private published = 0;
   private readonly ring: Ring<HubEvent>;
   private readonly clients = new Set<SseClient>();
   private readonly budget: number;
@@ -58,6 +61,10 @@ export class EventHub {
       return oldest === undefined ? undefined : this.ring.at(seq - oldest);
     },
     head: () => this.seq,
+    bytesFrom: (seq: number) => {
+      const event = this.source.eventAt(seq);
+      return event ? this.published - (event.end - event.frame.length) : seq > this.seq ? 0 : Infinity;
+    },
   };
 
   constructor(options: HubOptions = {}) {
@@ -75,7 +82,9 @@ export class EventHub {
 
   publish(type: StreamEventType, data: unknown, device: string | null): void {
     const seq = ++this.seq;
-    this.ring.push({ seq, type, data, device, frame: formatFrame(`${this.bootId}-${seq}`, type, data) });
+    const frame = formatFrame(`${this.bootId}-${seq}`, type, data);
+    this.published += frame.length;
+    this.ring.push({ seq, type, data, device, frame, end: this.published });
     this.scheduleFlush();
   }
 
