@@ -66,7 +66,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { name: 'STALE_AFTER', default: '60s', meaning: 'a device without telemetry for this long is `stale`' },
   { name: 'SIM_DEVICES', default: '10', meaning: 'devices the built-in simulator of `npm start` plays; 0 turns it off' },
   { name: 'ALERT_WEBHOOK_URL', default: 'none', meaning: 'alert transitions are POSTed there as JSON' },
-  { name: 'PUBLIC_URL', default: 'http://HOST:PORT', meaning: 'the dashboard\'s address as people reach it (links in alert webhooks)' },
+  { name: 'PUBLIC_URL', default: 'http://HOST:PORT', meaning: 'the dashboard\'s address as people reach it (links in alert webhooks; its host passes the Host check on loopback)' },
   { name: 'LOG_LEVEL', default: 'info', meaning: 'fatal, error, warn, info, debug, trace or silent' },
 ];
 
