@@ -36,7 +36,7 @@ import { EventHub } from './sse/hub.ts';
 import { Ring } from './sse/ring.ts';
 import { serveDashboard } from './static.ts';
 import { hostGuard } from './host-guard.ts';
-import { StoreWriteHealth } from './store-health.ts';
+import { IngestHealth } from './ingest-health.ts';
 import { resolveToken } from './token.ts';
 
 export interface ApiDeps {
@@ -74,7 +74,7 @@ export async function start(config: VigilConfig, deps: ApiDeps = {}): Promise<Ap
     void watch.loadWithRetry(store, (err) => logger.warn({ err: err.message }, 'cannot load devices from the store yet; retrying'));
     resources.defer(() => watch.stop());
 
-    const storeWrites = new StoreWriteHealth();
+    const ingestHealth = new IngestHealth();
     const bus = await resources.open(
       connectBus(
         primaryBrokerUrl(config),
@@ -93,7 +93,7 @@ export async function start(config: VigilConfig, deps: ApiDeps = {}): Promise<Ap
           rejected: (message) => rejected.push(message),
           ingestStats: (snapshot) => {
             metrics.recordIngest(snapshot);
-            storeWrites.record(snapshot);
+            ingestHealth.record(snapshot);
           },
           alert: (alert) => hub.publish('alert', alert, alert.device),
         },
@@ -104,7 +104,7 @@ export async function start(config: VigilConfig, deps: ApiDeps = {}): Promise<Ap
 
     const auth = new OperatorAuth(token, config.http.host);
     const alerts = await resources.open(new AlertStore(config.store.sqlitePath), (a) => a.close());
-    const services: ApiServices = { config, logger, store, hub, bus, rejected, metrics, auth, alerts, webhook, storeWrites, now: Date.now };
+    const services: ApiServices = { config, logger, store, hub, bus, rejected, metrics, auth, alerts, webhook, ingestHealth, now: Date.now };
     const app = buildApp(services, deps.dashboardDir ?? DEFAULT_DASHBOARD);
     const server = createServer(app.callback());
     const close = closer(server);
