@@ -16,7 +16,7 @@ import type { IngestSnapshot } from '../bus/ingest-stats.ts';
 import type { Handle } from '../lib/lifecycle.ts';
 import { startWith } from '../lib/lifecycle.ts';
 import type { Logger } from '../lib/logger.ts';
-import { connectMqtt, endMqtt, type ConnectOptions, type MqttClient } from '../lib/mqtt.ts';
+import { connectMqtt, endMqtt, watchSessionTakeover, type ConnectOptions, type MqttClient } from '../lib/mqtt.ts';
 import type { TelemetryEntry } from '../domain/reading.ts';
 import type { AlertEventSink, TelemetryReader } from '../store/port.ts';
 import { VIGIL_TOPICS } from '../domain/topics.ts';
@@ -67,6 +67,7 @@ export async function startAlerter(config: VigilConfig, deps: AlerterDeps): Prom
       }),
       (c) => endMqtt(c),
     );
+    watchSessionTakeover(client, (t) => logger.error({ clientId: t.clientId, how: t.how }, 'another MQTT client took over the alerter\'s session'));
 
     const publish = (transitions: readonly Transition[]) => {
       for (const t of transitions) {

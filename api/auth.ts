@@ -2,7 +2,9 @@
  * Operator auth: `Authorization: Bearer <token>`, or the dashboard's session cookie (HttpOnly,
  * SameSite=Strict) which holds an HMAC of the token rather than the token itself. Changes always
  * need it; reads need it only when the API listens beyond loopback. Failed attempts are
- * rate-limited per address.
+ * rate-limited per address: past the limit a wrong token gets 429 instead of 401, but the right
+ * token is always accepted, so nobody can lock the operator out by failing on purpose (the
+ * token's 144+ random bits, not the limiter, are what make guessing hopeless).
  */
 import { createHmac } from 'node:crypto';
 import type { Context, Next } from 'koa';
@@ -26,36 +28,30 @@ export class OperatorAuth {
     this.readsOpen = isLoopbackHost(host);
   }
 
-  /** True for a valid token or cookie; counts a wrong one against the caller's address. */
+  /** True for a valid token or cookie; a wrong one counts against the caller's address. */
   check(ctx: Context): boolean {
-    this.refuseIfLimited(ctx);
     const header = ctx.get('Authorization');
-    if (header) {
-      const ok = header.startsWith('Bearer ') && tokenMatches(this.token, header.slice(7).trim());
-      if (!ok) this.limiter.fail(ctx.ip);
-      return ok;
-    }
+    if (header) return this.judge(ctx, header.startsWith('Bearer ') && tokenMatches(this.token, header.slice(7).trim()));
     const cookie = ctx.cookies.get(SESSION_COOKIE);
     if (cookie === undefined) return false;
-    const ok = tokenMatches(this.sessionValue, cookie);
-    if (!ok) this.limiter.fail(ctx.ip);
-    return ok;
+    return this.judge(ctx, tokenMatches(this.sessionValue, cookie));
   }
 
   /** Sign-in: a wrong token counts as a failure like any other. */
   signIn(ctx: Context, given: string): boolean {
-    this.refuseIfLimited(ctx);
-    if (tokenMatches(this.token, given)) return true;
-    this.limiter.fail(ctx.ip);
-    return false;
+    return this.judge(ctx, tokenMatches(this.token, given));
   }
 
-  private refuseIfLimited(ctx: Context): void {
+  /** The right token passes even while its address is limited; a wrong one is counted, or refused with 429. */
+  private judge(ctx: Context, ok: boolean): boolean {
+    if (ok) return true;
     const wait = this.limiter.retryAfter(ctx.ip);
     if (wait > 0) {
       ctx.set('Retry-After', String(wait));
       throw new HttpError(429, 'too_many_attempts', `too many failed sign-in attempts; try again in ${wait} s`);
     }
+    this.limiter.fail(ctx.ip);
+    return false;
   }
 
   requireRead() {

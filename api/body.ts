@@ -2,6 +2,8 @@ import type { Context } from 'koa';
 import { HttpError } from './errors.ts';
 
 export const JSON_BODY_LIMIT = 64 * 1024;
+/** An oversized body is read and thrown away up to this, so the client gets its 413. */
+const DISCARD_LIMIT = 4 * 1024 * 1024;
 
 /**
  * Reads a JSON request body of at most `limit` bytes. Stops reading as soon as the limit is
@@ -16,11 +18,17 @@ export async function readJson(ctx: Context, limit = JSON_BODY_LIMIT): Promise<u
   for await (const chunk of ctx.req) {
     const buf = chunk as Buffer;
     size += buf.length;
-    if (size > limit) {
+    // Past the limit the rest is read and thrown away, so the client can finish sending and read
+    // the 413 (cutting the connection mid-upload shows it a reset); past DISCARD_LIMIT it is cut.
+    if (size > DISCARD_LIMIT) {
       ctx.req.destroy();
-      throw new HttpError(413, 'payload_too_large', `the body is over the limit of ${limit} bytes`);
+      break;
     }
-    chunks.push(buf);
+    if (size <= limit) chunks.push(buf);
+  }
+  if (size > limit) {
+    ctx.set('Connection', 'close');
+    throw new HttpError(413, 'payload_too_large', `the body is over the limit of ${limit} bytes`);
   }
   const text = Buffer.concat(chunks).toString('utf8');
   if (text.trim() === '') throw new HttpError(400, 'empty_body', 'the request needs a JSON body');

@@ -8,6 +8,7 @@ import type { WebhookSender } from '../alerts/webhook.ts';
 import type { OperatorAuth } from './auth.ts';
 import type { MetricsRegistry } from './metrics.ts';
 import type { EventHub } from './sse/hub.ts';
+import type { IngestHealth } from './ingest-health.ts';
 import type { Ring } from './sse/ring.ts';
 
 /**
@@ -29,5 +30,7 @@ export interface ApiServices {
   /** Set when ALERT_WEBHOOK_URL is: acknowledgements are sent from the API. */
   readonly webhook: WebhookSender | undefined;
   readonly auth: OperatorAuth;
+  /** What ingest's stats reports say: store writes failing, its MQTT session taken. */
+  readonly ingestHealth: IngestHealth;
   readonly now: () => number;
 }

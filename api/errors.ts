@@ -5,7 +5,7 @@
 import type { Context, Next } from 'koa';
 import type { Logger } from '../lib/logger.ts';
 
-export type ErrorStatus = 400 | 401 | 404 | 413 | 429 | 503;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 413 | 429 | 503;
 
 export class HttpError extends Error {
   constructor(

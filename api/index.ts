@@ -34,6 +34,8 @@ import { metricsRoutes } from './routes/metrics.ts';
 import { EventHub } from './sse/hub.ts';
 import { Ring } from './sse/ring.ts';
 import { serveDashboard } from './static.ts';
+import { hostGuard } from './host-guard.ts';
+import { IngestHealth } from './ingest-health.ts';
 import { resolveToken } from './token.ts';
 
 export interface ApiDeps {
@@ -71,6 +73,7 @@ export async function start(config: VigilConfig, deps: ApiDeps = {}): Promise<Ap
     void watch.loadWithRetry(store, (err) => logger.warn({ err: err.message }, 'cannot load devices from the store yet; retrying'));
     resources.defer(() => watch.stop());
 
+    const ingestHealth = new IngestHealth();
     const bus = await resources.open(
       connectBus(
         primaryBrokerUrl(config),
@@ -87,7 +90,10 @@ export async function start(config: VigilConfig, deps: ApiDeps = {}): Promise<Ap
             if (event.status === 'online' || event.status === 'offline') watch.sawStatus(event.device, event.status, Date.now());
           },
           rejected: (message) => rejected.push(message),
-          ingestStats: (snapshot) => metrics.recordIngest(snapshot),
+          ingestStats: (snapshot) => {
+            metrics.recordIngest(snapshot);
+            ingestHealth.record(snapshot);
+          },
           alert: (alert) => hub.publish('alert', alert, alert.device),
         },
         logger,
@@ -97,7 +103,7 @@ export async function start(config: VigilConfig, deps: ApiDeps = {}): Promise<Ap
 
     const auth = new OperatorAuth(token, config.http.host);
     const alerts = await resources.open(new AlertStore(config.store.sqlitePath), (a) => a.close());
-    const services: ApiServices = { config, logger, store, hub, bus, rejected, metrics, auth, alerts, webhook, now: Date.now };
+    const services: ApiServices = { config, logger, store, hub, bus, rejected, metrics, auth, alerts, webhook, ingestHealth, now: Date.now };
     const app = buildApp(services, deps.dashboardDir ?? DEFAULT_DASHBOARD);
     const server = createServer(app.callback());
     const close = closer(server);
@@ -120,6 +126,9 @@ export function buildApp(services: ApiServices, dashboardDir = DEFAULT_DASHBOARD
   const app = new Koa();
   // Only behind a proxy that sets X-Forwarded-For: otherwise a client could pick its own address.
   app.proxy = services.config.http.trustProxy;
+  // Only the hop the nearest proxy appended: anything to its left came from the client, which
+  // could otherwise pick a fresh address per request and never be rate-limited.
+  app.maxIpsCount = 1;
   // Errors are answered by the funnel; Koa's default handler would only print them again.
   app.silent = true;
   const router = new Router();
@@ -132,6 +141,7 @@ export function buildApp(services: ApiServices, dashboardDir = DEFAULT_DASHBOARD
   alertRoutes(router, services);
   ruleRoutes(router, services);
   app.use(errorFunnel(services.logger));
+  app.use(hostGuard(services.config));
   app.use(services.auth.requireRead());
   // No allowedMethods(): a method a route does not serve gets the funnel's JSON 404, like any
   // unknown route, rather than a plain-text 405 outside the contract's statuses.

@@ -42,3 +42,54 @@ export class FailureLimiter {
     }
   }
 }
+
+/**
+ * Requests per client in a sliding window (expensive reads such as rule previews): past the
+ * limit the client waits until its oldest request leaves the window.
+ */
+export class RequestLimiter {
+  private readonly inner: FailureLimiter;
+
+  constructor(limit: number, windowMs: number, now: () => number = Date.now) {
+    this.inner = new FailureLimiter(limit, windowMs, now);
+  }
+
+  /** 0 and counts the request when it may run now; otherwise the seconds to wait. */
+  take(key: string): number {
+    const wait = this.inner.retryAfter(key);
+    if (wait === 0) this.inner.fail(key);
+    return wait;
+  }
+}
+
+/**
+ * At most `running` jobs at once and `waiting` queued behind them: heavy work shares the event
+ * loop with everything else, so it is admitted a little at a time and refused past the queue.
+ */
+export class WorkGate {
+  private active = 0;
+  private readonly queue: (() => void)[] = [];
+
+  constructor(
+    private readonly running: number,
+    private readonly waiting: number,
+  ) {}
+
+  /** Runs `job` when a slot is free; undefined (not run) when the queue is full. */
+  async run<T>(job: () => Promise<T>): Promise<T | undefined> {
+    if (this.active >= this.running) {
+      if (this.queue.length >= this.waiting) return undefined;
+      await new Promise<void>((resolve) => this.queue.push(resolve));
+    } else {
+      this.active++;
+    }
+    try {
+      return await job();
+    } finally {
+      // The slot passes straight to the next waiter, so `active` counts it throughout.
+      const next = this.queue.shift();
+      if (next) next();
+      else this.active--;
+    }
+  }
+}

@@ -47,6 +47,9 @@ export function serveDashboard(root: string) {
     ctx.type = TYPES[extname(file)] ?? 'application/octet-stream';
     ctx.length = info.size;
     ctx.set('Cache-Control', file.includes(`${sep}assets${sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache');
-    ctx.body = ctx.method === 'HEAD' ? null : createReadStream(file);
+    // Also for HEAD: Koa sends the headers without the body and closes the stream; a null body
+    // would turn the answer into a bare 204.
+    ctx.status = 200;
+    ctx.body = createReadStream(file);
   };
 }

@@ -57,6 +57,8 @@ export interface IngestSnapshot {
   readonly webhook: { readonly delivered: number; readonly failures: number; readonly dropped: number; readonly queued: number };
   /** The store as this process writes to it (the InfluxDB spool, SQLite commits). */
   readonly store: StoreStats;
+  /** Times another MQTT client took this process's session (lib/mqtt.ts); absent from older ingests. */
+  readonly sessionTakeovers?: number;
 }
 
 export const WRITE_LATENCY_BOUNDS: readonly number[] = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];

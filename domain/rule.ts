@@ -3,6 +3,7 @@
  * evaluator. Errors name the field, so a 400 can say what to fix.
  */
 import { z } from 'zod';
+import { globMatch } from './glob.ts';
 import { METRIC_NAME } from './reading.ts';
 
 export const SEVERITIES = ['info', 'warning', 'critical'] as const;
@@ -80,11 +81,11 @@ export function parseRule(input: unknown): RuleParse {
   return { ok: false, field, message: issue.message };
 }
 
+/** Linear-time (domain/glob.ts): a glob is never turned into a backtracking regex. */
 export function deviceMatcher(pattern: string): (device: string) => boolean {
   if (pattern === '*') return () => true;
   if (!/[*?]/.test(pattern)) return (device) => device === pattern;
-  const regex = new RegExp(`^${pattern.replace(/[.:-]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
-  return (device) => regex.test(device);
+  return (device) => globMatch(pattern, device);
 }
 
 /** The threshold a firing alert reports (and the dashboard draws). */

@@ -9,7 +9,7 @@ import { REJECTED_PAYLOAD_LIMIT } from '../domain/events.ts';
 import type { Handle } from '../lib/lifecycle.ts';
 import { startWith } from '../lib/lifecycle.ts';
 import { RateLimitedLog, silentLogger, type Logger } from '../lib/logger.ts';
-import { endMqtt, redact } from '../lib/mqtt.ts';
+import { endMqtt, redact, watchSessionTakeover } from '../lib/mqtt.ts';
 import { connectIngest, subscriptionFilters } from './connect.ts';
 import { openStore, type IngestStore } from '../store/index.ts';
 import { deviceTopicFilters } from '../domain/topics.ts';
@@ -104,6 +104,9 @@ export async function start(config: VigilConfig, deps: IngestDeps = {}): Promise
       client.on('error', (err) => rejectLog.warn(`mqtt-error:${index}`, { broker: redact(url), err: err.message }, 'MQTT error'));
       client.on('offline', () => logger.warn({ broker: redact(url) }, 'broker unreachable; reconnecting'));
       client.on('connect', () => logger.info({ broker: redact(url) }, 'connected to broker'));
+      watchSessionTakeover(client, (t) => {
+        logger.error({ broker: redact(url), clientId: t.clientId, how: t.how }, 'another MQTT client took over ingest\'s session: it receives device messages instead of Vigil');
+      });
       const topics = subscriptionFilters([filters.telemetry, filters.status], shared);
       await client.subscribeAsync(topics, { qos: 1 });
       logger.info({ broker: redact(url), clientId, topics, protocol: client.options.protocolVersion }, 'ingest subscribed');

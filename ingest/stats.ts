@@ -1,6 +1,7 @@
 import { Histogram, type IngestSnapshot } from '../bus/ingest-stats.ts';
 import type { RejectReason } from '../domain/reading.ts';
 import type { StoreStats } from '../store/port.ts';
+import { sessionTakeovers } from '../lib/mqtt.ts';
 
 /** This process's counters; published as an IngestSnapshot for /metrics. */
 export class IngestStats {
@@ -36,6 +37,7 @@ export class IngestStats {
       alertLeader,
       webhook: { ...webhook },
       store,
+      sessionTakeovers: sessionTakeovers.count,
     };
   }
 }

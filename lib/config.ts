@@ -106,7 +106,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { name: 'STALE_AFTER', default: '60s', meaning: 'a device without telemetry for this long is `stale`' },
   { name: 'SIM_DEVICES', default: '10', meaning: 'devices the built-in simulator of `npm start` plays; `0` turns it off' },
   { name: 'ALERT_WEBHOOK_URL', unset: 'none', meaning: 'alert transitions are POSTed there as JSON, retried with backoff (docs/alerts.md)' },
-  { name: 'PUBLIC_URL', unset: '`http://HOST:PORT`', meaning: "the dashboard's address as people reach it, for links in alert webhooks" },
+  { name: 'PUBLIC_URL', unset: '`http://HOST:PORT`', meaning: "the dashboard's address as people reach it, for links in alert webhooks; its host passes the Host check on loopback" },
   {
     name: 'LOG_LEVEL',
     default: 'info',

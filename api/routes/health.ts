@@ -1,9 +1,13 @@
 import type { Router } from '@koa/router';
+import { sessionTakeovers } from '../../lib/mqtt.ts';
 import type { ApiServices } from '../context.ts';
 
 export function healthRoutes(router: Router, services: ApiServices): void {
   router.get('/api/health', async (ctx) => {
-    const broker = services.bus.connected ? 'up' : 'down';
+    // Connected is not enough: while another client keeps taking ingest's or the alerter's id, device messages go to it.
+    const local = sessionTakeovers.recent();
+    const takeover = local ? `another client took over the MQTT session ${local.clientId} (${local.how})` : services.ingestHealth.takenOver();
+    const broker = services.bus.connected && !takeover ? 'up' : 'down';
     const store = await services.store.ping().then(
       () => 'up',
       (err: Error) => {
@@ -11,8 +15,11 @@ export function healthRoutes(router: Router, services: ApiServices): void {
         return 'down';
       },
     );
-    const ok = broker === 'up' && store === 'up';
+    // A store that answers pings but refuses ingest's writes (disk full, read-only, InfluxDB refusing) is down.
+    const writes = services.ingestHealth.failing();
+    const storeState = store === 'up' && writes ? 'down' : store;
+    const ok = broker === 'up' && storeState === 'up';
     ctx.status = ok ? 200 : 503;
-    ctx.body = { status: ok ? 'ok' : 'degraded', checks: { broker, store } };
+    ctx.body = { status: ok ? 'ok' : 'degraded', checks: { broker, store: storeState }, ...(writes || takeover ? { problems: { ...(writes ? { store: writes } : {}), ...(takeover ? { broker: takeover } : {}) } } : {}) };
   });
 }

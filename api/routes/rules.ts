@@ -5,10 +5,7 @@ import { VIGIL_TOPICS } from '../../domain/topics.ts';
 import { readJson } from '../body.ts';
 import type { ApiServices } from '../context.ts';
 import { HttpError, notFound } from '../errors.ts';
-import { PREVIEW_MAX_TRANSITIONS, previewRule } from '../../alerts/preview.ts';
-import { parseRange } from '../time-range.ts';
-
-const PREVIEW_MAX_SPAN_MS = 31 * 86_400_000;
+import { previewRoutes } from './preview.ts';
 
 function validRule(input: unknown, id: string): Rule {
   const parsed = parseRule(input);
@@ -32,16 +29,8 @@ export function ruleRoutes(router: Router, services: ApiServices): void {
     ctx.body = rule;
   });
 
-  router.post('/api/rules/preview', async (ctx) => {
-    const body = await readJson(ctx);
-    const doc = (typeof body === 'object' && body !== null ? body : {}) as { rule?: unknown; from?: unknown; to?: unknown };
-    const rule = validRule(doc.rule, 'preview');
-    const text = (v: unknown) => (typeof v === 'number' ? String(v) : typeof v === 'string' ? v : undefined);
-    const { from, to } = parseRange({ from: text(doc.from), to: text(doc.to) }, services.now(), 3_600_000);
-    if (to - from > PREVIEW_MAX_SPAN_MS) throw new HttpError(400, 'bad_range', 'preview ranges are limited to 31 days');
-    const result = await previewRule(services.store, rule, from, to);
-    ctx.body = { from, to, transitions: result.transitions, truncated: result.truncated, limit: PREVIEW_MAX_TRANSITIONS };
-  });
+  // Bounded, rate-limited and yielding: api/routes/preview.ts.
+  previewRoutes(router, services);
 
   router.post('/api/rules', auth.requireOperator(), async (ctx) => {
     const body = await readJson(ctx);

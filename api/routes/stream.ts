@@ -9,6 +9,13 @@ const EVENT_TYPES = new Set(['reading', 'alert', 'device']);
 export function streamRoutes(router: Router, services: ApiServices): void {
   router.get('/api/stream', (ctx) => {
     const filter = parseFilter(ctx);
+    if (ctx.method === 'HEAD') {
+      // The headers a GET would get, and no stream: a HEAD is not a client of the hub.
+      ctx.status = 200;
+      ctx.type = 'text/event-stream; charset=utf-8';
+      ctx.set('Cache-Control', 'no-cache, no-transform');
+      return;
+    }
     const lastEventId = ctx.get('Last-Event-ID') || one(ctx.query['lastEventId']) || undefined;
     // Koa must not touch this response again: the hub owns it until the client leaves.
     ctx.respond = false;

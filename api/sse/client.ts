@@ -14,77 +14,145 @@ interface ReadingData {
   values: Record<string, number>;
 }
 
+/** What a client reads from: the hub's ring, addressed by sequence number. */
+export interface EventSource {
+  readonly bootId: string;
+  /** The event numbered `seq`, or undefined when it has left the ring (or is not published yet). */
+  eventAt(seq: number): HubEvent | undefined;
+  /** The newest sequence number published. */
+  head(): number;
+  /** Bytes of frames from `seq` to the newest (Infinity when `seq` has left the ring). */
+  bytesFrom(seq: number): number;
+}
+
+/** Frames of up to this size go to the socket in one write. */
+const CHUNK_BYTES = 64 * 1024;
+/** Pings and the like queued for a client that is not reading; more are pointless. */
+const MAX_CONTROL = 8;
+
 /**
- * One browser's stream. Frames queue here until the hub flushes them in one write; a client
- * whose queue plus socket buffer passes its budget is cut off (it resumes with Last-Event-ID),
- * so a stalled reader can never make the server hold unbounded memory.
+ * One browser's stream, as a cursor into the hub's ring: the client holds no copy of the events.
+ * Each pump writes from the cursor while the socket's buffer is under the budget, and continues
+ * on 'drain', so a long replay (20,000 missed events) streams at the reader's pace. A client whose
+ * cursor falls out of the ring gets `reset` and continues live; one that also has a full socket
+ * (it stopped reading) is cut off, as is a live client whose socket is full and whose backlog
+ * passes the budget. Memory per client is its socket buffer: at most the budget
+ * plus one chunk, and one event of any size always goes out on its own.
  */
 export class SseClient {
-  private pending: string[] = [];
-  private pendingBytes = 0;
-  private pendingEvents = 0;
+  private readonly control: string[] = [];
   private closed = false;
+  private waitingForDrain = false;
+  /** Set once the cursor first reaches the newest event: the replay (if any) is done. */
+  private live = false;
 
   constructor(
     private readonly res: ServerResponse,
     private readonly filter: StreamFilter,
+    private readonly source: EventSource,
+    /** The next sequence number to consider. */
+    private next: number,
     private readonly budgetBytes: number,
     private readonly onDrop: () => void,
+    private readonly onSent: (events: number) => void,
+    private readonly onReset: () => void = () => {},
   ) {
     res.once('close', () => {
       this.closed = true;
-      this.pending = [];
+      this.control.length = 0;
+    });
+    res.on('drain', () => {
+      this.waitingForDrain = false;
+      this.pump();
     });
   }
 
-  /** Queues an event if the client's filters want it (or the part of it they want). */
-  offer(event: HubEvent, bootId: string): void {
-    const { devices, metrics, events } = this.filter;
-    if (events && !events.has(event.type)) return;
-    if (devices && event.device !== null && !devices.has(event.device)) return;
-    if (metrics && event.type === 'reading') {
-      const frame = this.filterMetrics(event, bootId, metrics);
-      if (frame) this.enqueue(frame, true);
-      return;
-    }
-    this.enqueue(event.frame, true);
+  get isClosed(): boolean {
+    return this.closed;
   }
 
+  /** Queues a frame that is not an event (retry hint, ping, reset). */
   write(text: string): void {
-    this.enqueue(text, false);
+    if (this.closed || this.control.length >= MAX_CONTROL) return;
+    this.control.push(text);
   }
 
-  /** Writes what is queued; returns how many events went out. */
-  flush(): number {
-    if (this.closed || this.pending.length === 0) return 0;
-    const sent = this.pendingEvents;
-    this.res.write(this.pending.length === 1 ? this.pending[0]! : this.pending.join(''));
-    this.pending = [];
-    this.pendingBytes = 0;
-    this.pendingEvents = 0;
+  /** Writes from the cursor as far as the budget allows; returns how many events went out. */
+  pump(): number {
+    if (this.closed || this.waitingForDrain) return 0;
+    let sent = 0;
+    let chunk = this.control.length > 0 ? this.control.splice(0).join('') : '';
+    const head = this.source.head();
+    while (this.next <= head && this.res.writableLength + chunk.length < this.budgetBytes) {
+      const event = this.source.eventAt(this.next);
+      if (!event) {
+        // The ring moved past our cursor before we could write it (a stuck reader is dropped by checkStuck instead).
+        chunk += formatFrame(`${this.source.bootId}-${head}`, 'reset', { reason: 'you fell too far behind to catch up; refetch and continue' });
+        this.next = head + 1;
+        this.onReset();
+        break;
+      }
+      this.next++;
+      const frame = this.frameFor(event);
+      if (frame === null) continue;
+      chunk += frame;
+      sent++;
+      if (chunk.length >= CHUNK_BYTES) {
+        this.send(chunk);
+        chunk = '';
+        if (this.waitingForDrain) break;
+      }
+    }
+    if (chunk.length > 0) this.send(chunk);
+    if (this.next > head) this.live = true;
+    if (sent > 0) this.onSent(sent);
     return sent;
+  }
+
+  /**
+   * The socket buffers up to the budget (far past its high-water mark, so a fast reader is not
+   * slowed by one round trip per 16 KiB); past it we wait for 'drain', which a write that
+   * returned false is sure to emit.
+   */
+  private send(chunk: string): void {
+    this.res.write(chunk);
+    if (this.res.writableLength >= this.budgetBytes) this.waitingForDrain = true;
+  }
+
+  /**
+   * Drops a reader that stopped reading: its socket is full and either the ring has overtaken its
+   * cursor, or, once live, its backlog passed the budget too. A replaying client is expected to
+   * be behind, so only the ring's overtaking counts for it.
+   */
+  checkStuck(oldest: number): void {
+    if (this.closed || !this.waitingForDrain) return;
+    if (this.next < oldest || (this.live && this.source.bytesFrom(this.next) > this.budgetBytes)) this.drop();
   }
 
   end(): void {
     if (this.closed) return;
-    this.flush();
+    this.waitingForDrain = false;
+    this.pump();
+    this.closed = true;
     this.res.end();
   }
 
-  private enqueue(text: string, isEvent: boolean): void {
-    if (this.closed) return;
-    this.pending.push(text);
-    this.pendingBytes += text.length;
-    if (isEvent) this.pendingEvents++;
-    if (this.pendingBytes + this.res.writableLength > this.budgetBytes) {
-      this.closed = true;
-      this.pending = [];
-      this.res.destroy();
-      this.onDrop();
-    }
+  private drop(): void {
+    this.closed = true;
+    this.control.length = 0;
+    this.res.destroy();
+    this.onDrop();
   }
 
-  private filterMetrics(event: HubEvent, bootId: string, metrics: ReadonlySet<string>): string | null {
+  private frameFor(event: HubEvent): string | null {
+    const { devices, metrics, events } = this.filter;
+    if (events && !events.has(event.type)) return null;
+    if (devices && event.device !== null && !devices.has(event.device)) return null;
+    if (metrics && event.type === 'reading') return this.filterMetrics(event, metrics);
+    return event.frame;
+  }
+
+  private filterMetrics(event: HubEvent, metrics: ReadonlySet<string>): string | null {
     const data = event.data as ReadingData;
     const values: Record<string, number> = {};
     let any = false;
@@ -94,6 +162,6 @@ export class SseClient {
         any = true;
       }
     }
-    return any ? formatFrame(`${bootId}-${event.seq}`, 'reading', { device: data.device, ts: data.ts, values }) : null;
+    return any ? formatFrame(`${this.source.bootId}-${event.seq}`, 'reading', { device: data.device, ts: data.ts, values }) : null;
   }
 }

@@ -1,7 +1,8 @@
 /**
  * The live stream's core: numbers every event (`<bootId>-<seq>`), keeps the most recent ones in
- * a bounded ring for resume, and fans out to clients with their filters. Node runs the replay
- * and the attach in one turn of the event loop, so no event can slip between replay and live.
+ * a ring bounded in events and in bytes, and lets every client read it through its own cursor
+ * with its filters. A resume is just a cursor set back in the ring, streamed at the reader's
+ * pace (SseClient); a cursor that is not in the ring any more gets `reset`.
  */
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
@@ -19,12 +20,16 @@ export interface HubEvent {
   readonly device: string | null;
   /** The whole frame, formatted once for every client without a metrics filter. */
   readonly frame: string;
+  /** Bytes of frames published up to and including this one (a client's backlog is a difference of two). */
+  readonly end: number;
 }
 
 export interface HubOptions {
   /** Events kept for resume. */
   readonly replayEvents?: number;
-  /** Bytes a client may have queued (ours plus the socket's) before it is dropped. */
+  /** Bytes of frames kept for resume (the newest event is always kept). */
+  readonly replayBytes?: number;
+  /** Bytes a client's socket may buffer before the hub stops writing to it and waits for it to drain. */
   readonly clientBudgetBytes?: number;
   readonly pingMs?: number;
   readonly retryMs?: number;
@@ -41,6 +46,7 @@ export interface HubStats {
 export class EventHub {
   readonly bootId = randomBytes(6).toString('hex');
   private seq = 0;
+  private published = 0;
   private readonly ring: Ring<HubEvent>;
   private readonly clients = new Set<SseClient>();
   private readonly budget: number;
@@ -48,28 +54,46 @@ export class EventHub {
   private readonly pingTimer: NodeJS.Timeout;
   private flushScheduled = false;
   readonly stats: HubStats = { clients: 0, eventsSent: 0, clientsDropped: 0, replayHits: 0, resets: 0 };
+  private readonly source = {
+    bootId: this.bootId,
+    eventAt: (seq: number) => {
+      const oldest = this.ring.first()?.seq;
+      return oldest === undefined ? undefined : this.ring.at(seq - oldest);
+    },
+    head: () => this.seq,
+    bytesFrom: (seq: number) => {
+      const event = this.source.eventAt(seq);
+      return event ? this.published - (event.end - event.frame.length) : seq > this.seq ? 0 : Infinity;
+    },
+  };
 
   constructor(options: HubOptions = {}) {
-    this.ring = new Ring(options.replayEvents ?? 20_000);
+    this.ring = new Ring<HubEvent>(options.replayEvents ?? 20_000, options.replayBytes ?? 32 * 1024 * 1024, (e) => e.frame.length);
     this.budget = options.clientBudgetBytes ?? 1024 * 1024;
     this.retryMs = options.retryMs ?? 3_000;
     this.pingTimer = setInterval(() => this.ping(), options.pingMs ?? 15_000);
     this.pingTimer.unref();
   }
 
+  /** Bytes and events the resume ring holds now. */
+  get replayHeld(): { events: number; bytes: number } {
+    return { events: this.ring.length, bytes: this.ring.held };
+  }
+
   publish(type: StreamEventType, data: unknown, device: string | null): void {
     const seq = ++this.seq;
-    const event: HubEvent = { seq, type, data, device, frame: formatFrame(`${this.bootId}-${seq}`, type, data) };
-    this.ring.push(event);
-    for (const client of this.clients) client.offer(event, this.bootId);
+    const frame = formatFrame(`${this.bootId}-${seq}`, type, data);
+    this.published += frame.length;
+    this.ring.push({ seq, type, data, device, frame, end: this.published });
     this.scheduleFlush();
   }
 
   /** Starts streaming to `res`: the retry hint, then missed events or a reset, then live events. */
   attach(res: ServerResponse, filter: StreamFilter, lastEventId: string | undefined): SseClient {
-    const client = new SseClient(res, filter, this.budget, () => this.drop(client));
+    const resume = lastEventId ? this.resumeFrom(lastEventId) : { next: this.seq + 1 };
+    const client: SseClient = new SseClient(res, filter, this.source, resume.next, this.budget, () => this.drop(client), (n) => (this.stats.eventsSent += n), () => this.stats.resets++);
     client.write(`retry: ${this.retryMs}\n\n`);
-    if (lastEventId) this.replay(client, lastEventId);
+    if (resume.reset) client.write(formatFrame(`${this.bootId}-${this.seq}`, 'reset', { reason: resume.reset }));
     this.clients.add(client);
     this.stats.clients = this.clients.size;
     res.once('close', () => this.detach(client));
@@ -84,7 +108,7 @@ export class EventHub {
     this.stats.clients = 0;
   }
 
-  private replay(client: SseClient, lastEventId: string): void {
+  private resumeFrom(lastEventId: string): { next: number; reset?: string } {
     const cut = lastEventId.lastIndexOf('-');
     const boot = lastEventId.slice(0, cut);
     const seq = Number(lastEventId.slice(cut + 1));
@@ -92,12 +116,11 @@ export class EventHub {
     // Resumable when the id is ours and nothing after it has left the ring.
     if (cut > 0 && boot === this.bootId && Number.isInteger(seq) && seq <= this.seq && seq >= oldest - 1) {
       this.stats.replayHits++;
-      for (const event of this.ring.after((e) => e.seq > seq)) client.offer(event, this.bootId);
-      return;
+      return { next: seq + 1 };
     }
     this.stats.resets++;
-    const reason = boot !== this.bootId ? 'the server restarted since your last event' : 'your last event is too old to replay';
-    client.write(formatFrame(`${this.bootId}-${this.seq}`, 'reset', { reason }));
+    const reset = boot !== this.bootId ? 'the server restarted since your last event' : 'your last event is too old to replay';
+    return { next: this.seq + 1, reset };
   }
 
   private detach(client: SseClient): void {
@@ -115,13 +138,17 @@ export class EventHub {
     this.scheduleFlush();
   }
 
-  /** Coalesces everything queued during this turn into one socket write per client. */
+  /** Coalesces everything published during this turn into one pump per client. */
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     setImmediate(() => {
       this.flushScheduled = false;
-      for (const client of this.clients) this.stats.eventsSent += client.flush();
+      const oldest = this.ring.first()?.seq ?? this.seq + 1;
+      for (const client of this.clients) {
+        client.checkStuck(oldest);
+        client.pump();
+      }
     });
   }
 }

@@ -10,6 +10,7 @@ export const TEST_DEBIAN_PACKAGES = Object.freeze([
   { pkg: 'influxdb', bin: 'influxd' },
   { pkg: 'chromium', bin: 'chromium' },
   { pkg: 'docker-compose', bin: 'docker-compose' },
+  { pkg: 'nginx', bin: 'nginx' },
   // The TLS deployment test makes a throwaway CA.
   { pkg: 'openssl', bin: 'openssl' },
 ]);

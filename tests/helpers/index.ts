@@ -5,3 +5,4 @@ export * from './aedes.ts';
 export * from './influx.ts';
 export * from './chromium.ts';
 export * from './mqtt.ts';
+export * from './nginx.ts';

@@ -52,16 +52,18 @@ describe('operator auth on the API', () => {
     expect(((await big.json()) as { error: { code: string } }).error.code).toBe('payload_too_large');
   });
 
-  it('rate-limits wrong tokens with 429 and Retry-After, even for the right token afterwards', async () => {
+  it('rate-limits wrong tokens with 429 and Retry-After, but never refuses the right token', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 12; i++) statuses.push((await post(JSON.stringify({ token: `wrong-${i}` }))).status);
     expect(statuses.slice(0, 10).every((s) => s === 401)).toBe(true);
     expect(statuses.slice(10)).toEqual([429, 429]);
-    const limited = await post(JSON.stringify({ token: TOKEN }));
+    const limited = await post(JSON.stringify({ token: 'wrong-again' }));
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
     const body = (await limited.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe('too_many_attempts');
+    expect((await post(JSON.stringify({ token: TOKEN }))).status).toBe(200);
+    expect((await getJson(`${vigil.url}/api/session`, { headers: { Authorization: `Bearer ${TOKEN}` } })).body).toMatchObject({ operator: true });
   });
 });
 
@@ -91,6 +93,10 @@ describe('reads beyond loopback', () => {
     expect((await fetch(`${url}/api/devices`)).status).toBe(401);
     expect((await fetch(`${url}/metrics`)).status).toBe(401);
     expect((await fetch(`${url}/api/devices`, { headers: { Authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
+    // Preview is a read: it needs the token exactly when reads do.
+    const preview = { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' };
+    expect((await fetch(`${url}/api/rules/preview`, preview)).status).toBe(401);
+    expect((await fetch(`${url}/api/rules/preview`, { ...preview, headers: { ...preview.headers, Authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
     expect((await fetch(`${url}/api/health`)).status).toBe(200);
     expect((await fetch(`${url}/api/session`)).status).toBe(200);
     expect((await fetch(`${url}/`)).status).toBe(200);

@@ -117,7 +117,7 @@ describe('SSE /api/stream', () => {
   it('drops a stuck client past its budget, counts it, and keeps a live client fed', async () => {
     const stuck = connect(Number(new URL(vigil.url).port), '127.0.0.1');
     await new Promise<void>((resolve) => stuck.once('connect', () => resolve()));
-    stuck.write('GET /api/stream HTTP/1.1\r\nHost: x\r\n\r\n');
+    stuck.write('GET /api/stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
     // Never read: the kernel buffers fill, then the server's queue for it grows to the budget.
     stuck.pause();
     let stuckClosed = false;

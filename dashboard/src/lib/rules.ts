@@ -1,3 +1,4 @@
+import { globMatch } from '../../../domain/glob.ts';
 import type { Rule, RuleBody, Severity, Transition } from './api.ts';
 
 export type RuleType = Rule['type'];
@@ -57,12 +58,11 @@ export function ruleFromDraft(d: RuleDraft): RuleBody {
   return { ...base, type: 'threshold', metric: d.metric.trim(), op: d.op, ...defined, hysteresis: num(d.hysteresis) ?? 0, for: num(d.for) ?? 0 };
 }
 
-/** `*`, an exact id, or a glob with `*` and `?` (domain/rule.ts, without its zod). */
+/** `*`, an exact id, or a glob with `*` and `?`, matched in linear time (domain/glob.ts). */
 export function matchesDevice(pattern: string, device: string): boolean {
   if (pattern === '*') return true;
   if (!/[*?]/.test(pattern)) return pattern === device;
-  const source = pattern.replace(/[.:-]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${source}$`).test(device);
+  return globMatch(pattern, device);
 }
 
 export interface ThresholdLine {

@@ -15,6 +15,7 @@ import type { ApiServices } from '../../../api/context.ts';
 import { MetricsRegistry } from '../../../api/metrics.ts';
 import { EventHub } from '../../../api/sse/hub.ts';
 import { Ring } from '../../../api/sse/ring.ts';
+import { IngestHealth } from '../../../api/ingest-health.ts';
 import { inject, type InjectRequest, type InjectResponse } from './inject.ts';
 
 export const TOKEN = 'unit-test-operator-token';
@@ -78,6 +79,7 @@ export function apiHarness(env: Readonly<Record<string, string>> = {}): ApiHarne
     config,
     logger: silentLogger,
     store,
+    ingestHealth: new IngestHealth(),
     hub,
     // The routes publish and read `connected`, nothing else of the client.
     bus: bus as unknown as MqttClient,

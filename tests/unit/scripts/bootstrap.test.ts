@@ -123,7 +123,7 @@ describe('Debian packages', () => {
   });
 
   it('asks for everything the tests use', () => {
-    expect(TEST_DEBIAN_PACKAGES.map((p) => p.pkg)).toEqual(['mosquitto', 'mosquitto-clients', 'influxdb', 'chromium', 'docker-compose', 'openssl']);
+    expect(TEST_DEBIAN_PACKAGES.map((p) => p.pkg)).toEqual(['mosquitto', 'mosquitto-clients', 'influxdb', 'chromium', 'docker-compose', 'nginx', 'openssl']);
   });
 
   it('finds real binaries, including daemons outside a user PATH, and not made-up ones', () => {
