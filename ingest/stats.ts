@@ -1,4 +1,4 @@
-import { Histogram, type IngestSnapshot } from '../bus/ingest-stats.ts';
+import { Histogram, type BusRejectedCounts, type IngestSnapshot } from '../bus/ingest-stats.ts';
 import type { RejectReason } from '../domain/reading.ts';
 import type { StoreStats } from '../store/port.ts';
 
@@ -20,7 +20,7 @@ export class IngestStats {
   }
 
 
-  snapshot(forwardDropped: number, alertLeader: boolean, webhook: IngestSnapshot['webhook'], store: StoreStats, now = Date.now()): IngestSnapshot {
+  snapshot(forwardDropped: number, alertLeader: boolean, webhook: IngestSnapshot['webhook'], store: StoreStats, busRejected: BusRejectedCounts = {}, now = Date.now()): IngestSnapshot {
     return {
       instance: this.instance,
       at: now,
@@ -36,6 +36,7 @@ export class IngestStats {
       alertLeader,
       webhook: { ...webhook },
       store,
+      busRejected,
     };
   }
 }
