@@ -225,12 +225,16 @@ describe('hostile messages on Vigil topics', () => {
 
   it('still fires the rule on a real breach', async () => {
     // Sent until it fires, in case the rule's reload was still on its way; each reading is newer.
+    const breachFrom = Date.now();
     const fired = await eventually(async () => {
       await device.publishAsync(`devices/${DEVICE}/telemetry`, JSON.stringify({ t: 50 }), { qos: 1 });
-      const { body } = await getJson<{ device: string; state: string }[]>(`${vigil.url}/api/alerts?state=active`);
+      const { body } = await getJson<{ device: string; state: string; value: number; startedAt: number }[]>(`${vigil.url}/api/alerts?state=active`);
       return body.length > 0 ? body : undefined;
     }, 10_000, 'alert fired on a real breach');
-    expect(fired).toMatchObject([{ device: DEVICE, state: 'firing' }]);
+    // The real breach's, not one a forged reading planted (value 99, ts in the future).
+    expect(fired).toMatchObject([{ device: DEVICE, state: 'firing', value: 50 }]);
+    expect(fired[0]!.startedAt).toBeGreaterThanOrEqual(breachFrom);
+    expect(fired[0]!.startedAt).toBeLessThanOrEqual(Date.now());
     await eventually(async () => (events.some((e) => e.type === 'alert') ? true : undefined), 3_000, 'alert streamed');
   });
 });
