@@ -5,21 +5,19 @@
  * when a shared subscription splits them across workers. Transitions are stored, published on
  * vigil/events/alert for the API processes, and sent to the webhook.
  */
-import type { Alert } from '../domain/alert.ts';
-import { alertId, applyTransition } from '../domain/alert.ts';
 import { Evaluator, type Transition } from './evaluator.ts';
 import type { AlertStore } from './alert-store.ts';
+import { AlertFanOut } from './fan-out.ts';
 import { WebhookSender, type WebhookStats } from './webhook.ts';
 import type { VigilConfig } from '../lib/config.ts';
 import { primaryBrokerUrl } from '../lib/config.ts';
-import type { IngestSnapshot } from '../bus/ingest-stats.ts';
+import type { BusRejectedCounts } from '../bus/ingest-stats.ts';
+import { BusRejections, subscribeBus } from '../bus/index.ts';
 import type { Handle } from '../lib/lifecycle.ts';
 import { startWith } from '../lib/lifecycle.ts';
 import type { Logger } from '../lib/logger.ts';
 import { connectMqtt, endMqtt, watchSessionTakeover, type ConnectOptions, type MqttClient } from '../lib/mqtt.ts';
-import type { TelemetryEntry } from '../domain/reading.ts';
 import type { AlertEventSink, TelemetryReader } from '../store/port.ts';
-import { VIGIL_TOPICS } from '../domain/topics.ts';
 import { LeaderElection } from './leader.ts';
 import { ReorderBuffer } from './reorder.ts';
 
@@ -41,6 +39,8 @@ export interface AlerterDeps {
 export interface AlerterHandle extends Handle {
   isLeader(): boolean;
   webhookStats(): WebhookStats;
+  /** Messages on Vigil topics this alerter dropped; ingest reports them in its stats snapshot. */
+  busRejected(): BusRejectedCounts;
 }
 
 export async function startAlerter(config: VigilConfig, deps: AlerterDeps): Promise<AlerterHandle> {
@@ -69,12 +69,10 @@ export async function startAlerter(config: VigilConfig, deps: AlerterDeps): Prom
     );
     watchSessionTakeover(client, (t) => logger.error({ clientId: t.clientId, how: t.how }, 'another MQTT client took over the alerter\'s session'));
 
+    const fanOut = new AlertFanOut({ alerts, store, bus: client, webhook });
     const publish = (transitions: readonly Transition[]) => {
       for (const t of transitions) {
-        const stored: Alert = alerts.recordTransition(applyTransition(alerts.getAlert(alertId(t.ruleId, t.device, t.metric, t.startedAt)), t));
-        client.publish(VIGIL_TOPICS.alert, JSON.stringify(stored), { qos: 1 });
-        store.recordAlertEvent(stored, t.kind, t.ts);
-        webhook?.send(t.kind, stored);
+        const stored = fanOut.transition(t);
         logger.info({ alert: stored.id, kind: t.kind, device: t.device, rule: t.ruleId }, t.message);
       }
       if (transitions.length > 0) dirty = true;
@@ -134,21 +132,19 @@ export async function startAlerter(config: VigilConfig, deps: AlerterDeps): Prom
       }
     };
 
-    client.on('message', (topic, payload) => {
-      try {
-        if (topic === VIGIL_TOPICS.readings) {
-          const entries = JSON.parse(payload.toString('utf8')) as TelemetryEntry[];
-          if (evaluator && Array.isArray(entries)) buffer.add(entries, Date.now());
-        } else if (topic === VIGIL_TOPICS.stats) {
-          election.heard((JSON.parse(payload.toString('utf8')) as IngestSnapshot).instance);
-        } else if (topic === VIGIL_TOPICS.rulesChanged) {
-          reloadRules();
-        }
-      } catch (err) {
-        logger.warn({ topic, err: (err as Error).message }, 'ignoring a malformed message');
-      }
-    });
-    await client.subscribeAsync([VIGIL_TOPICS.readings, VIGIL_TOPICS.stats, VIGIL_TOPICS.rulesChanged], { qos: 1 });
+    // Decoded or dropped by the bus: a malformed reading never reaches the evaluator (or its saved state).
+    const rejections = new BusRejections(logger);
+    await subscribeBus(
+      client,
+      {
+        readings: (entries) => {
+          if (evaluator) buffer.add(entries, Date.now());
+        },
+        stats: (snapshot) => election.heard(snapshot.instance),
+        rulesChanged: () => reloadRules(),
+      },
+      { rejections, logger },
+    );
 
     const stepTimer = setInterval(() => void step(), STEP_MS);
     const pollTimer = setInterval(reloadRules, RULES_POLL_MS);
@@ -162,6 +158,6 @@ export async function startAlerter(config: VigilConfig, deps: AlerterDeps): Prom
       }
     });
     const noWebhook: WebhookStats = { delivered: 0, failures: 0, dropped: 0, queued: 0 };
-    return { isLeader: () => leading, webhookStats: () => webhook?.stats ?? noWebhook };
+    return { isLeader: () => leading, webhookStats: () => webhook?.stats ?? noWebhook, busRejected: () => rejections.snapshot() };
   });
 }

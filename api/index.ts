@@ -18,6 +18,7 @@ import { openStore } from '../store/index.ts';
 import { AlertStore } from '../alerts/alert-store.ts';
 import { WebhookSender } from '../alerts/webhook.ts';
 import { OperatorAuth } from './auth.ts';
+import { BusRejections } from '../bus/index.ts';
 import { connectBus } from './bus.ts';
 import type { ApiServices, ApiStore } from './context.ts';
 import { errorFunnel } from './errors.ts';
@@ -65,7 +66,7 @@ export async function start(config: VigilConfig, deps: ApiDeps = {}): Promise<Ap
     const rejected = new Ring<RejectedMessage>(1_000);
     const webhook = config.alertWebhookUrl ? new WebhookSender({ url: config.alertWebhookUrl, publicUrl: config.publicUrl, logger }) : undefined;
     if (webhook) resources.defer(() => webhook.stop());
-    const metrics = new MetricsRegistry(hub.stats, webhook?.stats);
+    const metrics = new MetricsRegistry(hub.stats, webhook?.stats, Date.now, new BusRejections(logger));
     const watch = new DeviceWatch(config.staleAfterMs, (event) => hub.publish('device', event, event.device));
     // A store that is down at start (InfluxDB restarting) must not keep the API from serving:
     // the watch fills in from live events and retries the load.
@@ -97,6 +98,7 @@ export async function start(config: VigilConfig, deps: ApiDeps = {}): Promise<Ap
           alert: (alert) => hub.publish('alert', alert, alert.device),
         },
         logger,
+        metrics.busRejections,
       ),
       (client) => endMqtt(client),
     );

@@ -6,21 +6,49 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { WebhookStats } from '../alerts/webhook.ts';
 import type { IngestSnapshot } from '../bus/ingest-stats.ts';
+import { BusRejections, VIGIL_TOPICS } from '../bus/index.ts';
 import type { HubStats } from './sse/hub.ts';
 
-/** Snapshots older than this belong to an ingest process that is gone. */
+/** An ingest process silent this long (by this process's clock) is gone. */
 const SNAPSHOT_TTL_MS = 5 * 60_000;
+/**
+ * How many ingest instances /metrics reports at most. Instance names come from the bus, so a
+ * flood of made-up names must not grow memory or the scrape: past this, a new name is refused
+ * (counted as too_many_instances) unless an instance silent for INSTANCE_EVICT_MS makes room.
+ * Real ingest processes report every second, so they keep their place.
+ */
+export const MAX_INGEST_INSTANCES = 64;
+const INSTANCE_EVICT_MS = 10_000;
 
 export class MetricsRegistry {
   private readonly registry = new Registry();
-  private readonly ingest = new Map<string, IngestSnapshot>();
+  private readonly ingest = new Map<string, { snapshot: IngestSnapshot; heardAt: number }>();
 
   constructor(
     hub: HubStats,
     webhook: WebhookStats | undefined,
     private readonly now: () => number = Date.now,
+    /** This process's rejections on Vigil topics (api/bus.ts counts them). */
+    readonly busRejections: BusRejections = new BusRejections(),
   ) {
     collectDefaultMetrics({ register: this.registry });
+    const ingest = this.ingest;
+    new Counter({
+      name: 'vigil_bus_rejected_total',
+      help: 'messages on Vigil topics dropped because they did not decode, by topic and reason; with instance: counted by that ingest process',
+      labelNames: ['instance', 'topic', 'reason'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        const add = (counts: IngestSnapshot['busRejected'], instance?: string) => {
+          for (const [topic, byReason] of Object.entries(counts)) {
+            for (const [reason, n] of Object.entries(byReason ?? {})) if (n) this.inc(instance ? { instance, topic, reason } : { topic, reason }, n);
+          }
+        };
+        add(busRejections.snapshot());
+        for (const [instance, { snapshot }] of ingest) add(snapshot.busRejected, instance);
+      },
+    });
     const fromHub = (name: string, help: string, read: () => number) =>
       new Counter({
         name,
@@ -48,14 +76,35 @@ export class MetricsRegistry {
     fromHub('vigil_api_webhook_failures_total', 'acknowledgement webhook attempts that failed (each retried)', () => webhook?.failures ?? 0);
   }
 
-  recordIngest(snapshot: IngestSnapshot): void {
-    this.ingest.set(snapshot.instance, snapshot);
+  /** Keeps an ingest snapshot (decoded by bus/ingest-stats.ts); false when refused for room. */
+  recordIngest(snapshot: IngestSnapshot): boolean {
+    const now = this.now();
+    if (!this.ingest.has(snapshot.instance) && this.ingest.size >= MAX_INGEST_INSTANCES) {
+      this.expire(now - INSTANCE_EVICT_MS);
+      if (this.ingest.size >= MAX_INGEST_INSTANCES) {
+        this.busRejections.reject(VIGIL_TOPICS.stats, { ok: false, reason: 'too_many_instances', detail: `already ${MAX_INGEST_INSTANCES} ingest instances` }, 0);
+        return false;
+      }
+    }
+    // Re-inserted so the map stays in order of last report.
+    this.ingest.delete(snapshot.instance);
+    this.ingest.set(snapshot.instance, { snapshot, heardAt: now });
+    return true;
+  }
+
+  /** Instances /metrics currently reports. */
+  get ingestInstances(): number {
+    return this.ingest.size;
   }
 
   async text(): Promise<string> {
-    const cutoff = this.now() - SNAPSHOT_TTL_MS;
-    for (const [instance, snap] of this.ingest) if (snap.at < cutoff) this.ingest.delete(instance);
-    return (await this.registry.metrics()) + formatIngest([...this.ingest.values()]);
+    // By this process's clock: a snapshot's own `at` is the sender's word.
+    this.expire(this.now() - SNAPSHOT_TTL_MS);
+    return (await this.registry.metrics()) + formatIngest([...this.ingest.values()].map((i) => i.snapshot));
+  }
+
+  private expire(cutoff: number): void {
+    for (const [instance, { heardAt }] of this.ingest) if (heardAt < cutoff) this.ingest.delete(instance);
   }
 
   get contentType(): string {

@@ -1,6 +1,6 @@
 /**
- * Device topics (`{prefix}/{deviceId}/telemetry|status`) and Vigil's own topics, which carry
- * accepted readings, device changes, alerts and rejections from ingest to every API process.
+ * Device topics (`{prefix}/{deviceId}/telemetry|status`). Vigil's own topics (vigil/…) live in
+ * bus/ (bus/topics.ts names them).
  */
 import { isDeviceId } from './reading.ts';
 
@@ -30,15 +30,3 @@ export function parseDeviceTopic(prefix: string, topic: string): DeviceTopic {
   if (!isDeviceId(device)) return { ok: false, reason: 'bad_device_id', device, detail: `device id ${JSON.stringify(device.slice(0, 80))} is not allowed` };
   return { ok: true, kind, device };
 }
-
-/** Topics under which ingest publishes to the API processes. */
-export const VIGIL_TOPICS = {
-  readings: 'vigil/events/readings',
-  device: 'vigil/events/device',
-  alert: 'vigil/events/alert',
-  rejected: 'vigil/rejected',
-  /** Each ingest process's counters, once a second (bus/ingest-stats.ts). */
-  stats: 'vigil/stats/ingest',
-  /** The API says so after changing a rule; alerters reload within a step. */
-  rulesChanged: 'vigil/rules/changed',
-} as const;

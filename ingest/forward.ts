@@ -7,7 +7,8 @@ import type { MqttClient } from '../lib/mqtt.ts';
 import type { DeviceEvent, RejectedMessage } from '../domain/events.ts';
 import type { IngestSnapshot } from '../bus/ingest-stats.ts';
 import type { TelemetryEntry } from '../domain/reading.ts';
-import { VIGIL_TOPICS } from '../domain/topics.ts';
+import { BUS, publishBus } from '../bus/index.ts';
+import { encodeBatches } from '../bus/readings.ts';
 
 export interface ForwarderOptions {
   readonly flushMs?: number;
@@ -45,15 +46,15 @@ export class Forwarder {
   device(event: DeviceEvent): void {
     // Readings received before this status go out first, so API processes see them in order.
     this.flush();
-    this.client.publish(VIGIL_TOPICS.device, JSON.stringify(event), { qos: 1 });
+    publishBus(this.client, BUS.device, event);
   }
 
   stats(snapshot: IngestSnapshot): void {
-    if (this.client.connected) this.client.publish(VIGIL_TOPICS.stats, JSON.stringify(snapshot), { qos: 0 });
+    if (this.client.connected) publishBus(this.client, BUS.stats, snapshot);
   }
 
   rejected(message: RejectedMessage): void {
-    this.client.publish(VIGIL_TOPICS.rejected, JSON.stringify(message), { qos: 0 });
+    publishBus(this.client, BUS.rejected, message);
   }
 
   flush(): void {
@@ -64,10 +65,11 @@ export class Forwarder {
       this.timer = setTimeout(() => this.flush(), 250);
       return;
     }
-    while (this.buffer.length > 0) {
-      const batch = this.buffer.splice(0, this.maxBatch);
-      this.client.publish(VIGIL_TOPICS.readings, JSON.stringify(batch), { qos: 1 });
-    }
+    // Split by entries and by bytes, so every message fits what consumers decode (bus/readings.ts).
+    const { payloads, dropped } = encodeBatches(this.buffer, this.maxBatch);
+    this.buffer = [];
+    this.dropped += dropped;
+    for (const payload of payloads) this.client.publish(BUS.readings.topic, payload, { qos: BUS.readings.qos });
   }
 
   stop(): void {

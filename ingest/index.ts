@@ -112,7 +112,7 @@ export async function start(config: VigilConfig, deps: IngestDeps = {}): Promise
       logger.info({ broker: redact(url), clientId, topics, protocol: client.options.protocolVersion }, 'ingest subscribed');
     }
     let alerter: AlerterHandle | undefined;
-    const publishStats = () => forwarder?.stats(stats.snapshot(forwarder.dropped, alerter?.isLeader() ?? false, alerter?.webhookStats() ?? NO_WEBHOOK, store.stats()));
+    const publishStats = () => forwarder?.stats(stats.snapshot(forwarder.dropped, alerter?.isLeader() ?? false, alerter?.webhookStats() ?? NO_WEBHOOK, store.stats(), alerter?.busRejected()));
     const statsTimer = setInterval(publishStats, STATS_INTERVAL_MS);
     statsTimer.unref();
     resources.defer(() => {

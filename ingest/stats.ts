@@ -1,4 +1,4 @@
-import { Histogram, type IngestSnapshot } from '../bus/ingest-stats.ts';
+import { Histogram, type BusRejectedCounts, type IngestSnapshot } from '../bus/ingest-stats.ts';
 import type { RejectReason } from '../domain/reading.ts';
 import type { StoreStats } from '../store/port.ts';
 import { sessionTakeovers } from '../lib/mqtt.ts';
@@ -21,7 +21,7 @@ export class IngestStats {
   }
 
 
-  snapshot(forwardDropped: number, alertLeader: boolean, webhook: IngestSnapshot['webhook'], store: StoreStats, now = Date.now()): IngestSnapshot {
+  snapshot(forwardDropped: number, alertLeader: boolean, webhook: IngestSnapshot['webhook'], store: StoreStats, busRejected: BusRejectedCounts = {}, now = Date.now()): IngestSnapshot {
     return {
       instance: this.instance,
       at: now,
@@ -38,6 +38,7 @@ export class IngestStats {
       webhook: { ...webhook },
       store,
       sessionTakeovers: sessionTakeovers.count,
+      busRejected,
     };
   }
 }

@@ -36,6 +36,9 @@ export interface VigilConfig {
   readonly logLevel: LogLevel;
 }
 
+/** What INSTANCE_ID may be; the bus checks the instance of every ingest stats snapshot against it too. */
+export const INSTANCE_ID_PATTERN = /^[A-Za-z0-9_.-]{1,40}$/;
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -176,7 +179,7 @@ const envSchema = z.object({
   INSTANCE_ID: z
     .string()
     .trim()
-    .regex(/^[A-Za-z0-9_.-]{1,40}$/, 'INSTANCE_ID must be 1-40 letters, digits or _ . -')
+    .regex(INSTANCE_ID_PATTERN, 'INSTANCE_ID must be 1-40 letters, digits or _ . -')
     .default(() => hostname().replace(/[^A-Za-z0-9_.-]/g, '').slice(0, 40) || 'local'),
   TOPIC_PREFIX: z
     .string()

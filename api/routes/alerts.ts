@@ -1,11 +1,13 @@
 import type { Router } from '@koa/router';
 import { isDeviceId } from '../../domain/reading.ts';
-import { VIGIL_TOPICS } from '../../domain/topics.ts';
+import { AlertFanOut } from '../../alerts/fan-out.ts';
 import type { ApiServices } from '../context.ts';
 import { badRequest, notFound } from '../errors.ts';
 
 export function alertRoutes(router: Router, services: ApiServices): void {
   const { alerts, auth, bus } = services;
+  // Through the broker, so every API process streams an acknowledgement, this one included.
+  const fanOut = new AlertFanOut({ alerts, store: services.store, bus, webhook: services.webhook });
 
   router.get('/api/alerts', (ctx) => {
     const state = ctx.query['state'] ?? 'active';
@@ -20,15 +22,8 @@ export function alertRoutes(router: Router, services: ApiServices): void {
 
   router.post('/api/alerts/:id/ack', auth.requireOperator(), (ctx) => {
     const id = ctx.params['id'] ?? '';
-    const before = alerts.getAlert(id);
-    if (!before) throw notFound(`alert ${id}`);
-    const after = alerts.acknowledge(id)!;
-    if (!before.acknowledged) {
-      // Through the broker, so every API process streams it, this one included.
-      bus.publish(VIGIL_TOPICS.alert, JSON.stringify(after), { qos: 1 });
-      services.webhook?.send('acknowledged', after);
-      services.store.recordAlertEvent(after, 'acknowledged', after.ackedAt ?? services.now());
-    }
-    ctx.body = after;
+    const acked = fanOut.acknowledge(id, services.now());
+    if (!acked) throw notFound(`alert ${id}`);
+    ctx.body = acked.alert;
   });
 }

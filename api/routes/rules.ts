@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Router } from '@koa/router';
 import { parseRule, type Rule } from '../../domain/rule.ts';
-import { VIGIL_TOPICS } from '../../domain/topics.ts';
+import { BUS, publishBus } from '../../bus/index.ts';
 import { readJson } from '../body.ts';
 import type { ApiServices } from '../context.ts';
 import { HttpError, notFound } from '../errors.ts';
@@ -16,7 +16,7 @@ function validRule(input: unknown, id: string): Rule {
 export function ruleRoutes(router: Router, services: ApiServices): void {
   const { alerts, auth, bus } = services;
   // Alerters reload on this within a step; they also poll, in case it is lost.
-  const announce = () => bus.publish(VIGIL_TOPICS.rulesChanged, JSON.stringify({ at: services.now() }), { qos: 1 });
+  const announce = () => publishBus(bus, BUS.rulesChanged, { at: services.now() });
   const ruleId = (ctx: { params: Record<string, string | undefined> }) => ctx.params['id'] ?? '';
 
   router.get('/api/rules', (ctx) => {

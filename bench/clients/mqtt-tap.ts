@@ -9,7 +9,7 @@
  */
 import { createInterface } from 'node:readline';
 import mqtt from 'mqtt';
-import { VIGIL_TOPICS } from '../../domain/topics.ts';
+import { VIGIL_TOPICS } from '../../bus/topics.ts';
 import { Histogram } from '../stats.ts';
 
 const { url } = JSON.parse(process.argv[2] ?? '{}') as { url: string };

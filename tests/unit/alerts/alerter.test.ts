@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Alert } from '../../../domain/alert.ts';
 import { parseRule, type Rule } from '../../../domain/rule.ts';
-import { VIGIL_TOPICS } from '../../../domain/topics.ts';
+import { VIGIL_TOPICS } from '../../../bus/topics.ts';
 import { AlertStore } from '../../../alerts/alert-store.ts';
 import { startAlerter, type AlerterHandle } from '../../../alerts/alerter.ts';
 import { parseConfig } from '../../../lib/config.ts';
@@ -28,8 +28,9 @@ class FakeBroker extends EventEmitter {
     this.published.push({ topic, payload: payload.toString() });
     return this;
   }
-  subscribeAsync(topics: string[]): Promise<[]> {
-    this.subscribed = topics;
+  subscribeAsync(topics: string[] | Record<string, unknown>): Promise<[]> {
+    // subscribeBus hands mqtt.js a topic -> options map; only the topics matter here.
+    this.subscribed = Array.isArray(topics) ? topics : Object.keys(topics);
     return Promise.resolve([]);
   }
   end(_force?: boolean, _options?: object, done?: () => void): this {
@@ -78,7 +79,7 @@ afterEach(async () => {
 describe('alerter', () => {
   it('subscribes to readings, stats and rule changes, and leads alone after the quiet period', async () => {
     const handle = await start();
-    expect(broker.subscribed).toEqual([VIGIL_TOPICS.readings, VIGIL_TOPICS.stats, VIGIL_TOPICS.rulesChanged]);
+    expect([...broker.subscribed].sort()).toEqual([VIGIL_TOPICS.readings, VIGIL_TOPICS.stats, VIGIL_TOPICS.rulesChanged].sort());
     expect(handle.isLeader()).toBe(false);
     await vi.advanceTimersByTimeAsync(1_750);
     expect(handle.isLeader()).toBe(true);
@@ -134,7 +135,7 @@ describe('alerter', () => {
     alerts.putRule(rule({ name: 'hot', type: 'threshold', metric: 't', op: 'above', value: 30 }, 'r-hot'));
     const handle = await start('ingest-b');
     const other = new IngestStats('ingest-a');
-    const heartbeat = () => broker.deliver(VIGIL_TOPICS.stats, other.snapshot(0, true, NO_WEBHOOK, store.stats(), Date.now()));
+    const heartbeat = () => broker.deliver(VIGIL_TOPICS.stats, other.snapshot(0, true, NO_WEBHOOK, store.stats(), {}, Date.now()));
     for (let i = 0; i < 4; i++) {
       heartbeat();
       await vi.advanceTimersByTimeAsync(1_000);

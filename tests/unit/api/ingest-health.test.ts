@@ -29,6 +29,7 @@ const snap = (over: Partial<IngestSnapshot> = {}): IngestSnapshot => ({
   alertLeader: false,
   webhook: { delivered: 0, failures: 0, dropped: 0, queued: 0 },
   store: store(),
+  busRejected: {},
   ...over,
 });
 

@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Alert } from '../../../domain/alert.ts';
 import type { TelemetryEntry } from '../../../domain/reading.ts';
-import { VIGIL_TOPICS } from '../../../domain/topics.ts';
+import { VIGIL_TOPICS } from '../../../bus/topics.ts';
 import { apiHarness, NOW, TOKEN, type ApiHarness } from './harness.ts';
 
 const RULE = { name: 'hot', type: 'threshold', metric: 't', op: 'above', value: 30 };

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { deviceTopicFilters, parseDeviceTopic, statusTopic, telemetryTopic, VIGIL_TOPICS } from '../../../domain/topics.ts';
+import { deviceTopicFilters, parseDeviceTopic, statusTopic, telemetryTopic } from '../../../domain/topics.ts';
 
 describe('device topics', () => {
   it('builds the documented topics and filters', () => {
@@ -44,12 +44,5 @@ describe('device topics', () => {
         expect(parseDeviceTopic('devices', topic)).toEqual({ ok: true, kind, device });
       }),
     );
-  });
-
-  it('keeps Vigil topics outside any device prefix wildcard', () => {
-    for (const topic of Object.values(VIGIL_TOPICS)) {
-      expect(topic.startsWith('vigil/')).toBe(true);
-      expect(parseDeviceTopic('devices', topic).ok).toBe(false);
-    }
   });
 });
