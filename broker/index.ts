@@ -1,7 +1,10 @@
 /**
  * The embedded MQTT broker (Aedes) that `npm start` runs when MQTT_URL is unset. Sessions and
- * retained messages live in memory: they survive client reconnects, not a broker restart
- * (docs/architecture.md says what that means for delivery).
+ * retained messages live in memory: they survive client reconnects, not a broker restart.
+ *
+ * Device messages are not acknowledged from that memory: with a tap (lib/message-tap.ts), every
+ * publish on a topic ingest takes is handed to ingest in authorizePublish, which Aedes runs before
+ * it writes the PUBACK, and the PUBACK waits until ingest says the readings are durable.
  */
 import { createServer } from 'node:net';
 import { Aedes } from 'aedes';
@@ -9,12 +12,15 @@ import type { Handle } from '../lib/lifecycle.ts';
 import { closer, listen } from '../lib/net.ts';
 import { startWith } from '../lib/lifecycle.ts';
 import { silentLogger, type Logger } from '../lib/logger.ts';
+import type { MessageTap } from '../lib/message-tap.ts';
 
 export interface BrokerOptions {
   readonly port: number;
   /** Loopback by default; devices on other hosts need 0.0.0.0. */
   readonly host?: string;
   readonly logger?: Logger;
+  /** Where device messages go before they are acknowledged (the all-in-one's ingest). */
+  readonly tap?: MessageTap;
 }
 
 export interface BrokerHandle extends Handle {
@@ -22,13 +28,31 @@ export interface BrokerHandle extends Handle {
   readonly port: number;
   /** Connected clients right now. */
   clients(): number;
+  /**
+   * The first step of a shutdown: no new connections, every further device publish is refused
+   * (the connection drops without a PUBACK, so the device sends it again later), and resolves
+   * once the messages already handed to the tap are durable. Vigil's own connections stay up
+   * until stop(), so ingest and the API can still finish their work.
+   */
+  stopAccepting(): Promise<void>;
 }
 
 export async function start(options: BrokerOptions): Promise<BrokerHandle> {
   const logger = options.logger ?? silentLogger;
   const host = options.host ?? '127.0.0.1';
+  const tap = options.tap;
+  let accepting = true;
   return startWith(async (resources) => {
-    const aedes = await Aedes.createBroker();
+    const aedes = await Aedes.createBroker({
+      authorizePublish(client, packet, callback) {
+        if (packet.topic.startsWith('$SYS')) return callback(new Error('$SYS topic is reserved'));
+        if (!tap || !tap.wants(packet.topic)) return callback(null);
+        if (!accepting) return callback(new Error('broker is stopping'));
+        const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+        // The callback gates the PUBACK (and the routing): an error drops the client unacknowledged.
+        tap.deliver({ topic: packet.topic, payload, retain: false }, (err) => callback(err ?? null));
+      },
+    });
     resources.defer(() => new Promise<void>((resolve) => aedes.close(() => resolve())));
 
     const server = createServer((socket) => aedes.handle(socket));
@@ -40,6 +64,16 @@ export async function start(options: BrokerOptions): Promise<BrokerHandle> {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : options.port;
     logger.info({ port, host }, 'embedded MQTT broker listening');
-    return { url: `mqtt://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`, port, clients: () => aedes.connectedClients };
+    return {
+      url: `mqtt://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
+      port,
+      clients: () => aedes.connectedClients,
+      async stopAccepting() {
+        accepting = false;
+        // close() without waiting: open connections (Vigil's own among them) end at stop().
+        server.close();
+        await tap?.drained();
+      },
+    };
   });
 }
