@@ -14,6 +14,7 @@ import { start as startIngest } from '../ingest/index.ts';
 import { startBuiltInSimulator } from './simulator.ts';
 import { createMessageTap } from '../lib/message-tap.ts';
 import type { BrokerHandle } from '../broker/index.ts';
+import { randomBytes } from 'node:crypto';
 
 /**
  * How long a stop waits for device messages already handed to ingest to become durable. A store
@@ -29,6 +30,8 @@ export interface VigilHandle extends Handle {
   readonly brokerUrl: string;
   /** True when this process runs the embedded broker. */
   readonly embeddedBroker: boolean;
+  /** The embedded broker's per-boot credentials for Vigil's own clients (tests watch vigil/# with them). */
+  readonly serviceCredentials?: { readonly username: string; readonly password: string };
 }
 
 export interface VigilOptions {
@@ -47,10 +50,17 @@ export async function startVigil(config: VigilConfig, options: VigilOptions = {}
     const tap = brokerUrl === undefined ? createMessageTap() : undefined;
     if (brokerUrl === undefined) {
       // The embedded broker listens where the API does: loopback by default, the LAN with HOST=0.0.0.0.
-      broker = await resources.open(startBroker({ port: config.mqtt.embeddedPort, host: config.http.host, logger, tap }), (b) => b.stop());
+      // Vigil's own clients sign in with a per-boot secret devices never see; only they may use
+      // vigil/# or a client id starting with MQTT_CLIENT_ID- (docs/ingest.md).
+      const service = {
+        username: `vigil-service-${randomBytes(4).toString('hex')}`,
+        password: randomBytes(24).toString('base64url'),
+        reservedClientIdPrefix: `${config.mqtt.clientId}-`,
+      };
+      broker = await resources.open(startBroker({ port: config.mqtt.embeddedPort, host: config.http.host, logger, tap, service }), (b) => b.stop());
       brokerUrl = broker.url;
       // Every component below reads the broker from config, so point it at the embedded one.
-      effective = { ...config, mqtt: { ...config.mqtt, urls: [broker.url] } };
+      effective = { ...config, mqtt: { ...config.mqtt, urls: [broker.url], username: service.username, password: service.password } };
     }
     const store = await resources.open(openStore(effective, { logger }), (s) => s.close());
     await resources.open(startIngest(effective, { logger, store, ...(tap ? { tap } : {}) }), (h) => h.stop());
@@ -78,6 +88,7 @@ export async function startVigil(config: VigilConfig, options: VigilOptions = {}
       tokenSource: api.tokenSource,
       brokerUrl,
       embeddedBroker: config.mqtt.urls.length === 0,
+      ...(broker ? { serviceCredentials: { username: effective.mqtt.username ?? '', password: effective.mqtt.password ?? '' } } : {}),
     };
   });
 }

@@ -7,11 +7,13 @@
  * it writes the PUBACK, and the PUBACK waits until ingest says the readings are durable.
  */
 import { createServer } from 'node:net';
+import { timingSafeEqual } from 'node:crypto';
+import type { Client } from 'aedes';
 import { Aedes } from 'aedes';
 import type { Handle } from '../lib/lifecycle.ts';
 import { closer, listen } from '../lib/net.ts';
 import { startWith } from '../lib/lifecycle.ts';
-import { silentLogger, type Logger } from '../lib/logger.ts';
+import { RateLimitedLog, silentLogger, type Logger } from '../lib/logger.ts';
 import type { MessageTap } from '../lib/message-tap.ts';
 
 export interface BrokerOptions {
@@ -21,6 +23,34 @@ export interface BrokerOptions {
   readonly logger?: Logger;
   /** Where device messages go before they are acknowledged (the all-in-one's ingest). */
   readonly tap?: MessageTap;
+  /**
+   * Credentials only Vigil's own processes get (a random per-boot password, app/main.ts). When
+   * set, only clients signed in with them may publish or subscribe to `vigil/#`, receive
+   * messages on it, or use a client id starting with `reservedClientIdPrefix` (so nobody can
+   * take over ingest's or the API's session).
+   */
+  readonly service?: { readonly username: string; readonly password: string; readonly reservedClientIdPrefix: string };
+}
+
+/** Vigil's own topics: nobody but Vigil publishes, subscribes to or receives them. */
+export function isVigilTopic(topic: string): boolean {
+  return topic === 'vigil' || topic.startsWith('vigil/');
+}
+
+/** A subscription filter that could match a Vigil topic explicitly (`#` and `+/…` are filtered at delivery). */
+function namesVigilTopic(filter: string): boolean {
+  return isVigilTopic(filter) || filter === 'vigil/#';
+}
+
+function sameSecret(given: Buffer | undefined, expected: string): boolean {
+  if (!given) return false;
+  const want = Buffer.from(expected);
+  return given.length === want.length && timingSafeEqual(given, want);
+}
+
+export interface BrokerGuardStats {
+  /** Publishes, subscriptions and connects refused for speaking as Vigil. */
+  refused: number;
 }
 
 export interface BrokerHandle extends Handle {
@@ -28,6 +58,7 @@ export interface BrokerHandle extends Handle {
   readonly port: number;
   /** Connected clients right now. */
   clients(): number;
+  readonly guard: BrokerGuardStats;
   /**
    * The first step of a shutdown: no new connections, every further device publish is refused
    * (the connection drops without a PUBACK, so the device sends it again later), and resolves
@@ -42,10 +73,47 @@ export async function start(options: BrokerOptions): Promise<BrokerHandle> {
   const host = options.host ?? '127.0.0.1';
   const tap = options.tap;
   let accepting = true;
+  const service = options.service;
+  const guard: BrokerGuardStats = { refused: 0 };
+  const serviceClients = new WeakSet<Client>();
+  const isService = (client: Client | null): boolean => service === undefined || client === null || serviceClients.has(client);
+  const refusedLog = new RateLimitedLog(logger);
+  const refuse = (what: string, client: Client | null, topic?: string): Error => {
+    guard.refused++;
+    refusedLog.warn(`refused:${what}`, { client: client?.id, topic, refused: guard.refused }, `refused: ${what}`);
+    return new Error(what);
+  };
   return startWith(async (resources) => {
     const aedes = await Aedes.createBroker({
+      authenticate(client, username, password, callback) {
+        if (service && username === service.username) {
+          if (!sameSecret(password, service.password)) {
+            refuse('bad service credentials', client);
+            return callback(Object.assign(new Error('bad user name or password'), { returnCode: 4 as const }), false);
+          }
+          serviceClients.add(client);
+          return callback(null, true);
+        }
+        if (service && client.id.startsWith(service.reservedClientIdPrefix)) {
+          refuse('client id reserved for Vigil', client);
+          return callback(Object.assign(new Error('identifier rejected'), { returnCode: 2 as const }), false);
+        }
+        callback(null, true);
+      },
+      authorizeSubscribe(client, sub, callback) {
+        if (!isService(client) && namesVigilTopic(sub.topic)) {
+          refuse('subscribe to a vigil/ topic', client, sub.topic);
+          return callback(null, null);
+        }
+        callback(null, sub);
+      },
+      // A device's `#` or `+/events/…` must not hear Vigil's own topics either.
+      authorizeForward(client, packet) {
+        return !isService(client) && isVigilTopic(packet.topic) ? null : packet;
+      },
       authorizePublish(client, packet, callback) {
         if (packet.topic.startsWith('$SYS')) return callback(new Error('$SYS topic is reserved'));
+        if (!isService(client) && isVigilTopic(packet.topic)) return callback(refuse('publish to a vigil/ topic', client, packet.topic));
         if (!tap || !tap.wants(packet.topic)) return callback(null);
         if (!accepting) return callback(new Error('broker is stopping'));
         const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
@@ -68,6 +136,7 @@ export async function start(options: BrokerOptions): Promise<BrokerHandle> {
       url: `mqtt://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
       port,
       clients: () => aedes.connectedClients,
+      guard,
       async stopAccepting() {
         accepting = false;
         // close() without waiting: open connections (Vigil's own among them) end at stop().

@@ -1,0 +1,70 @@
+/**
+ * Vigil's topics belong to Vigil on the embedded broker: an outside mqtt.js client (a device, or
+ * a hostile neighbour) can neither publish nor hear anything on vigil/#, nor take a client id
+ * of Vigil's own sessions; its device readings still go through.
+ */
+import type { MqttClient } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeClients, connectClient } from '../helpers/mqtt.ts';
+import { eventually, getJson, startTestVigil, type TestVigil } from '../helpers/vigil.ts';
+
+const SPOOFS = [
+  ['vigil/events/readings', { device: 'ghost', values: { temperature: 99 }, ts: Date.now() }],
+  ['vigil/stats/ingest', { instanceId: 'thief', leader: true }],
+  ['vigil/rejected', { topic: 'x', reason: 'bad_json', payload: '' }],
+  ['vigil/events/device', { device: 'ghost', status: 'online', ts: Date.now() }],
+] as const;
+
+describe('embedded broker guard', () => {
+  let vigil: TestVigil;
+  let service: MqttClient;
+  const heardByService: string[] = [];
+  const payloadsHeard: string[] = [];
+
+  beforeAll(async () => {
+    vigil = await startTestVigil();
+    service = await connectClient(vigil.brokerUrl, vigil.serviceCredentials ?? {});
+    service.on('message', (topic, payload) => {
+      heardByService.push(topic);
+      payloadsHeard.push(payload.toString());
+    });
+    await service.subscribeAsync('vigil/#', { qos: 0 });
+  });
+  afterAll(async () => {
+    await closeClients();
+    await vigil?.dispose();
+  });
+
+  it.each(SPOOFS)('a device publishing on %s is cut off; nothing reaches Vigil or is stored', async (topic, body) => {
+    const spoofer = await connectClient(vigil.brokerUrl, { clientId: `spoof-${topic.replaceAll('/', '-')}` });
+    const closed = new Promise<void>((resolve) => spoofer.once('close', () => resolve()));
+    spoofer.publish(topic, JSON.stringify({ ...body, spoofed: true }), { qos: 1 });
+    await closed;
+    expect(payloadsHeard.filter((p) => p.includes('spoofed'))).toEqual([]);
+    const { body: devices } = await getJson<{ id: string }[]>(`${vigil.url}/api/devices`);
+    expect(devices.map((d) => d.id)).not.toContain('ghost');
+  });
+
+  it('a device cannot subscribe to vigil/#, and its # never hears Vigil topics', async () => {
+    const device = await connectClient(vigil.brokerUrl, { clientId: 'nosy-device' });
+    await expect(device.subscribeAsync('vigil/#', { qos: 0 })).rejects.toThrow(/subscribe error/i);
+    await device.subscribeAsync('#', { qos: 0 });
+    const heard: string[] = [];
+    device.on('message', (topic) => heard.push(topic));
+    // A real reading makes Vigil publish on vigil/events/readings; the device sees only its own topic.
+    await device.publishAsync('devices/real-1/telemetry', JSON.stringify({ temperature: 20 }), { qos: 1 });
+    await eventually(async () => (heardByService.includes('vigil/events/readings') ? true : undefined), 5_000, 'Vigil published the reading');
+    await eventually(async () => (heard.includes('devices/real-1/telemetry') ? true : undefined), 5_000, 'device hears its own topic');
+    expect(heard.filter((t) => t.startsWith('vigil/'))).toEqual([]);
+  });
+
+  it("a device cannot take a Vigil client id (ingest's session stays Vigil's)", async () => {
+    const ingestId = `${vigil.config.mqtt.clientId}-ingest-${vigil.config.instanceId}`;
+    await expect(connectClient(vigil.brokerUrl, { clientId: ingestId, clean: false })).rejects.toThrow(/identifier rejected/i);
+  });
+
+  it('wrong service credentials are refused', async () => {
+    const username = vigil.serviceCredentials?.username ?? 'x';
+    await expect(connectClient(vigil.brokerUrl, { username, password: 'guess' })).rejects.toThrow(/bad user ?name or password/i);
+  });
+});
