@@ -15,6 +15,7 @@ import { startBuiltInSimulator } from './simulator.ts';
 import { createMessageTap } from '../lib/message-tap.ts';
 import type { BrokerHandle } from '../broker/index.ts';
 import { randomBytes } from 'node:crypto';
+import { acquireInstanceLock } from '../lib/instance-lock.ts';
 
 /**
  * How long a stop waits for device messages already handed to ingest to become durable. A store
@@ -42,6 +43,8 @@ export interface VigilOptions {
 export async function startVigil(config: VigilConfig, options: VigilOptions = {}): Promise<VigilHandle> {
   const logger = options.logger ?? silentLogger;
   return startWith(async (resources) => {
+    // First of all, so a second start on the same store touches nothing (not even the broker port).
+    if (config.store.kind === 'sqlite') await resources.open(acquireInstanceLock(`${config.store.sqlitePath}.lock`), (l) => l.release());
     let effective = config;
     let brokerUrl = config.mqtt.urls[0];
     let broker: BrokerHandle | undefined;

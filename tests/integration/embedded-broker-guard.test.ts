@@ -3,7 +3,12 @@
  * a hostile neighbour) can neither publish nor hear anything on vigil/#, nor take a client id
  * of Vigil's own sessions; its device readings still go through.
  */
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
+import { freePort } from '../helpers/ports.ts';
+import { acquireInstanceLock } from '../../lib/instance-lock.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeClients, connectClient } from '../helpers/mqtt.ts';
 import { eventually, getJson, startTestVigil, type TestVigil } from '../helpers/vigil.ts';
@@ -66,5 +71,38 @@ describe('embedded broker guard', () => {
   it('wrong service credentials are refused', async () => {
     const username = vigil.serviceCredentials?.username ?? 'x';
     await expect(connectClient(vigil.brokerUrl, { username, password: 'guess' })).rejects.toThrow(/bad user ?name or password/i);
+  });
+});
+
+describe('one instance per store', () => {
+  it('a second npm start on the same SQLITE_PATH says so in one line and exits 2', async () => {
+    const first = await startTestVigil();
+    try {
+      const child = spawn(process.execPath, ['scripts/run.mjs', 'start'], {
+        cwd: join(import.meta.dirname, '..', '..'),
+        env: { ...process.env, LOG_LEVEL: 'warn', SIM_DEVICES: '0', PORT: String(await freePort()), MQTT_PORT: String(await freePort()), SQLITE_PATH: first.config.store.sqlitePath },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+      expect(code).toBe(2);
+      const lines = stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/another Vigil \(pid \d+\) already uses this store/);
+    } finally {
+      await first.dispose();
+    }
+  }, 60_000);
+
+  it('a lock left by a dead process is taken over', async () => {
+    const vigil = await startTestVigil();
+    const lockPath = `${vigil.config.store.sqlitePath}.lock`;
+    await vigil.stop();
+    // A pid that cannot be running: far above any pid_max.
+    writeFileSync(lockPath, '999999999\n');
+    const lock = acquireInstanceLock(lockPath, 12345678);
+    lock.release();
+    await vigil.dispose();
   });
 });
