@@ -30,7 +30,13 @@ export interface BrokerOptions {
    * take over ingest's or the API's session).
    */
   readonly service?: { readonly username: string; readonly password: string; readonly reservedClientIdPrefix: string };
+  /** Retained messages kept at most (count and payload bytes); a retained publish beyond is refused. */
+  readonly retainedLimit?: { readonly count: number; readonly bytes: number };
 }
+
+/** Ingest's payload limit (SPEC: 64 KiB) plus headroom; a bigger publish is refused. */
+export const MAX_PUBLISH_PAYLOAD = 64 * 1024 + 4 * 1024;
+export const RETAINED_LIMIT = { count: 10_000, bytes: 16 * 1024 * 1024 };
 
 /** Vigil's own topics: nobody but Vigil publishes, subscribes to or receives them. */
 export function isVigilTopic(topic: string): boolean {
@@ -51,6 +57,10 @@ function sameSecret(given: Buffer | undefined, expected: string): boolean {
 export interface BrokerGuardStats {
   /** Publishes, subscriptions and connects refused for speaking as Vigil. */
   refused: number;
+  /** Publishes refused for a payload over MAX_PUBLISH_PAYLOAD. */
+  oversized: number;
+  /** Retained publishes refused because the retained store is full. */
+  retainedRefused: number;
 }
 
 export interface BrokerHandle extends Handle {
@@ -74,7 +84,11 @@ export async function start(options: BrokerOptions): Promise<BrokerHandle> {
   const tap = options.tap;
   let accepting = true;
   const service = options.service;
-  const guard: BrokerGuardStats = { refused: 0 };
+  const guard: BrokerGuardStats = { refused: 0, oversized: 0, retainedRefused: 0 };
+  const retainedLimit = options.retainedLimit ?? RETAINED_LIMIT;
+  // Payload bytes per retained topic, as the broker keeps them (an empty payload clears one).
+  const retained = new Map<string, number>();
+  let retainedBytes = 0;
   const serviceClients = new WeakSet<Client>();
   const isService = (client: Client | null): boolean => service === undefined || client === null || serviceClients.has(client);
   const refusedLog = new RateLimitedLog(logger);
@@ -114,6 +128,24 @@ export async function start(options: BrokerOptions): Promise<BrokerHandle> {
       authorizePublish(client, packet, callback) {
         if (packet.topic.startsWith('$SYS')) return callback(new Error('$SYS topic is reserved'));
         if (!isService(client) && isVigilTopic(packet.topic)) return callback(refuse('publish to a vigil/ topic', client, packet.topic));
+        const size = packet.payload.length;
+        if (size > MAX_PUBLISH_PAYLOAD) {
+          guard.oversized++;
+          return callback(new Error(`payload of ${size} bytes is over ${MAX_PUBLISH_PAYLOAD}`));
+        }
+        if (packet.retain) {
+          const had = retained.get(packet.topic);
+          const count = retained.size + (had === undefined && size > 0 ? 1 : 0) - (had !== undefined && size === 0 ? 1 : 0);
+          const bytes = retainedBytes - (had ?? 0) + size;
+          if (size > 0 && (count > retainedLimit.count || bytes > retainedLimit.bytes)) {
+            guard.retainedRefused++;
+            refusedLog.warn('retained-full', { client: client?.id, topic: packet.topic, retained: retained.size, retainedBytes }, 'retained store full; publish refused');
+            return callback(new Error('retained store full'));
+          }
+          retainedBytes = bytes;
+          if (size === 0) retained.delete(packet.topic);
+          else retained.set(packet.topic, size);
+        }
         if (!tap || !tap.wants(packet.topic)) return callback(null);
         if (!accepting) return callback(new Error('broker is stopping'));
         const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;

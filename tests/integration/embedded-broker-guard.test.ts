@@ -106,3 +106,30 @@ describe('one instance per store', () => {
     await vigil.dispose();
   });
 });
+
+describe('embedded broker bounds', () => {
+  it('refuses a payload over the limit and retained messages beyond the cap, counted', async () => {
+    const { start, MAX_PUBLISH_PAYLOAD } = await import('../../broker/index.ts');
+    const broker = await start({ port: await freePort(), retainedLimit: { count: 2, bytes: 1_000 } });
+    try {
+      const big = await connectClient(broker.url, { clientId: 'big' });
+      const bigClosed = new Promise<void>((resolve) => big.once('close', () => resolve()));
+      big.publish('devices/big/telemetry', Buffer.alloc(MAX_PUBLISH_PAYLOAD + 1, 32), { qos: 1 });
+      await bigClosed;
+      expect(broker.guard.oversized).toBe(1);
+
+      const keeper = await connectClient(broker.url, { clientId: 'keeper' });
+      await keeper.publishAsync('devices/a/status', 'online', { qos: 1, retain: true });
+      await keeper.publishAsync('devices/b/status', 'online', { qos: 1, retain: true });
+      // Replacing a kept topic is fine; a third topic is not.
+      await keeper.publishAsync('devices/a/status', 'offline', { qos: 1, retain: true });
+      const closed = new Promise<void>((resolve) => keeper.once('close', () => resolve()));
+      keeper.publish('devices/c/status', 'online', { qos: 1, retain: true });
+      await closed;
+      expect(broker.guard.retainedRefused).toBe(1);
+    } finally {
+      await closeClients();
+      await broker.stop();
+    }
+  });
+});
