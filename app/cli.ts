@@ -8,6 +8,7 @@ import type { Handle } from '../lib/lifecycle.ts';
 import { start as startApi } from '../api/index.ts';
 import { start as startIngest } from '../ingest/index.ts';
 import { startVigil } from './main.ts';
+import { InstanceLockedError } from '../lib/instance-lock.ts';
 
 export type Role = 'all' | 'ingest' | 'api';
 
@@ -34,7 +35,7 @@ export async function main(role: Role, env: Env, prepare: () => void = () => und
     handle = await startRole(role, config, logger);
   } catch (err) {
     process.stderr.write(`vigil: cannot start ${role}: ${(err as Error).message}\n`);
-    process.exit(1);
+    process.exit(err instanceof InstanceLockedError ? 2 : 1);
   }
   logger.info({ ms: Date.now() - started }, `${role === 'all' ? 'Vigil' : role} is up`);
   stopOnSignals(handle, logger);

@@ -12,6 +12,17 @@ import { start as startApi } from '../api/index.ts';
 import { start as startBroker } from '../broker/index.ts';
 import { start as startIngest } from '../ingest/index.ts';
 import { startBuiltInSimulator } from './simulator.ts';
+import { createMessageTap } from '../lib/message-tap.ts';
+import type { BrokerHandle } from '../broker/index.ts';
+import { randomBytes } from 'node:crypto';
+import { acquireInstanceLock } from '../lib/instance-lock.ts';
+
+/**
+ * How long a stop waits for device messages already handed to ingest to become durable. A store
+ * that keeps failing would hold them forever; after this, ingest's stop releases them
+ * unacknowledged (the devices send them again), so nothing unstored is ever acknowledged.
+ */
+const DRAIN_TIMEOUT_MS = 3_000;
 
 export interface VigilHandle extends Handle {
   readonly url: string;
@@ -20,6 +31,8 @@ export interface VigilHandle extends Handle {
   readonly brokerUrl: string;
   /** True when this process runs the embedded broker. */
   readonly embeddedBroker: boolean;
+  /** The embedded broker's per-boot credentials for Vigil's own clients (tests watch vigil/# with them). */
+  readonly serviceCredentials?: { readonly username: string; readonly password: string };
 }
 
 export interface VigilOptions {
@@ -30,17 +43,30 @@ export interface VigilOptions {
 export async function startVigil(config: VigilConfig, options: VigilOptions = {}): Promise<VigilHandle> {
   const logger = options.logger ?? silentLogger;
   return startWith(async (resources) => {
+    // First of all, so a second start on the same store touches nothing (not even the broker port).
+    if (config.store.kind === 'sqlite') await resources.open(acquireInstanceLock(`${config.store.sqlitePath}.lock`), (l) => l.release());
     let effective = config;
     let brokerUrl = config.mqtt.urls[0];
+    let broker: BrokerHandle | undefined;
+    // Device messages go from the embedded broker to ingest in-process, and are acknowledged to
+    // the device only once durable (docs/ingest.md).
+    const tap = brokerUrl === undefined ? createMessageTap() : undefined;
     if (brokerUrl === undefined) {
       // The embedded broker listens where the API does: loopback by default, the LAN with HOST=0.0.0.0.
-      const broker = await resources.open(startBroker({ port: config.mqtt.embeddedPort, host: config.http.host, logger }), (b) => b.stop());
+      // Vigil's own clients sign in with a per-boot secret devices never see; only they may use
+      // vigil/# or a client id starting with MQTT_CLIENT_ID- (docs/ingest.md).
+      const service = {
+        username: `vigil-service-${randomBytes(4).toString('hex')}`,
+        password: randomBytes(24).toString('base64url'),
+        reservedClientIdPrefix: `${config.mqtt.clientId}-`,
+      };
+      broker = await resources.open(startBroker({ port: config.mqtt.embeddedPort, host: config.http.host, logger, tap, service }), (b) => b.stop());
       brokerUrl = broker.url;
       // Every component below reads the broker from config, so point it at the embedded one.
-      effective = { ...config, mqtt: { ...config.mqtt, urls: [broker.url] } };
+      effective = { ...config, mqtt: { ...config.mqtt, urls: [broker.url], username: service.username, password: service.password } };
     }
     const store = await resources.open(openStore(effective, { logger }), (s) => s.close());
-    await resources.open(startIngest(effective, { logger, store }), (h) => h.stop());
+    await resources.open(startIngest(effective, { logger, store, ...(tap ? { tap } : {}) }), (h) => h.stop());
     const api = await resources.open(
       startApi(effective, { logger, store, ...(options.dashboardDir ? { dashboardDir: options.dashboardDir } : {}) }),
       (h) => h.stop(),
@@ -48,12 +74,24 @@ export async function startVigil(config: VigilConfig, options: VigilOptions = {}
     if (config.simDevices > 0) {
       await resources.open(startBuiltInSimulator(effective, brokerUrl, logger), (h) => h.stop());
     }
+    if (broker) {
+      // Registered last, so it runs first on stop: devices are refused before anything else stops,
+      // and what they already sent is made durable while ingest and the store are still up.
+      const embedded = broker;
+      resources.defer(async () => {
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, DRAIN_TIMEOUT_MS)));
+        await Promise.race([embedded.stopAccepting(), timeout]);
+        clearTimeout(timer);
+      });
+    }
     return {
       url: api.url,
       token: api.token,
       tokenSource: api.tokenSource,
       brokerUrl,
       embeddedBroker: config.mqtt.urls.length === 0,
+      ...(broker ? { serviceCredentials: { username: effective.mqtt.username ?? '', password: effective.mqtt.password ?? '' } } : {}),
     };
   });
 }

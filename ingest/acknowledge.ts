@@ -20,6 +20,9 @@ export interface AcknowledgeOptions {
 
 type DoneCallback = (error?: Error) => void;
 
+/** What the handler needs of a message: an mqtt.js packet, or one the embedded broker tapped. */
+export type AckedMessage = Pick<IPublishPacket, 'topic' | 'payload' | 'retain'>;
+
 /**
  * mqtt.js handles a whole socket read (up to ~2 MB of small messages) in one nextTick chain, so
  * under a flood nothing else (timers, the store's forwarder, live events) would run until it is
@@ -30,7 +33,7 @@ const YIELD_EVERY_MS = 5;
 export function acknowledgeAfter(handle: MessageHandler, options: AcknowledgeOptions) {
   const maxBackoff = options.maxBackoffMs ?? 5_000;
   let lastYield = performance.now();
-  return (packet: IPublishPacket, callback: DoneCallback): void => {
+  return (packet: AckedMessage, callback: DoneCallback): void => {
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
     let attempt = 0;
     options.onReceived?.();

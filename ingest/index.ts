@@ -19,6 +19,7 @@ import { Forwarder } from './forward.ts';
 import { createMessageHandler, type MessageOutcomes } from './handle-message.ts';
 import { IngestStats } from './stats.ts';
 import { acknowledgeAfter } from './acknowledge.ts';
+import type { MessageTap } from '../lib/message-tap.ts';
 
 const STATS_INTERVAL_MS = 1_000;
 const NO_WEBHOOK = { delivered: 0, failures: 0, dropped: 0, queued: 0 };
@@ -27,6 +28,12 @@ export interface IngestDeps {
   readonly logger?: Logger;
   /** A store opened by the caller (the all-in-one shares one); otherwise ingest opens its own. */
   readonly store?: IngestStore;
+  /**
+   * The embedded broker's tap (the all-in-one): device messages arrive through it, acknowledged
+   * to the device only once durable, instead of through an MQTT subscription. Vigil's own topics
+   * still go over MQTT.
+   */
+  readonly tap?: MessageTap;
 }
 
 export interface IngestHandle extends Handle {
@@ -73,6 +80,18 @@ export async function start(config: VigilConfig, deps: IngestDeps = {}): Promise
       },
     };
     const handle = createMessageHandler({ prefix: config.topicPrefix, sink: store, outcomes });
+    const acknowledged = () =>
+      acknowledgeAfter(handle, {
+        signal: stopping.signal,
+        onReceived: () => stats.received++,
+        onSettled: () => stats.unacked--,
+        onStoreError(err, attempt) {
+          stats.storeErrors++;
+          if (attempt === 1) stats.unacked++;
+          rejectLog.warn('store-error', { err: err.message, attempt }, 'store write failed; holding the message and retrying');
+        },
+      });
+    const tap = deps.tap;
 
     for (const [index, url] of urls.entries()) {
       const base = `${config.mqtt.clientId}-ingest-${config.instanceId}`;
@@ -86,16 +105,7 @@ export async function start(config: VigilConfig, deps: IngestDeps = {}): Promise
         prepare: (c) => {
           // The first broker also carries Vigil's own topics; its backlog is forwarded too.
           if (index === 0) forwarder = new Forwarder(c);
-          c.handleMessage = acknowledgeAfter(handle, {
-            signal: stopping.signal,
-            onReceived: () => stats.received++,
-            onSettled: () => stats.unacked--,
-            onStoreError(err, attempt) {
-              stats.storeErrors++;
-              if (attempt === 1) stats.unacked++;
-              rejectLog.warn('store-error', { err: err.message, attempt }, 'store write failed; holding the message and retrying');
-            },
-          });
+          c.handleMessage = acknowledged();
         },
       });
       resources.defer(() => endMqtt(client));
@@ -107,6 +117,14 @@ export async function start(config: VigilConfig, deps: IngestDeps = {}): Promise
       watchSessionTakeover(client, (t) => {
         logger.error({ broker: redact(url), clientId: t.clientId, how: t.how }, 'another MQTT client took over ingest\'s session: it receives device messages instead of Vigil');
       });
+      if (index === 0 && tap) {
+        // The embedded broker hands device messages over in-process (before their PUBACK); a
+        // subscription as well would store each one twice.
+        tap.attach([filters.telemetry, filters.status], acknowledged());
+        resources.defer(() => tap.detach());
+        logger.info({ broker: redact(url), clientId, topics: [filters.telemetry, filters.status] }, 'ingest takes device messages from the embedded broker');
+        continue;
+      }
       const topics = subscriptionFilters([filters.telemetry, filters.status], shared);
       await client.subscribeAsync(topics, { qos: 1 });
       logger.info({ broker: redact(url), clientId, topics, protocol: client.options.protocolVersion }, 'ingest subscribed');

@@ -16,7 +16,12 @@ describe('two API processes', () => {
 
   beforeAll(async () => {
     vigil = await startTestVigil();
-    const parsed = parseConfig({ MQTT_URL: vigil.brokerUrl, SQLITE_PATH: vigil.config.store.sqlitePath, PORT: String(await freePort()), LOG_LEVEL: 'silent' });
+    const parsed = parseConfig({
+      MQTT_URL: vigil.brokerUrl,
+      // A second Vigil process on the embedded broker signs in as Vigil, like the first one's own clients.
+      MQTT_USERNAME: vigil.serviceCredentials?.username,
+      MQTT_PASSWORD: vigil.serviceCredentials?.password,
+      SQLITE_PATH: vigil.config.store.sqlitePath, PORT: String(await freePort()), LOG_LEVEL: 'silent' });
     if (!parsed.ok) throw new Error(parsed.errors.join('; '));
     second = await startApi(parsed.config);
   });

@@ -16,9 +16,11 @@ import { eventually } from '../helpers/vigil.ts';
 const root = join(import.meta.dirname, '..', '..');
 const TOTAL = 5_000;
 
-describe('ingest crash safety (kill -9) on a real Mosquitto', () => {
+describe('ingest crash safety (kill -9, Ctrl-C) on a real Mosquitto', () => {
   let mosquitto: MosquittoServer;
   let dir: string;
+  // The device of the running case: each signal gets its own, on the same store.
+  let current = 'crash-1';
   const children: ChildProcess[] = [];
 
   beforeAll(async () => {
@@ -42,11 +44,11 @@ describe('ingest crash safety (kill -9) on a real Mosquitto', () => {
     return child;
   }
 
-  function storedCount(): number {
+  function storedCount(device = current): number {
     try {
       const db = new Database(join(dir, 'vigil.db'), { readonly: true, fileMustExist: true });
       try {
-        return (db.prepare("SELECT count(*) AS n FROM readings WHERE device = 'crash-1'").get() as { n: number }).n;
+        return (db.prepare("SELECT count(*) AS n FROM readings WHERE device = ?").get(device) as { n: number }).n;
       } finally {
         db.close();
       }
@@ -55,15 +57,17 @@ describe('ingest crash safety (kill -9) on a real Mosquitto', () => {
     }
   }
 
-  it(`stores exactly ${TOTAL} readings across a SIGKILL of ingest`, async () => {
+  it.each([['SIGKILL'], ['SIGINT']] as const)(`stores exactly ${TOTAL} readings across a %s of ingest`, async (signal) => {
+    const deviceId = `crash-${signal}`;
+    current = deviceId;
     const first = startIngest();
     const firstExited = new Promise((resolve) => first.once('exit', resolve));
     // Ingest is subscribed (and its persistent session exists) once a first reading is stored;
     // until then, the same reading is sent again (same ts, so it is stored once).
-    const device = await connectClient(mosquitto.url, { clientId: 'crash-device' });
+    const device = await connectClient(mosquitto.url, { clientId: `crash-device-${signal}` });
     const base = Date.now() - 3_600_000;
     await eventually(async () => {
-      await device.publishAsync('devices/crash-1/telemetry', JSON.stringify({ ts: base, v: 0 }), { qos: 1 });
+      await device.publishAsync(`devices/${deviceId}/telemetry`, JSON.stringify({ ts: base, v: 0 }), { qos: 1 });
       await new Promise((r) => setTimeout(r, 200));
       return storedCount() === 1 ? true : undefined;
     }, 20_000, 'ingest up');
@@ -71,16 +75,16 @@ describe('ingest crash safety (kill -9) on a real Mosquitto', () => {
     let killedAt = -1;
     const publishing = (async () => {
       for (let i = 1; i < TOTAL; i++) {
-        await device.publishAsync('devices/crash-1/telemetry', JSON.stringify({ ts: base + i, v: i }), { qos: 1 });
+        await device.publishAsync(`devices/${deviceId}/telemetry`, JSON.stringify({ ts: base + i, v: i }), { qos: 1 });
       }
     })();
     await eventually(async () => (storedCount() >= 1_000 ? true : undefined), 20_000, '1000 stored before the kill');
-    first.kill('SIGKILL');
+    first.kill(signal);
     killedAt = storedCount();
     await publishing;
     await firstExited;
 
-    startIngest();
+    const second = startIngest();
     const count = await eventually(async () => {
       const n = storedCount();
       return n >= TOTAL ? n : undefined;
@@ -88,5 +92,7 @@ describe('ingest crash safety (kill -9) on a real Mosquitto', () => {
     expect(killedAt).toBeGreaterThanOrEqual(1_000);
     expect(killedAt).toBeLessThan(TOTAL);
     expect(count).toBe(TOTAL);
+    second.kill('SIGINT');
+    await new Promise((resolve) => second.once('exit', resolve));
   }, 90_000);
 });

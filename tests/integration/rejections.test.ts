@@ -47,7 +47,8 @@ describe.each(['mosquitto', 'aedes'] as const)('rejections through %s', (broker)
   beforeAll(async () => {
     if (broker === 'mosquitto') mosquitto = await startMosquitto();
     vigil = await startTestVigil(mosquitto ? { MQTT_URL: mosquitto.url } : {});
-    const watcher = await connectClient(vigil.brokerUrl);
+    // Only Vigil's own clients may read vigil/# on the embedded broker: watch as one.
+    const watcher = await connectClient(vigil.brokerUrl, vigil.serviceCredentials ?? {});
     await watcher.subscribeAsync('vigil/rejected', { qos: 0 });
     watcher.on('message', (_topic, payload) => seen.push(JSON.parse(payload.toString()) as RejectedJson));
     device = await connectClient(vigil.brokerUrl);
