@@ -11,6 +11,7 @@ import { EventSource } from 'eventsource';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeClients, connectClient } from '../helpers/mqtt.ts';
+import { startMosquitto, type MosquittoServer } from '../helpers/mosquitto.ts';
 import { eventually, getJson, startTestVigil, type TestVigil } from '../helpers/vigil.ts';
 
 const TOKEN = 'bus-hostile-token-0123456789';
@@ -138,6 +139,7 @@ function rejectedByTopic(text: string, instance: string | null): Record<string, 
 }
 
 describe('hostile messages on Vigil topics', () => {
+  let mosquitto: MosquittoServer | undefined;
   let vigil: TestVigil;
   let device: MqttClient;
   let outsider: MqttClient;
@@ -152,7 +154,11 @@ describe('hostile messages on Vigil topics', () => {
   };
 
   beforeAll(async () => {
-    vigil = await startTestVigil({ VIGIL_TOKEN: TOKEN });
+    // The embedded broker refuses vigil/# and packets over 68 KiB to device clients
+    // (embedded-broker-guard.test.ts); a Mosquitto without an ACL lets anything through, so the
+    // decoders are tested here as the last line of defence.
+    mosquitto = await startMosquitto();
+    vigil = await startTestVigil({ VIGIL_TOKEN: TOKEN, MQTT_URL: mosquitto.url });
     await eventually(async () => (/vigil_alert_leader\{[^}]*\} 1/.test((await metrics()).text) ? true : undefined), 10_000, 'alert leader');
     const created = await fetch(`${vigil.url}/api/rules`, {
       method: 'POST',
@@ -193,6 +199,7 @@ describe('hostile messages on Vigil topics', () => {
     source?.close();
     await closeClients();
     await vigil?.dispose();
+    await mosquitto?.stop();
   });
 
   it('counts every malformed message in each process that reads its topic', async () => {

@@ -52,9 +52,22 @@ describe('session takeover', () => {
     await expectLoudThenQuiet(vigil);
   }, 60_000);
 
-  it('is detected by repeated disconnects after connect on the embedded broker (3.1.1)', async () => {
+  it('cannot happen on the embedded broker: a device client may not take a Vigil client id', async () => {
     vigil = await startTestVigil({ INSTANCE_ID: 'takeover' });
-    steal(vigil.brokerUrl, 4);
-    await expectLoudThenQuiet(vigil);
+    const before = sessionTakeovers.count;
+    const refused = await new Promise<string>((resolve) => {
+      const t = mqtt.connect(vigil!.brokerUrl, { clientId: 'vigil-ingest-takeover', clean: false, protocolVersion: 4, reconnectPeriod: 0 });
+      t.on('error', (err) => {
+        t.end(true);
+        resolve(err.message);
+      });
+      t.on('connect', () => {
+        t.end(true);
+        resolve('connected');
+      });
+    });
+    expect(refused).not.toBe('connected');
+    expect(sessionTakeovers.count).toBe(before);
+    expect((await getJson(`${vigil.url}/api/health`)).status).toBe(200);
   }, 60_000);
 });
