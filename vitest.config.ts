@@ -28,7 +28,19 @@ export default defineConfig({
     coverage: {
       provider: 'v8',
       // Server code and the dashboard's logic; tests, benchmarks and scripts are the measuring side.
-      include: ['lib/**', 'domain/**', 'bus/**', 'store/**', 'alerts/**', 'broker/**', 'ingest/**', 'api/**', 'simulator/**', 'app/**', 'dashboard/src/**'],
+      include: [
+        'lib/**',
+        'domain/**',
+        'bus/**',
+        'store/**',
+        'alerts/**',
+        'broker/**',
+        'ingest/**',
+        'api/**',
+        'simulator/**',
+        'app/**',
+        'dashboard/src/**',
+      ],
       exclude: ['**/*.d.ts', '**/*.d.mts'],
       reporter: ['text-summary', 'json-summary', 'html'],
       reportsDirectory: 'coverage',

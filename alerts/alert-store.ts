@@ -74,13 +74,17 @@ export class AlertStore {
   private migrate(): void {
     this.db.exec('CREATE TABLE IF NOT EXISTS vigil_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID');
     // BEGIN IMMEDIATE: two processes starting together must not both apply the same step.
-    this.db.transaction(() => {
-      const row = this.db.prepare('SELECT value FROM vigil_meta WHERE key = ?').get(SCHEMA_KEY) as { value: string } | undefined;
-      const current = row ? Number(row.value) : 0;
-      if (current > SCHEMA.length) throw new Error(`the alert tables were written by a newer Vigil (schema ${current})`);
-      for (let v = current; v < SCHEMA.length; v++) this.db.exec(SCHEMA[v]!);
-      this.db.prepare('INSERT INTO vigil_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(SCHEMA_KEY, String(SCHEMA.length));
-    }).immediate();
+    this.db
+      .transaction(() => {
+        const row = this.db.prepare('SELECT value FROM vigil_meta WHERE key = ?').get(SCHEMA_KEY) as { value: string } | undefined;
+        const current = row ? Number(row.value) : 0;
+        if (current > SCHEMA.length) throw new Error(`the alert tables were written by a newer Vigil (schema ${current})`);
+        for (let v = current; v < SCHEMA.length; v++) this.db.exec(SCHEMA[v]!);
+        this.db
+          .prepare('INSERT INTO vigil_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value')
+          .run(SCHEMA_KEY, String(SCHEMA.length));
+      })
+      .immediate();
   }
 
   listRules(): Rule[] {
@@ -94,7 +98,9 @@ export class AlertStore {
 
   putRule(rule: Rule, now = Date.now()): void {
     this.db
-      .prepare('INSERT INTO alert_rules (id, body, updated_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at')
+      .prepare(
+        'INSERT INTO alert_rules (id, body, updated_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at',
+      )
       .run(rule.id, JSON.stringify(rule), now);
   }
 
@@ -104,7 +110,9 @@ export class AlertStore {
 
   /** Changes whenever a rule is added, changed or removed: a cheap "reload?" check. */
   rulesFingerprint(): string {
-    const row = this.db.prepare('SELECT count(*) AS n, coalesce(max(updated_at), 0) AS at, coalesce(sum(length(body)), 0) AS len FROM alert_rules').get() as { n: number; at: number; len: number };
+    const row = this.db
+      .prepare('SELECT count(*) AS n, coalesce(max(updated_at), 0) AS at, coalesce(sum(length(body)), 0) AS len FROM alert_rules')
+      .get() as { n: number; at: number; len: number };
     return `${row.n}:${row.at}:${row.len}`;
   }
 
@@ -152,7 +160,9 @@ export class AlertStore {
 
   saveEvaluatorState(state: EvaluatorState, now = Date.now()): void {
     this.db
-      .prepare('INSERT INTO alert_evaluator (id, body, saved_at) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body, saved_at = excluded.saved_at')
+      .prepare(
+        'INSERT INTO alert_evaluator (id, body, saved_at) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body, saved_at = excluded.saved_at',
+      )
       .run(JSON.stringify(state), now);
   }
 

@@ -49,7 +49,9 @@ export async function startAlerter(config: VigilConfig, deps: AlerterDeps): Prom
   return startWith(async (resources) => {
     const election = new LeaderElection(config.instanceId);
     const buffer = new ReorderBuffer();
-    const webhook = config.alertWebhookUrl ? new WebhookSender({ url: config.alertWebhookUrl, publicUrl: config.publicUrl, logger }) : undefined;
+    const webhook = config.alertWebhookUrl
+      ? new WebhookSender({ url: config.alertWebhookUrl, publicUrl: config.publicUrl, logger })
+      : undefined;
     if (webhook) resources.defer(() => webhook.stop());
 
     let evaluator: Evaluator | undefined;
@@ -67,7 +69,9 @@ export async function startAlerter(config: VigilConfig, deps: AlerterDeps): Prom
       }),
       (c) => endMqtt(c),
     );
-    watchSessionTakeover(client, (t) => logger.error({ clientId: t.clientId, how: t.how }, 'another MQTT client took over the alerter\'s session'));
+    watchSessionTakeover(client, (t) =>
+      logger.error({ clientId: t.clientId, how: t.how }, "another MQTT client took over the alerter's session"),
+    );
 
     const fanOut = new AlertFanOut({ alerts, store, bus: client, webhook });
     const publish = (transitions: readonly Transition[]) => {

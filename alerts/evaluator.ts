@@ -14,7 +14,6 @@ import type { TelemetryEntry } from '../domain/reading.ts';
 export type { Transition } from '../domain/alert.ts';
 import { deviceMatcher, thresholdOf, type NodataRule, type Rule, type ThresholdRule } from '../domain/rule.ts';
 
-
 export interface ThresholdState {
   phase: 'ok' | 'pending' | 'firing';
   /** Pending: when the condition began. Firing: when the alert fired. */
@@ -94,7 +93,9 @@ export class Evaluator {
         if (ruleId !== rule.id || s.firing || now - s.lastTs < afterMs) continue;
         s.firing = true;
         s.since = s.lastTs + afterMs;
-        out.push(transition('fired', rule, device, s.since, s.since, null, `${rule.name}: ${device} sent no telemetry for ${rule.after} s`));
+        out.push(
+          transition('fired', rule, device, s.since, s.since, null, `${rule.name}: ${device} sent no telemetry for ${rule.after} s`),
+        );
       }
     }
     return out;
@@ -202,7 +203,15 @@ function describe(rule: ThresholdRule): string {
   return rule.op === 'outside' ? `outside ${rule.low}..${rule.high}` : `${rule.op} ${rule.value}`;
 }
 
-function transition(kind: Transition['kind'], rule: Rule, device: string, ts: number, startedAt: number, value: number | null, message: string): Transition {
+function transition(
+  kind: Transition['kind'],
+  rule: Rule,
+  device: string,
+  ts: number,
+  startedAt: number,
+  value: number | null,
+  message: string,
+): Transition {
   return {
     kind,
     ruleId: rule.id,

@@ -30,11 +30,19 @@ export async function planPreview(store: Pick<TelemetryReader, 'devices'>, rule:
   const devices = (await store.devices()).filter((d) => matches(d.id)).map((d) => d.id);
   const days = Math.max(1, (to - from) / 86_400_000);
   if (devices.length > PREVIEW_MAX_DEVICES) {
-    return { ok: false, devices: devices.length, message: `the device pattern matches ${devices.length} devices; a preview takes at most ${PREVIEW_MAX_DEVICES}: narrow the device glob` };
+    return {
+      ok: false,
+      devices: devices.length,
+      message: `the device pattern matches ${devices.length} devices; a preview takes at most ${PREVIEW_MAX_DEVICES}: narrow the device glob`,
+    };
   }
   if (devices.length * days > PREVIEW_MAX_DEVICE_DAYS) {
     const maxDays = Math.floor(PREVIEW_MAX_DEVICE_DAYS / devices.length);
-    return { ok: false, devices: devices.length, message: `${devices.length} devices over ${days.toFixed(1)} days is too much to preview (at most ${PREVIEW_MAX_DEVICE_DAYS} device-days): shorten the range to ${maxDays} days or narrow the device glob` };
+    return {
+      ok: false,
+      devices: devices.length,
+      message: `${devices.length} devices over ${days.toFixed(1)} days is too much to preview (at most ${PREVIEW_MAX_DEVICE_DAYS} device-days): shorten the range to ${maxDays} days or narrow the device glob`,
+    };
   }
   return { ok: true, devices };
 }
@@ -45,7 +53,13 @@ export interface PreviewResult {
   truncated: boolean;
 }
 
-export async function previewRule(store: Pick<TelemetryReader, 'devices' | 'exportRaw'>, rule: Rule, from: number, to: number, devices?: readonly string[]): Promise<PreviewResult> {
+export async function previewRule(
+  store: Pick<TelemetryReader, 'devices' | 'exportRaw'>,
+  rule: Rule,
+  from: number,
+  to: number,
+  devices?: readonly string[],
+): Promise<PreviewResult> {
   const ids = devices ?? (await store.devices()).filter((d) => deviceMatcher(rule.device)(d.id)).map((d) => d.id);
   const out: Transition[] = [];
   let readings = 0;

@@ -73,7 +73,11 @@ export class WebhookSender {
     if (this.queue.length >= max) {
       const dropped = this.queue.shift()!;
       this.stats.dropped++;
-      this.dropLog.warn('queue-full', { delivery: dropped.deliveryId, maxQueue: max }, 'alert webhook queue full; dropped the oldest waiting delivery');
+      this.dropLog.warn(
+        'queue-full',
+        { delivery: dropped.deliveryId, maxQueue: max },
+        'alert webhook queue full; dropped the oldest waiting delivery',
+      );
     }
     this.queue.push({ deliveryId: `${alert.id}:${event}`, event, alert, link: alertLink(this.options.publicUrl, alert) });
     this.count();

@@ -66,7 +66,8 @@ export class OperatorAuth {
 
   requireOperator() {
     return async (ctx: Context, next: Next): Promise<void> => {
-      if (!this.check(ctx)) throw new HttpError(401, 'unauthorized', 'this needs the operator token: Authorization: Bearer <VIGIL_TOKEN>, or sign in');
+      if (!this.check(ctx))
+        throw new HttpError(401, 'unauthorized', 'this needs the operator token: Authorization: Bearer <VIGIL_TOKEN>, or sign in');
       return next();
     };
   }

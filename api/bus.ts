@@ -21,7 +21,13 @@ export interface BusListener {
   alert(alert: Alert): void;
 }
 
-export async function connectBus(url: string, options: ConnectOptions, listener: BusListener, logger: Logger, rejections: BusRejections): Promise<MqttClient> {
+export async function connectBus(
+  url: string,
+  options: ConnectOptions,
+  listener: BusListener,
+  logger: Logger,
+  rejections: BusRejections,
+): Promise<MqttClient> {
   const clientId = `${options.clientId ?? 'vigil'}-api-${randomBytes(4).toString('hex')}`;
   const client = await connectMqtt(url, { ...options, clientId, clean: true });
   await subscribeBus(

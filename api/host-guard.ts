@@ -34,6 +34,10 @@ export function hostGuard(config: VigilConfig) {
     if (!guarding) return next();
     const name = hostName(ctx.get('Host'));
     if (allowed.has(name) || isLoopbackHost(name) || name.endsWith('.localhost')) return next();
-    throw new HttpError(403, 'bad_host', `this server does not answer to the host name ${JSON.stringify(name.slice(0, 80))}; use localhost or set PUBLIC_URL`);
+    throw new HttpError(
+      403,
+      'bad_host',
+      `this server does not answer to the host name ${JSON.stringify(name.slice(0, 80))}; use localhost or set PUBLIC_URL`,
+    );
   };
 }

@@ -64,7 +64,9 @@ export async function start(config: VigilConfig, deps: ApiDeps = {}): Promise<Ap
     const hub = new EventHub();
     resources.defer(() => hub.close());
     const rejected = new Ring<RejectedMessage>(1_000);
-    const webhook = config.alertWebhookUrl ? new WebhookSender({ url: config.alertWebhookUrl, publicUrl: config.publicUrl, logger }) : undefined;
+    const webhook = config.alertWebhookUrl
+      ? new WebhookSender({ url: config.alertWebhookUrl, publicUrl: config.publicUrl, logger })
+      : undefined;
     if (webhook) resources.defer(() => webhook.stop());
     const metrics = new MetricsRegistry(hub.stats, webhook?.stats, Date.now, new BusRejections(logger));
     const watch = new DeviceWatch(config.staleAfterMs, (event) => hub.publish('device', event, event.device));
@@ -105,7 +107,20 @@ export async function start(config: VigilConfig, deps: ApiDeps = {}): Promise<Ap
 
     const auth = new OperatorAuth(token, config.http.host);
     const alerts = await resources.open(new AlertStore(config.store.sqlitePath), (a) => a.close());
-    const services: ApiServices = { config, logger, store, hub, bus, rejected, metrics, auth, alerts, webhook, ingestHealth, now: Date.now };
+    const services: ApiServices = {
+      config,
+      logger,
+      store,
+      hub,
+      bus,
+      rejected,
+      metrics,
+      auth,
+      alerts,
+      webhook,
+      ingestHealth,
+      now: Date.now,
+    };
     const app = buildApp(services, deps.dashboardDir ?? DEFAULT_DASHBOARD);
     const server = createServer(app.callback());
     const close = closer(server);

@@ -39,16 +39,25 @@ export class IngestHealth {
     if (snapshot.store.blockedBy) failing = `the store refuses writes: ${snapshot.store.blockedBy}`;
     else if (snapshot.unacked > 0) failing = `ingest ${snapshot.instance} holds ${snapshot.unacked} message(s) it could not store`;
     else if (before && snapshot.storeErrors > before.storeErrors) failing = `ingest ${snapshot.instance} store writes are failing`;
-    else if (before && writeErrors > before.writeErrors && snapshot.store.unackedReadings > 0) failing = `the store backend is refusing writes (${writeErrors - before.writeErrors} errors)`;
+    else if (before && writeErrors > before.writeErrors && snapshot.store.unackedReadings > 0)
+      failing = `the store backend is refusing writes (${writeErrors - before.writeErrors} errors)`;
     const takeovers = snapshot.sessionTakeovers ?? 0;
     const takenOverAt = before && takeovers > before.takeovers ? this.now() : (before?.takenOverAt ?? 0);
-    this.instances.set(snapshot.instance, { receivedAt: this.now(), failing, storeErrors: snapshot.storeErrors, writeErrors, takeovers, takenOverAt });
+    this.instances.set(snapshot.instance, {
+      receivedAt: this.now(),
+      failing,
+      storeErrors: snapshot.storeErrors,
+      writeErrors,
+      takeovers,
+      takenOverAt,
+    });
   }
 
   /** Which ingest's MQTT session another client took recently, or null. */
   takenOver(): string | null {
     const now = this.now();
-    for (const [instance, seen] of this.instances) if (now - seen.takenOverAt < TAKEOVER_REPORT_MS) return `another client took over ingest ${instance}'s MQTT session`;
+    for (const [instance, seen] of this.instances)
+      if (now - seen.takenOverAt < TAKEOVER_REPORT_MS) return `another client took over ingest ${instance}'s MQTT session`;
     return null;
   }
 

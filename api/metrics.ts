@@ -42,7 +42,8 @@ export class MetricsRegistry {
         this.reset();
         const add = (counts: IngestSnapshot['busRejected'], instance?: string) => {
           for (const [topic, byReason] of Object.entries(counts)) {
-            for (const [reason, n] of Object.entries(byReason ?? {})) if (n) this.inc(instance ? { instance, topic, reason } : { topic, reason }, n);
+            for (const [reason, n] of Object.entries(byReason ?? {}))
+              if (n) this.inc(instance ? { instance, topic, reason } : { topic, reason }, n);
           }
         };
         add(busRejections.snapshot());
@@ -73,7 +74,11 @@ export class MetricsRegistry {
     fromHub('vigil_sse_resets_total', 'SSE reconnects that could not resume and got a reset event', () => hub.resets);
     // Acknowledgements are delivered by the API that took them.
     fromHub('vigil_api_webhook_deliveries_total', 'acknowledgement webhooks delivered by this API process', () => webhook?.delivered ?? 0);
-    fromHub('vigil_api_webhook_failures_total', 'acknowledgement webhook attempts that failed (each retried)', () => webhook?.failures ?? 0);
+    fromHub(
+      'vigil_api_webhook_failures_total',
+      'acknowledgement webhook attempts that failed (each retried)',
+      () => webhook?.failures ?? 0,
+    );
   }
 
   /** Keeps an ingest snapshot (decoded by bus/ingest-stats.ts); false when refused for room. */
@@ -82,7 +87,11 @@ export class MetricsRegistry {
     if (!this.ingest.has(snapshot.instance) && this.ingest.size >= MAX_INGEST_INSTANCES) {
       this.expire(now - INSTANCE_EVICT_MS);
       if (this.ingest.size >= MAX_INGEST_INSTANCES) {
-        this.busRejections.reject(VIGIL_TOPICS.stats, { ok: false, reason: 'too_many_instances', detail: `already ${MAX_INGEST_INSTANCES} ingest instances` }, 0);
+        this.busRejections.reject(
+          VIGIL_TOPICS.stats,
+          { ok: false, reason: 'too_many_instances', detail: `already ${MAX_INGEST_INSTANCES} ingest instances` },
+          0,
+        );
         return false;
       }
     }
@@ -114,7 +123,12 @@ export class MetricsRegistry {
 
 type Sample = [labels: Record<string, string>, value: number];
 
-function family(name: string, type: 'counter' | 'gauge' | 'histogram', help: string, samples: readonly (readonly [string, Record<string, string>, number])[]): string {
+function family(
+  name: string,
+  type: 'counter' | 'gauge' | 'histogram',
+  help: string,
+  samples: readonly (readonly [string, Record<string, string>, number])[],
+): string {
   if (samples.length === 0) return '';
   const lines = [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`];
   for (const [sampleName, labels, value] of samples) lines.push(`${sampleName}${formatLabels(labels)} ${value}`);
@@ -126,38 +140,147 @@ function formatLabels(labels: Record<string, string>): string {
   return parts.length ? `{${parts.join(',')}}` : '';
 }
 
-function simple(name: string, type: 'counter' | 'gauge', help: string, snaps: readonly IngestSnapshot[], read: (s: IngestSnapshot) => Sample[]): string {
-  return family(name, type, help, snaps.flatMap((s) => read(s).map(([labels, value]) => [name, labels, value] as const)));
+function simple(
+  name: string,
+  type: 'counter' | 'gauge',
+  help: string,
+  snaps: readonly IngestSnapshot[],
+  read: (s: IngestSnapshot) => Sample[],
+): string {
+  return family(
+    name,
+    type,
+    help,
+    snaps.flatMap((s) => read(s).map(([labels, value]) => [name, labels, value] as const)),
+  );
 }
 
 export function formatIngest(snaps: readonly IngestSnapshot[]): string {
-  const one = (read: (s: IngestSnapshot) => number) => (s: IngestSnapshot): Sample[] => [[{ instance: s.instance }, read(s)]];
+  const one =
+    (read: (s: IngestSnapshot) => number) =>
+    (s: IngestSnapshot): Sample[] => [[{ instance: s.instance }, read(s)]];
   let out = '';
-  out += simple('vigil_messages_received_total', 'counter', 'MQTT messages ingest received', snaps, one((s) => s.received));
-  out += simple('vigil_messages_accepted_total', 'counter', 'MQTT messages ingest accepted and stored', snaps, one((s) => s.accepted));
+  out += simple(
+    'vigil_messages_received_total',
+    'counter',
+    'MQTT messages ingest received',
+    snaps,
+    one((s) => s.received),
+  );
+  out += simple(
+    'vigil_messages_accepted_total',
+    'counter',
+    'MQTT messages ingest accepted and stored',
+    snaps,
+    one((s) => s.accepted),
+  );
   out += simple('vigil_messages_rejected_total', 'counter', 'MQTT messages ingest rejected, by reason', snaps, (s) =>
     Object.entries(s.rejected).map(([reason, n]): Sample => [{ instance: s.instance, reason }, n]),
   );
-  out += simple('vigil_points_written_total', 'counter', 'metric values written to the store', snaps, one((s) => s.points));
-  out += simple('vigil_retained_ignored_total', 'counter', 'retained telemetry replays ignored', snaps, one((s) => s.ignoredRetained));
-  out += simple('vigil_store_errors_total', 'counter', 'failed store writes (each retried)', snaps, one((s) => s.storeErrors));
-  out += simple('vigil_unacked_readings', 'gauge', 'QoS 1 messages held unacknowledged until the store takes them', snaps, one((s) => s.unacked));
-  out += simple('vigil_alert_leader', 'gauge', '1 for the ingest process that evaluates alerts', snaps, one((s) => (s.alertLeader ? 1 : 0)));
-  out += simple('vigil_webhook_deliveries_total', 'counter', 'alert webhook deliveries answered 2xx', snaps, one((s) => s.webhook.delivered));
-  out += simple('vigil_webhook_failures_total', 'counter', 'alert webhook attempts that failed (each retried)', snaps, one((s) => s.webhook.failures));
-  out += simple('vigil_webhook_dropped_total', 'counter', 'alert webhook deliveries dropped because the queue was full', snaps, one((s) => s.webhook.dropped));
-  out += simple('vigil_store_unacked_readings', 'gauge', 'readings durable in the local spool, not yet confirmed by InfluxDB (0 with SQLite)', snaps, one((s) => s.store.unackedReadings));
-  out += simple('vigil_store_spooled_rows', 'gauge', 'rows waiting in the InfluxDB spool', snaps, one((s) => s.store.spooledRows));
-  out += simple('vigil_store_readings_written_total', 'counter', 'readings the store confirmed', snaps, one((s) => s.store.readingsWritten));
-  out += simple('vigil_store_dropped_total', 'counter', 'readings not stored: older than RETENTION, or refused by InfluxDB for good', snaps, (s) => [
-    [{ instance: s.instance, why: 'retention' }, s.store.droppedOutsideRetention],
-    [{ instance: s.instance, why: 'backend' }, s.store.droppedByBackend],
-  ]);
+  out += simple(
+    'vigil_points_written_total',
+    'counter',
+    'metric values written to the store',
+    snaps,
+    one((s) => s.points),
+  );
+  out += simple(
+    'vigil_retained_ignored_total',
+    'counter',
+    'retained telemetry replays ignored',
+    snaps,
+    one((s) => s.ignoredRetained),
+  );
+  out += simple(
+    'vigil_store_errors_total',
+    'counter',
+    'failed store writes (each retried)',
+    snaps,
+    one((s) => s.storeErrors),
+  );
+  out += simple(
+    'vigil_unacked_readings',
+    'gauge',
+    'QoS 1 messages held unacknowledged until the store takes them',
+    snaps,
+    one((s) => s.unacked),
+  );
+  out += simple(
+    'vigil_alert_leader',
+    'gauge',
+    '1 for the ingest process that evaluates alerts',
+    snaps,
+    one((s) => (s.alertLeader ? 1 : 0)),
+  );
+  out += simple(
+    'vigil_webhook_deliveries_total',
+    'counter',
+    'alert webhook deliveries answered 2xx',
+    snaps,
+    one((s) => s.webhook.delivered),
+  );
+  out += simple(
+    'vigil_webhook_failures_total',
+    'counter',
+    'alert webhook attempts that failed (each retried)',
+    snaps,
+    one((s) => s.webhook.failures),
+  );
+  out += simple(
+    'vigil_webhook_dropped_total',
+    'counter',
+    'alert webhook deliveries dropped because the queue was full',
+    snaps,
+    one((s) => s.webhook.dropped),
+  );
+  out += simple(
+    'vigil_store_unacked_readings',
+    'gauge',
+    'readings durable in the local spool, not yet confirmed by InfluxDB (0 with SQLite)',
+    snaps,
+    one((s) => s.store.unackedReadings),
+  );
+  out += simple(
+    'vigil_store_spooled_rows',
+    'gauge',
+    'rows waiting in the InfluxDB spool',
+    snaps,
+    one((s) => s.store.spooledRows),
+  );
+  out += simple(
+    'vigil_store_readings_written_total',
+    'counter',
+    'readings the store confirmed',
+    snaps,
+    one((s) => s.store.readingsWritten),
+  );
+  out += simple(
+    'vigil_store_dropped_total',
+    'counter',
+    'readings not stored: older than RETENTION, or refused by InfluxDB for good',
+    snaps,
+    (s) => [
+      [{ instance: s.instance, why: 'retention' }, s.store.droppedOutsideRetention],
+      [{ instance: s.instance, why: 'backend' }, s.store.droppedByBackend],
+    ],
+  );
   out += simple('vigil_store_write_errors_total', 'counter', 'failed store writes by class', snaps, (s) =>
     Object.entries(s.store.writeErrors).map(([kind, n]): Sample => [{ instance: s.instance, class: kind }, n]),
   );
-  out += simple('vigil_store_blocked', 'gauge', '1 while the store refuses writes for a reason retrying will not fix', snaps, one((s) => (s.store.blockedBy ? 1 : 0)));
-  out += simple('vigil_forward_dropped_total', 'counter', 'readings not forwarded live while the broker was away', snaps, one((s) => s.forwardDropped));
+  out += simple(
+    'vigil_store_blocked',
+    'gauge',
+    '1 while the store refuses writes for a reason retrying will not fix',
+    snaps,
+    one((s) => (s.store.blockedBy ? 1 : 0)),
+  );
+  out += simple(
+    'vigil_forward_dropped_total',
+    'counter',
+    'readings not forwarded live while the broker was away',
+    snaps,
+    one((s) => s.forwardDropped),
+  );
   out += family(
     'vigil_write_latency_seconds',
     'histogram',

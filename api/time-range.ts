@@ -17,7 +17,10 @@ export function parseTime(name: string, raw: string | undefined, now: number): n
     const ms = Date.parse(text);
     if (Number.isFinite(ms)) return ms;
   }
-  throw badRequest('bad_time', `${name} must be epoch milliseconds, ISO-8601 or relative like -1h (got ${JSON.stringify(text.slice(0, 40))})`);
+  throw badRequest(
+    'bad_time',
+    `${name} must be epoch milliseconds, ISO-8601 or relative like -1h (got ${JSON.stringify(text.slice(0, 40))})`,
+  );
 }
 
 export interface TimeRange {

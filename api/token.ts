@@ -14,7 +14,8 @@ export function resolveToken(config: VigilConfig): { token: string; source: 'env
     const kept = readFileSync(path, 'utf8').trim();
     if (kept.length >= 16) return { token: kept, source: 'file', path };
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`cannot read the operator token at ${path}: ${(err as Error).message}`);
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw new Error(`cannot read the operator token at ${path}: ${(err as Error).message}`);
   }
   const token = randomBytes(24).toString('base64url');
   mkdirSync(dirname(path), { recursive: true });

@@ -58,7 +58,9 @@ async function startRole(role: Role, config: VigilConfig, logger: Logger): Promi
 
 function announce(url: string, token: string, source: string): void {
   process.stdout.write(`\nVigil is running at ${url}\n`);
-  process.stdout.write(`  Operator token (${source === 'env' ? 'VIGIL_TOKEN' : source === 'file' ? 'kept beside the store' : 'new, kept beside the store'}): ${token}\n`);
+  process.stdout.write(
+    `  Operator token (${source === 'env' ? 'VIGIL_TOKEN' : source === 'file' ? 'kept beside the store' : 'new, kept beside the store'}): ${token}\n`,
+  );
 }
 
 function stopOnSignals(handle: Handle, logger: Logger): void {

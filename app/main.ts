@@ -60,7 +60,9 @@ export async function startVigil(config: VigilConfig, options: VigilOptions = {}
         password: randomBytes(24).toString('base64url'),
         reservedClientIdPrefix: `${config.mqtt.clientId}-`,
       };
-      broker = await resources.open(startBroker({ port: config.mqtt.embeddedPort, host: config.http.host, logger, tap, service }), (b) => b.stop());
+      broker = await resources.open(startBroker({ port: config.mqtt.embeddedPort, host: config.http.host, logger, tap, service }), (b) =>
+        b.stop(),
+      );
       brokerUrl = broker.url;
       // Every component below reads the broker from config, so point it at the embedded one.
       effective = { ...config, mqtt: { ...config.mqtt, urls: [broker.url], username: service.username, password: service.password } };

@@ -36,8 +36,12 @@ export function parseArgs(argv: readonly string[]): ArgsResult {
     else if (arg === '--help' || arg === '-h') help = true;
     else if (arg === '--only' || arg.startsWith('--only=')) {
       const value = arg === '--only' ? argv[++i] : arg.slice('--only='.length);
-      if (value === undefined || value.trim() === '') return { ok: false, error: `--only needs a scenario name (one of ${SCENARIOS.join(', ')})` };
-      for (const name of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+      if (value === undefined || value.trim() === '')
+        return { ok: false, error: `--only needs a scenario name (one of ${SCENARIOS.join(', ')})` };
+      for (const name of value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)) {
         if (!isScenario(name)) return { ok: false, error: `--only: unknown scenario "${name}" (expected ${SCENARIOS.join(', ')})` };
         if (!only.includes(name)) only.push(name);
       }

@@ -37,7 +37,8 @@ async function main(argv: readonly string[]): Promise<number> {
   const startedAt = new Date();
   const started = performance.now();
   const machine = describeMachine();
-  const log = (line: string) => process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
+  const log = (line: string) =>
+    process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
   const results: ScenarioResult[] = [];
   const failures: { name: string; error: string }[] = [];
   // A Ctrl-C must still stop every process the scenario started: the scopes unwind on the way out.

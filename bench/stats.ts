@@ -11,7 +11,10 @@ export function percentile(sorted: readonly number[], p: number): number {
 }
 
 export function median(values: readonly number[]): number {
-  return percentile([...values].sort((a, b) => a - b), 50);
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
 }
 
 export interface LatencySummary {
@@ -58,7 +61,8 @@ export class Histogram {
   }
 
   merge(sparse: SparseHistogram): void {
-    if (sparse.resolutionMs !== this.resolutionMs || sparse.limitMs !== this.limitMs) throw new Error('histograms of different shapes cannot be merged');
+    if (sparse.resolutionMs !== this.resolutionMs || sparse.limitMs !== this.limitMs)
+      throw new Error('histograms of different shapes cannot be merged');
     for (const [index, count] of sparse.buckets) {
       this.counts[index]! += count;
       this.total += count;
@@ -81,7 +85,14 @@ export class Histogram {
   }
 
   summary(): LatencySummary {
-    return { count: this.total, p50: this.percentile(50), p90: this.percentile(90), p99: this.percentile(99), p999: this.percentile(99.9), max: this.max };
+    return {
+      count: this.total,
+      p50: this.percentile(50),
+      p90: this.percentile(90),
+      p99: this.percentile(99),
+      p999: this.percentile(99.9),
+      max: this.max,
+    };
   }
 }
 

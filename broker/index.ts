@@ -139,14 +139,18 @@ export async function start(options: BrokerOptions): Promise<BrokerHandle> {
           const bytes = retainedBytes - (had ?? 0) + size;
           if (size > 0 && (count > retainedLimit.count || bytes > retainedLimit.bytes)) {
             guard.retainedRefused++;
-            refusedLog.warn('retained-full', { client: client?.id, topic: packet.topic, retained: retained.size, retainedBytes }, 'retained store full; publish refused');
+            refusedLog.warn(
+              'retained-full',
+              { client: client?.id, topic: packet.topic, retained: retained.size, retainedBytes },
+              'retained store full; publish refused',
+            );
             return callback(new Error('retained store full'));
           }
           retainedBytes = bytes;
           if (size === 0) retained.delete(packet.topic);
           else retained.set(packet.topic, size);
         }
-        if (!tap || !tap.wants(packet.topic)) return callback(null);
+        if (!tap?.wants(packet.topic)) return callback(null);
         if (!accepting) return callback(new Error('broker is stopping'));
         const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
         // The callback gates the PUBACK (and the routing): an error drops the client unacknowledged.

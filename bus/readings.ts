@@ -43,17 +43,14 @@ const entrySchema = z.object({
   values: valuesSchema,
 });
 
-const batchSchema = z
-  .array(entrySchema)
-  .min(1, { error: 'empty' })
-  .max(MAX_READINGS_ENTRIES, { error: 'too_many_entries' });
+const batchSchema = z.array(entrySchema).min(1, { error: 'empty' }).max(MAX_READINGS_ENTRIES, { error: 'too_many_entries' });
 
 export const readings = defineKind({
   topic: VIGIL_TOPICS.readings,
   qos: 1,
   maxBytes: MAX_READINGS_BYTES,
   schema: batchSchema,
-  latestTs: (batch) => batch.reduce((max, e) => (e.ts > max ? e.ts : max), 0),
+  latestTs: (batch) => batch.reduce((max, e) => (Math.max(e.ts , max)), 0),
   build: (batch): readonly TelemetryEntry[] => batch,
 });
 

@@ -20,7 +20,11 @@ export class BusRejections {
     let byReason = this.counts.get(topic);
     if (!byReason) this.counts.set(topic, (byReason = new Map()));
     byReason.set(rejection.reason, (byReason.get(rejection.reason) ?? 0) + 1);
-    this.log?.warn(`bus:${topic}:${rejection.reason}`, { topic, reason: rejection.reason, detail: rejection.detail, bytes }, 'dropped a malformed message on a Vigil topic');
+    this.log?.warn(
+      `bus:${topic}:${rejection.reason}`,
+      { topic, reason: rejection.reason, detail: rejection.detail, bytes },
+      'dropped a malformed message on a Vigil topic',
+    );
   }
 
   count(topic: VigilTopic, reason: BusRejectReason): number {

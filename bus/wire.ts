@@ -122,7 +122,11 @@ export function defineKind<S extends z.ZodType, T>(spec: KindSpec<S, T>): BusKin
       if (!parsed.success) return fromIssues(parsed.error.issues);
       const latest = spec.latestTs(parsed.data);
       const limit = now + MAX_FUTURE_MS + BUS_CLOCK_SKEW_MS;
-      if (latest > limit) return reject('future_ts', `ts ${latest} is ${Math.round((latest - now) / 1000)} s ahead (limit ${(MAX_FUTURE_MS + BUS_CLOCK_SKEW_MS) / 1000} s)`);
+      if (latest > limit)
+        return reject(
+          'future_ts',
+          `ts ${latest} is ${Math.round((latest - now) / 1000)} s ahead (limit ${(MAX_FUTURE_MS + BUS_CLOCK_SKEW_MS) / 1000} s)`,
+        );
       return { ok: true, value: spec.build(parsed.data) };
     },
   };
@@ -162,7 +166,8 @@ export function nestingDepth(bytes: Uint8Array, stopAbove: number): number {
   for (let i = 0; i < bytes.length; i++) {
     const b = bytes[i]!;
     if (inString) {
-      if (b === 0x5c) i++; // backslash: skip the escaped byte
+      if (b === 0x5c)
+        i++; // backslash: skip the escaped byte
       else if (b === 0x22) inString = false;
     } else if (b === 0x22) inString = true;
     else if (b === 0x5b || b === 0x7b) {

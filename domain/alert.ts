@@ -39,28 +39,33 @@ export interface Alert {
 }
 
 export function alertId(ruleId: string, device: string, metric: string | null, startedAt: number): string {
-  return createHash('sha256').update(`${ruleId}\u0000${device}\u0000${metric ?? ''}\u0000${startedAt}`).digest('base64url').slice(0, 20);
+  return createHash('sha256')
+    .update(`${ruleId}\u0000${device}\u0000${metric ?? ''}\u0000${startedAt}`)
+    .digest('base64url')
+    .slice(0, 20);
 }
 
 /** The alert after a transition; `current` is the stored alert with the same id, if any. */
 export function applyTransition(current: Alert | undefined, t: Transition): Alert {
   const id = alertId(t.ruleId, t.device, t.metric, t.startedAt);
   if (t.kind === 'fired') {
-    return current ?? {
-      id,
-      ruleId: t.ruleId,
-      device: t.device,
-      metric: t.metric,
-      severity: t.severity,
-      state: 'firing',
-      acknowledged: false,
-      value: t.value,
-      threshold: t.threshold,
-      startedAt: t.startedAt,
-      resolvedAt: null,
-      ackedAt: null,
-      message: t.message,
-    };
+    return (
+      current ?? {
+        id,
+        ruleId: t.ruleId,
+        device: t.device,
+        metric: t.metric,
+        severity: t.severity,
+        state: 'firing',
+        acknowledged: false,
+        value: t.value,
+        threshold: t.threshold,
+        startedAt: t.startedAt,
+        resolvedAt: null,
+        ackedAt: null,
+        message: t.message,
+      }
+    );
   }
   const base = current ?? applyTransition(undefined, { ...t, kind: 'fired' });
   return { ...base, state: 'resolved', resolvedAt: t.ts, value: t.value ?? base.value, message: t.message };

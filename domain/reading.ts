@@ -67,8 +67,10 @@ export function isMetricName(name: string): boolean {
 
 /** Parses a telemetry payload received at `receivedAt` (epoch ms) for `device`. */
 export function parseTelemetry(device: string, payload: Uint8Array, receivedAt: number): ParseResult {
-  if (!isDeviceId(device)) return reject('bad_device_id', `device id ${JSON.stringify(device.slice(0, 80))} does not match ${DEVICE_ID.source}`);
-  if (payload.byteLength > MAX_PAYLOAD_BYTES) return reject('too_large', `payload is ${payload.byteLength} bytes, limit ${MAX_PAYLOAD_BYTES}`);
+  if (!isDeviceId(device))
+    return reject('bad_device_id', `device id ${JSON.stringify(device.slice(0, 80))} does not match ${DEVICE_ID.source}`);
+  if (payload.byteLength > MAX_PAYLOAD_BYTES)
+    return reject('too_large', `payload is ${payload.byteLength} bytes, limit ${MAX_PAYLOAD_BYTES}`);
   if (payload.byteLength === 0) return reject('empty', 'payload is empty');
   let text: string;
   try {

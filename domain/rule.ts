@@ -13,7 +13,10 @@ export type Severity = (typeof SEVERITIES)[number];
 const DEVICE_PATTERN = /^(\*|[A-Za-z0-9*?][A-Za-z0-9_.:*?-]{0,63})$/;
 
 const common = {
-  id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'id must be 1-64 letters, digits, _ or -').optional(),
+  id: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'id must be 1-64 letters, digits, _ or -')
+    .optional(),
   name: z.string().trim().min(1, 'name must not be empty').max(200, 'name must be at most 200 characters'),
   device: z.string().regex(DEVICE_PATTERN, 'device must be "*", a device id or a glob such as "sim-*"').default('*'),
   severity: z.enum(SEVERITIES, { message: 'severity must be info, warning or critical' }).default('warning'),
@@ -21,7 +24,11 @@ const common = {
 };
 
 const seconds = (name: string, max: number) =>
-  z.number({ message: `${name} must be a number of seconds` }).finite().min(0, `${name} must not be negative`).max(max, `${name} must be at most ${max} s`);
+  z
+    .number({ message: `${name} must be a number of seconds` })
+    .finite()
+    .min(0, `${name} must not be negative`)
+    .max(max, `${name} must be at most ${max} s`);
 
 const finite = (name: string) => z.number({ message: `${name} must be a number` }).finite();
 

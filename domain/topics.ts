@@ -21,12 +21,14 @@ export function statusTopic(prefix: string, device: string): string {
 }
 
 export function parseDeviceTopic(prefix: string, topic: string): DeviceTopic {
-  if (!topic.startsWith(`${prefix}/`)) return { ok: false, reason: 'bad_topic', device: undefined, detail: `topic is not under ${prefix}/` };
+  if (!topic.startsWith(`${prefix}/`))
+    return { ok: false, reason: 'bad_topic', device: undefined, detail: `topic is not under ${prefix}/` };
   const rest = topic.slice(prefix.length + 1).split('/');
   const [device, kind] = rest;
   if (rest.length !== 2 || device === undefined || (kind !== 'telemetry' && kind !== 'status')) {
     return { ok: false, reason: 'bad_topic', device, detail: `expected ${prefix}/{deviceId}/telemetry or /status` };
   }
-  if (!isDeviceId(device)) return { ok: false, reason: 'bad_device_id', device, detail: `device id ${JSON.stringify(device.slice(0, 80))} is not allowed` };
+  if (!isDeviceId(device))
+    return { ok: false, reason: 'bad_device_id', device, detail: `device id ${JSON.stringify(device.slice(0, 80))} is not allowed` };
   return { ok: true, kind, device };
 }

@@ -48,7 +48,14 @@ export function createMessageHandler(options: MessageHandlerOptions): MessageHan
     if (where.kind === 'status') {
       const status = parseStatus(payload);
       if (!status) {
-        outcomes.rejected({ topic, device: where.device, reason: 'bad_status', detail: 'status payload must be "online" or "offline"', payload, ts: receivedAt });
+        outcomes.rejected({
+          topic,
+          device: where.device,
+          reason: 'bad_status',
+          detail: 'status payload must be "online" or "offline"',
+          payload,
+          ts: receivedAt,
+        });
         return;
       }
       if (retain && status === 'online') {

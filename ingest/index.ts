@@ -115,14 +115,20 @@ export async function start(config: VigilConfig, deps: IngestDeps = {}): Promise
       client.on('offline', () => logger.warn({ broker: redact(url) }, 'broker unreachable; reconnecting'));
       client.on('connect', () => logger.info({ broker: redact(url) }, 'connected to broker'));
       watchSessionTakeover(client, (t) => {
-        logger.error({ broker: redact(url), clientId: t.clientId, how: t.how }, 'another MQTT client took over ingest\'s session: it receives device messages instead of Vigil');
+        logger.error(
+          { broker: redact(url), clientId: t.clientId, how: t.how },
+          "another MQTT client took over ingest's session: it receives device messages instead of Vigil",
+        );
       });
       if (index === 0 && tap) {
         // The embedded broker hands device messages over in-process (before their PUBACK); a
         // subscription as well would store each one twice.
         tap.attach([filters.telemetry, filters.status], acknowledged());
         resources.defer(() => tap.detach());
-        logger.info({ broker: redact(url), clientId, topics: [filters.telemetry, filters.status] }, 'ingest takes device messages from the embedded broker');
+        logger.info(
+          { broker: redact(url), clientId, topics: [filters.telemetry, filters.status] },
+          'ingest takes device messages from the embedded broker',
+        );
         continue;
       }
       const topics = subscriptionFilters([filters.telemetry, filters.status], shared);
@@ -130,7 +136,16 @@ export async function start(config: VigilConfig, deps: IngestDeps = {}): Promise
       logger.info({ broker: redact(url), clientId, topics, protocol: client.options.protocolVersion }, 'ingest subscribed');
     }
     let alerter: AlerterHandle | undefined;
-    const publishStats = () => forwarder?.stats(stats.snapshot(forwarder.dropped, alerter?.isLeader() ?? false, alerter?.webhookStats() ?? NO_WEBHOOK, store.stats(), alerter?.busRejected()));
+    const publishStats = () =>
+      forwarder?.stats(
+        stats.snapshot(
+          forwarder.dropped,
+          alerter?.isLeader() ?? false,
+          alerter?.webhookStats() ?? NO_WEBHOOK,
+          store.stats(),
+          alerter?.busRejected(),
+        ),
+      );
     const statsTimer = setInterval(publishStats, STATS_INTERVAL_MS);
     statsTimer.unref();
     resources.defer(() => {

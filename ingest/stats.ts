@@ -20,8 +20,14 @@ export class IngestStats {
     this.rejected.set(reason, (this.rejected.get(reason) ?? 0) + 1);
   }
 
-
-  snapshot(forwardDropped: number, alertLeader: boolean, webhook: IngestSnapshot['webhook'], store: StoreStats, busRejected: BusRejectedCounts = {}, now = Date.now()): IngestSnapshot {
+  snapshot(
+    forwardDropped: number,
+    alertLeader: boolean,
+    webhook: IngestSnapshot['webhook'],
+    store: StoreStats,
+    busRejected: BusRejectedCounts = {},
+    now = Date.now(),
+  ): IngestSnapshot {
     return {
       instance: this.instance,
       at: now,

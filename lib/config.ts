@@ -108,8 +108,16 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   },
   { name: 'STALE_AFTER', default: '60s', meaning: 'a device without telemetry for this long is `stale`' },
   { name: 'SIM_DEVICES', default: '10', meaning: 'devices the built-in simulator of `npm start` plays; `0` turns it off' },
-  { name: 'ALERT_WEBHOOK_URL', unset: 'none', meaning: 'alert transitions are POSTed there as JSON, retried with backoff (docs/alerts.md)' },
-  { name: 'PUBLIC_URL', unset: '`http://HOST:PORT`', meaning: "the dashboard's address as people reach it, for links in alert webhooks; its host passes the Host check on loopback" },
+  {
+    name: 'ALERT_WEBHOOK_URL',
+    unset: 'none',
+    meaning: 'alert transitions are POSTed there as JSON, retried with backoff (docs/alerts.md)',
+  },
+  {
+    name: 'PUBLIC_URL',
+    unset: '`http://HOST:PORT`',
+    meaning: "the dashboard's address as people reach it, for links in alert webhooks; its host passes the Host check on loopback",
+  },
   {
     name: 'LOG_LEVEL',
     default: 'info',
@@ -161,7 +169,10 @@ const envSchema = z.object({
     .string()
     .optional()
     .transform((v, ctx) => {
-      const urls = (v ?? '').split(',').map((u) => u.trim()).filter(Boolean);
+      const urls = (v ?? '')
+        .split(',')
+        .map((u) => u.trim())
+        .filter(Boolean);
       const bad = urls.find((u) => !brokerUrl.test(u));
       if (bad) {
         ctx.addIssue({ code: 'custom', message: `MQTT_URL has "${bad}", expected mqtt://host:port, mqtts://, ws:// or wss://` });
@@ -180,7 +191,12 @@ const envSchema = z.object({
     .string()
     .trim()
     .regex(INSTANCE_ID_PATTERN, 'INSTANCE_ID must be 1-40 letters, digits or _ . -')
-    .default(() => hostname().replace(/[^A-Za-z0-9_.-]/g, '').slice(0, 40) || 'local'),
+    .default(
+      () =>
+        hostname()
+          .replace(/[^A-Za-z0-9_.-]/g, '')
+          .slice(0, 40) || 'local',
+    ),
   TOPIC_PREFIX: z
     .string()
     .trim()

@@ -50,9 +50,7 @@ export class Resources {
  * Runs `body` with a fresh Resources; if it throws, everything it opened is released before the
  * error propagates. On success the returned handle's stop() releases them (once).
  */
-export async function startWith<T extends object>(
-  body: (resources: Resources) => Promise<T>,
-): Promise<T & Handle> {
+export async function startWith<T extends object>(body: (resources: Resources) => Promise<T>): Promise<T & Handle> {
   const resources = new Resources();
   let value: T;
   try {

@@ -29,7 +29,11 @@ export function connectMqtt(url: string, options: ConnectOptions = {}): Promise<
     const timer = setTimeout(() => {
       cleanup();
       client.end(true);
-      reject(new Error(`cannot connect to the MQTT broker at ${redact(url)} within ${startTimeoutMs} ms${lastError ? `: ${lastError.message}` : ''}`));
+      reject(
+        new Error(
+          `cannot connect to the MQTT broker at ${redact(url)} within ${startTimeoutMs} ms${lastError ? `: ${lastError.message}` : ''}`,
+        ),
+      );
     }, startTimeoutMs);
     const onError = (err: Error) => {
       lastError = err;

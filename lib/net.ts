@@ -4,7 +4,11 @@ import type { Server } from 'node:net';
 export function listen(server: Server, port: number, host: string, setting: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) =>
-      reject(err.code === 'EADDRINUSE' ? new Error(`${setting} ${port} is already in use on ${host}: stop what holds it or set ${setting}`) : err);
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new Error(`${setting} ${port} is already in use on ${host}: stop what holds it or set ${setting}`)
+          : err,
+      );
     server.once('error', onError);
     server.listen(port, host, () => {
       server.off('error', onError);

@@ -45,12 +45,14 @@ export function usernameError(id) {
   if (id.includes(':')) {
     return `device id ${JSON.stringify(id)} contains ":", which Vigil allows but a Mosquitto password file cannot hold (it separates user and hash); pick an id without ":"`;
   }
-  if (id.startsWith(RESERVED_PREFIX)) return `device id ${JSON.stringify(id)} starts with "${RESERVED_PREFIX}", which is reserved for Vigil's service users`;
+  if (id.startsWith(RESERVED_PREFIX))
+    return `device id ${JSON.stringify(id)} starts with "${RESERVED_PREFIX}", which is reserved for Vigil's service users`;
   return null;
 }
 
 export function passwordError(password) {
-  if (typeof password !== 'string' || password.length < MIN_PASSWORD_LENGTH) return `the password must have at least ${MIN_PASSWORD_LENGTH} characters`;
+  if (typeof password !== 'string' || password.length < MIN_PASSWORD_LENGTH)
+    return `the password must have at least ${MIN_PASSWORD_LENGTH} characters`;
   if (password.length > 1024) return 'the password must have at most 1024 characters';
   // The env file and mosquitto_passwd are line-based; a control character would corrupt either.
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what this rejects
@@ -134,7 +136,9 @@ export function setPasswords(file, entries, hasher) {
   for (const [user, password] of entries) {
     const result = spawnSync(hasher, ['-b', file, user, password], { encoding: 'utf8' });
     if (result.error || result.status !== 0) {
-      throw new Error(`mosquitto_passwd failed for ${user}: ${(result.error?.message ?? result.stderr ?? '').trim() || `exit ${result.status}`}`);
+      throw new Error(
+        `mosquitto_passwd failed for ${user}: ${(result.error?.message ?? result.stderr ?? '').trim() || `exit ${result.status}`}`,
+      );
     }
   }
   chmodSync(file, 0o600);
@@ -184,7 +188,19 @@ Secrets already in that file are reused.
 Apply changes with: docker compose restart mosquitto`;
 
 export function parseCli(argv) {
-  const opts = { id: undefined, fleet: undefined, idPrefix: 'sim-', file: DEFAULT_PASSWD_FILE, envFile: DEFAULT_ENV_FILE, password: undefined, passwordStdin: false, replace: false, hasher: 'auto', json: false, help: false };
+  const opts = {
+    id: undefined,
+    fleet: undefined,
+    idPrefix: 'sim-',
+    file: DEFAULT_PASSWD_FILE,
+    envFile: DEFAULT_ENV_FILE,
+    password: undefined,
+    passwordStdin: false,
+    replace: false,
+    hasher: 'auto',
+    json: false,
+    help: false,
+  };
   const valueAfter = (flag, i) => {
     const value = argv[i + 1];
     if (value === undefined || value.startsWith('--')) throw new Error(`${flag} needs a value`);
@@ -199,7 +215,8 @@ export function parseCli(argv) {
         break;
       case '--fleet': {
         const value = valueAfter(arg, i++);
-        if (!/^\d{1,5}$/.test(value) || Number(value) > 10_000) throw new Error(`--fleet must be a whole number from 0 to 10000 (got ${JSON.stringify(value)})`);
+        if (!/^\d{1,5}$/.test(value) || Number(value) > 10_000)
+          throw new Error(`--fleet must be a whole number from 0 to 10000 (got ${JSON.stringify(value)})`);
         opts.fleet = Number(value);
         break;
       }
@@ -226,7 +243,8 @@ export function parseCli(argv) {
         break;
       case '--hasher': {
         const value = valueAfter(arg, i++);
-        if (!['auto', 'mosquitto_passwd', 'node'].includes(value)) throw new Error(`--hasher must be auto, mosquitto_passwd or node (got ${JSON.stringify(value)})`);
+        if (!['auto', 'mosquitto_passwd', 'node'].includes(value))
+          throw new Error(`--hasher must be auto, mosquitto_passwd or node (got ${JSON.stringify(value)})`);
         opts.hasher = value;
         break;
       }
@@ -263,7 +281,8 @@ function addDevice(opts, readStdin) {
   const error = usernameError(opts.id);
   if (error) throw new Error(error);
   const existing = readPasswdFile(opts.file);
-  if (existing.has(opts.id) && !opts.replace) throw new Error(`${opts.id} already has credentials in ${opts.file}; use --replace to give it a new password`);
+  if (existing.has(opts.id) && !opts.replace)
+    throw new Error(`${opts.id} already has credentials in ${opts.file}; use --replace to give it a new password`);
   const given = opts.passwordStdin ? readStdin().replace(/\r?\n$/, '') : opts.password;
   if (given !== undefined) {
     const bad = passwordError(given);
@@ -308,12 +327,26 @@ function addFleet(opts) {
   // Thousands of mosquitto_passwd runs would each rewrite the whole file; one write does it.
   const hasher = resolveHasher(opts.hasher, false);
   setPasswords(opts.file, entries, hasher);
-  const updates = new Map([...generated.map((key) => [key, secrets.get(key)]), ['SIM_DEVICES', String(opts.fleet)], ['SIM_ID_PREFIX', opts.idPrefix]]);
+  const updates = new Map([
+    ...generated.map((key) => [key, secrets.get(key)]),
+    ['SIM_DEVICES', String(opts.fleet)],
+    ['SIM_ID_PREFIX', opts.idPrefix],
+  ]);
   writeEnvFile(opts.envFile, env.lines, updates);
-  return { file: opts.file, envFile: opts.envFile, hasher, users: entries.map(([user]) => user), generated, kept: FLEET_SECRETS.filter((key) => !generated.includes(key)) };
+  return {
+    file: opts.file,
+    envFile: opts.envFile,
+    hasher,
+    users: entries.map(([user]) => user),
+    generated,
+    kept: FLEET_SECRETS.filter((key) => !generated.includes(key)),
+  };
 }
 
-export function run(argv, io = { out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text), readStdin: () => readFileSync(0, 'utf8') }) {
+export function run(
+  argv,
+  io = { out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text), readStdin: () => readFileSync(0, 'utf8') },
+) {
   let opts;
   try {
     opts = parseCli(argv);
@@ -337,7 +370,9 @@ export function run(argv, io = { out: (text) => process.stdout.write(text), err:
     const result = addDevice(opts, io.readStdin);
     if (opts.json) io.out(`${JSON.stringify(result)}\n`);
     else {
-      io.out(`${result.replaced ? 'Replaced the password of' : 'Added'} device ${result.username} in ${result.file} (${describeHasher(result.hasher)})\n`);
+      io.out(
+        `${result.replaced ? 'Replaced the password of' : 'Added'} device ${result.username} in ${result.file} (${describeHasher(result.hasher)})\n`,
+      );
       io.out(`  username / client id: ${result.username}\n`);
       if (result.password !== undefined) io.out(`  password:             ${result.password}\n`);
       io.out(`  may publish to:       devices/${result.username}/telemetry, devices/${result.username}/status\n`);

@@ -62,7 +62,7 @@ async function statsDecoder() {
  */
 async function checkIngest() {
   const { connectAsync } = await import('mqtt');
-    const stats = await statsDecoder();
+  const stats = await statsDecoder();
   const { config, brokerUrl } = await loadConfig();
   const me = config.instanceId;
   const client = await connectAsync(brokerUrl, {

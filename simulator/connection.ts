@@ -185,7 +185,13 @@ export class DeviceConnection {
     })();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
-    const outcome = await Promise.race([graceful.then(() => 'ok' as const, () => 'failed' as const), timeout]);
+    const outcome = await Promise.race([
+      graceful.then(
+        () => 'ok' as const,
+        () => 'failed' as const,
+      ),
+      timeout,
+    ]);
     clearTimeout(timer);
     if (outcome !== 'ok') await client.endAsync(true).catch(() => undefined);
     this.settleAll(new Error('simulator stopped'));

@@ -47,11 +47,19 @@ export const PAYLOAD_FAULTS: readonly PayloadFault[] = [
     (c) => telemetry(c.device, `{"ts":${c.now},"${metricOf(c)}":21.5,}`),
   ]),
   variants('invalid_utf8', [
-    (c) => telemetry(c.device, Buffer.concat([Buffer.from(`{"ts":${c.now},"${metricOf(c)}":21.5,"note":"`), Buffer.from([0xff, 0xfe]), Buffer.from('"}')])),
+    (c) =>
+      telemetry(
+        c.device,
+        Buffer.concat([Buffer.from(`{"ts":${c.now},"${metricOf(c)}":21.5,"note":"`), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]),
+      ),
     // An overlong encoding of "/", the classic way to smuggle characters past a naive filter.
     (c) => telemetry(c.device, Buffer.concat([Buffer.from(`{"ts":${c.now},"a`), Buffer.from([0xc0, 0xaf]), Buffer.from('":1}')])),
     // A three-byte sequence cut short, as a truncated write produces.
-    (c) => telemetry(c.device, Buffer.concat([Buffer.from(`{"ts":${c.now},"${metricOf(c)}":21.5,"unit":"`), Buffer.from([0xe2, 0x82]), Buffer.from('"}')])),
+    (c) =>
+      telemetry(
+        c.device,
+        Buffer.concat([Buffer.from(`{"ts":${c.now},"${metricOf(c)}":21.5,"unit":"`), Buffer.from([0xe2, 0x82]), Buffer.from('"}')]),
+      ),
   ]),
   variants('too_large', [
     (c) => telemetry(c.device, `{"ts":${c.now},"${metricOf(c)}":21.5,"firmware":"${'A'.repeat(MAX_PAYLOAD_BYTES)}"}`),
@@ -77,7 +85,10 @@ export const PAYLOAD_FAULTS: readonly PayloadFault[] = [
   ]),
   variants('too_many_entries', [
     (c) => {
-      const entries = Array.from({ length: MAX_BATCH_ENTRIES + 1 }, (_, i) => `{"ts":${c.now - MAX_BATCH_ENTRIES + i},"values":{"${metricOf(c)}":${20 + (i % 10)}}}`);
+      const entries = Array.from(
+        { length: MAX_BATCH_ENTRIES + 1 },
+        (_, i) => `{"ts":${c.now - MAX_BATCH_ENTRIES + i},"values":{"${metricOf(c)}":${20 + (i % 10)}}}`,
+      );
       return telemetry(c.device, `[${entries.join(',')}]`);
     },
   ]),

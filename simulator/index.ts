@@ -97,7 +97,10 @@ export async function start(input: Partial<SimulatorOptions> = {}, logger: Logge
       const lead = devices.reduce((max, d) => Math.max(max, d.leadMs(now)), 0);
       if (lead > LEAD_WARN_MS) {
         leadWarned = true;
-        logger.warn({ leadMs: Math.round(lead) }, 'device timestamps run ahead of real time (over 1000 entries/s per device); use more --devices for this rate');
+        logger.warn(
+          { leadMs: Math.round(lead) },
+          'device timestamps run ahead of real time (over 1000 entries/s per device); use more --devices for this rate',
+        );
       }
     }, 200);
     meterTimer.unref();
@@ -201,7 +204,8 @@ export async function start(input: Partial<SimulatorOptions> = {}, logger: Logge
 
     scheduler = new Scheduler({
       devices: options.devices,
-      schedule: options.rate !== undefined ? { kind: 'rate', perSecond: options.rate } : { kind: 'interval', intervalMs: options.intervalMs },
+      schedule:
+        options.rate !== undefined ? { kind: 'rate', perSecond: options.rate } : { kind: 'interval', intervalMs: options.intervalMs },
       budget: options.count,
       turn,
       exhausted: () => {

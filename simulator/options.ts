@@ -117,11 +117,20 @@ function duration(flag: string, minMs: number, maxMs: number, set: (ms: number, 
 }
 
 function brokerError(name: string, value: string): string | null {
-  return BROKER_URL.test(value) ? null : `${name} must be a broker URL such as mqtt://127.0.0.1:1883, mqtts://, ws:// or wss://${got(value)}`;
+  return BROKER_URL.test(value)
+    ? null
+    : `${name} must be a broker URL such as mqtt://127.0.0.1:1883, mqtts://, ws:// or wss://${got(value)}`;
 }
 
 function prefixError(name: string, value: string): string | null {
-  if (value === '' || /[#+\s]/.test(value) || value.startsWith('/') || value.endsWith('/') || value.includes('//') || value.startsWith('$')) {
+  if (
+    value === '' ||
+    /[#+\s]/.test(value) ||
+    value.startsWith('/') ||
+    value.endsWith('/') ||
+    value.includes('//') ||
+    value.startsWith('$')
+  ) {
     return `${name} must be a topic path without wildcards, spaces, "//", or a leading "/" or "$"${got(value)}`;
   }
   return null;
@@ -137,7 +146,12 @@ interface Flag {
 }
 
 const FLAGS: readonly Flag[] = [
-  { name: '--devices', value: 'N', help: `number of devices, 1-${MAX_DEVICES} (default 10)`, apply: whole('--devices', 1, MAX_DEVICES, (n, d) => (d.devices = n)) },
+  {
+    name: '--devices',
+    value: 'N',
+    help: `number of devices, 1-${MAX_DEVICES} (default 10)`,
+    apply: whole('--devices', 1, MAX_DEVICES, (n, d) => (d.devices = n)),
+  },
   {
     name: '--interval',
     value: 'DURATION',
@@ -151,14 +165,20 @@ const FLAGS: readonly Flag[] = [
     apply: (value, draft) => {
       const metrics = value.split(',').map((m) => m.trim());
       const bad = metrics.find((m) => !isMetricName(m));
-      if (bad !== undefined) return `--metrics has ${JSON.stringify(bad)}, which is not a metric name (letters, digits, _ and ., not starting with a digit)`;
+      if (bad !== undefined)
+        return `--metrics has ${JSON.stringify(bad)}, which is not a metric name (letters, digits, _ and ., not starting with a digit)`;
       if (new Set(metrics).size !== metrics.length) return `--metrics names a metric twice${got(value)}`;
       if (metrics.length > MAX_METRICS) return `--metrics takes at most ${MAX_METRICS} metrics (got ${metrics.length})`;
       draft.metrics = metrics;
       return null;
     },
   },
-  { name: '--seed', value: 'N', help: 'random seed, 0-4294967295 (default 1)', apply: whole('--seed', 0, 4_294_967_295, (n, d) => (d.seed = n)) },
+  {
+    name: '--seed',
+    value: 'N',
+    help: 'random seed, 0-4294967295 (default 1)',
+    apply: whole('--seed', 0, 4_294_967_295, (n, d) => (d.seed = n)),
+  },
   {
     name: '--broker',
     value: 'URL',
@@ -171,7 +191,12 @@ const FLAGS: readonly Flag[] = [
     help: 'stop after this long, e.g. 30s, 5m',
     apply: duration('--duration', 1, 366 * 86_400_000, (ms, d) => (d.durationMs = ms)),
   },
-  { name: '--count', value: 'N', help: 'publish exactly N telemetry messages in total, then stop', apply: whole('--count', 1, 1e15, (n, d) => (d.count = n)) },
+  {
+    name: '--count',
+    value: 'N',
+    help: 'publish exactly N telemetry messages in total, then stop',
+    apply: whole('--count', 1, 1e15, (n, d) => (d.count = n)),
+  },
   {
     name: '--rate',
     value: 'N',
@@ -187,9 +212,15 @@ const FLAGS: readonly Flag[] = [
     name: '--qos',
     value: '0|1',
     help: 'QoS of telemetry (default 0)',
-    apply: (value, draft) => (value === '0' || value === '1' ? ((draft.qos = value === '0' ? 0 : 1), null) : `--qos must be 0 or 1${got(value)}`),
+    apply: (value, draft) =>
+      value === '0' || value === '1' ? ((draft.qos = value === '0' ? 0 : 1), null) : `--qos must be 0 or 1${got(value)}`,
   },
-  { name: '--batch', value: 'N', help: `entries per message, 1-${MAX_BATCH}; above 1 sends JSON arrays (default 1)`, apply: whole('--batch', 1, MAX_BATCH, (n, d) => (d.batch = n)) },
+  {
+    name: '--batch',
+    value: 'N',
+    help: `entries per message, 1-${MAX_BATCH}; above 1 sends JSON arrays (default 1)`,
+    apply: whole('--batch', 1, MAX_BATCH, (n, d) => (d.batch = n)),
+  },
   {
     name: '--anomalies',
     value: 'RATE',
@@ -269,7 +300,8 @@ export function parseArgs(argv: readonly string[], env: Env = {}): ParseResult {
     else if (flag.bare !== undefined) value = takesBareValue(argv[i + 1]) ? argv[++i]! : flag.bare;
     else {
       const next = argv[i + 1];
-      if (next === undefined || (next.startsWith('--') && next.length > 2)) return { ok: false, error: `${name} needs a value (${flag.value})` };
+      if (next === undefined || (next.startsWith('--') && next.length > 2))
+        return { ok: false, error: `${name} needs a value (${flag.value})` };
       value = argv[++i]!;
     }
     const error = flag.apply(value, draft);
@@ -290,10 +322,13 @@ export function maxEntryBytes(metrics: readonly string[]): number {
 
 /** Checks options as a whole; programmatic callers of start() get the same messages as the CLI. */
 export function validateOptions(o: SimulatorOptions): string | null {
-  if (!Number.isInteger(o.devices) || o.devices < 1 || o.devices > MAX_DEVICES) return `--devices must be a whole number from 1 to ${MAX_DEVICES} (got ${o.devices})`;
+  if (!Number.isInteger(o.devices) || o.devices < 1 || o.devices > MAX_DEVICES)
+    return `--devices must be a whole number from 1 to ${MAX_DEVICES} (got ${o.devices})`;
   if (!(o.intervalMs >= 1)) return `--interval must be at least 1 ms (got ${o.intervalMs})`;
-  if (o.metrics.length === 0 || o.metrics.length > MAX_METRICS || !o.metrics.every(isMetricName)) return `--metrics must list 1-${MAX_METRICS} metric names`;
-  if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 4_294_967_295) return `--seed must be a whole number from 0 to 4294967295 (got ${o.seed})`;
+  if (o.metrics.length === 0 || o.metrics.length > MAX_METRICS || !o.metrics.every(isMetricName))
+    return `--metrics must list 1-${MAX_METRICS} metric names`;
+  if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 4_294_967_295)
+    return `--seed must be a whole number from 0 to 4294967295 (got ${o.seed})`;
   const broker = brokerError('--broker', o.broker);
   if (broker) return broker;
   const prefix = prefixError('--prefix', o.prefix);
@@ -303,7 +338,8 @@ export function validateOptions(o: SimulatorOptions): string | null {
     return `--id-prefix ${JSON.stringify(o.idPrefix)} makes device ids such as ${JSON.stringify(last)} that are not allowed (letters, digits, _ . : -; at most 64)`;
   }
   if (o.qos !== 0 && o.qos !== 1) return `--qos must be 0 or 1 (got ${String(o.qos)})`;
-  if (!Number.isInteger(o.batch) || o.batch < 1 || o.batch > MAX_BATCH) return `--batch must be a whole number from 1 to ${MAX_BATCH} (got ${o.batch})`;
+  if (!Number.isInteger(o.batch) || o.batch < 1 || o.batch > MAX_BATCH)
+    return `--batch must be a whole number from 1 to ${MAX_BATCH} (got ${o.batch})`;
   const bytes = 2 + o.batch * maxEntryBytes(o.metrics);
   if (bytes > MAX_PAYLOAD_BYTES) {
     const most = Math.floor((MAX_PAYLOAD_BYTES - 2) / maxEntryBytes(o.metrics));
@@ -316,7 +352,8 @@ export function validateOptions(o: SimulatorOptions): string | null {
   }
   if (!(o.faults >= 0 && o.faults <= 1)) return `--faults must be a rate from 0 to 1 (got ${o.faults})`;
   if (o.rate !== undefined && !(o.rate > 0 && o.rate <= 10_000_000)) return `--rate must be above 0 and at most 10000000 (got ${o.rate})`;
-  if (o.count !== undefined && !(Number.isInteger(o.count) && o.count >= 1)) return `--count must be a whole number of at least 1 (got ${o.count})`;
+  if (o.count !== undefined && !(Number.isInteger(o.count) && o.count >= 1))
+    return `--count must be a whole number of at least 1 (got ${o.count})`;
   if (o.durationMs !== undefined && !(o.durationMs >= 1)) return `--duration must be at least 1 ms (got ${o.durationMs})`;
   if (!(o.connectTimeoutMs >= 1) || !(o.reconnectMs >= 1)) return 'connectTimeoutMs and reconnectMs must be at least 1 ms';
   return null;

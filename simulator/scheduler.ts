@@ -92,7 +92,10 @@ export class Scheduler {
     this.immediate = undefined;
     this.timer = undefined;
     if (!this.running) return;
-    const sleep = this.options.schedule.kind === 'rate' ? this.tickRate(this.options.schedule.perSecond) : this.tickInterval(this.options.schedule.intervalMs);
+    const sleep =
+      this.options.schedule.kind === 'rate'
+        ? this.tickRate(this.options.schedule.perSecond)
+        : this.tickInterval(this.options.schedule.intervalMs);
     if (!this.running) return;
     if (this.remaining <= 0) {
       this.stop();

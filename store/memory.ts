@@ -9,7 +9,17 @@
  */
 import type { Alert } from '../domain/alert.ts';
 import type { DeviceStatus, Reading, TelemetryEntry } from '../domain/reading.ts';
-import type { AlertEventKind, Bucket, DeviceRecord, HistoryQuery, HistorySeries, LatestValue, RawQuery, StoreStats, TelemetryStore } from './port.ts';
+import type {
+  AlertEventKind,
+  Bucket,
+  DeviceRecord,
+  HistoryQuery,
+  HistorySeries,
+  LatestValue,
+  RawQuery,
+  StoreStats,
+  TelemetryStore,
+} from './port.ts';
 import { RetentionWindow } from './retention.ts';
 import { StatsRecorder } from './stats.ts';
 

@@ -22,7 +22,9 @@ interface Cursor {
 export type ExportPage = Database.Statement<[string, string, number, number, number], Reading>;
 
 export function prepareExportPage(db: Database.Database): ExportPage {
-  return db.prepare('SELECT device, metric, ts, value FROM readings WHERE device = ? AND metric = ? AND ts > ? AND ts <= ? ORDER BY ts LIMIT ?');
+  return db.prepare(
+    'SELECT device, metric, ts, value FROM readings WHERE device = ? AND metric = ? AND ts > ? AND ts <= ? ORDER BY ts LIMIT ?',
+  );
 }
 
 export async function* exportReadings(

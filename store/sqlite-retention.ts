@@ -33,7 +33,9 @@ export class SqliteRetention {
     // The ts of the chunk-th expired row: deleting up to it removes exactly one chunk.
     this.readingBound = db.prepare('SELECT ts FROM readings WHERE device = ? AND metric = ? AND ts < ? ORDER BY ts LIMIT 1 OFFSET ?');
     this.deleteReadings = db.prepare('DELETE FROM readings WHERE device = ? AND metric = ? AND ts <= ?');
-    this.rollupBound = db.prepare('SELECT minute FROM rollup_1m WHERE device = ? AND metric = ? AND minute < ? ORDER BY minute LIMIT 1 OFFSET ?');
+    this.rollupBound = db.prepare(
+      'SELECT minute FROM rollup_1m WHERE device = ? AND metric = ? AND minute < ? ORDER BY minute LIMIT 1 OFFSET ?',
+    );
     this.deleteRollups = db.prepare('DELETE FROM rollup_1m WHERE device = ? AND metric = ? AND minute <= ?');
   }
 
@@ -51,8 +53,16 @@ export class SqliteRetention {
     // from the rollup (they take the partial minute at the edge of a range from raw rows).
     const rollupCutoff = Math.floor(cutoff / ROLLUP_MS) * ROLLUP_MS;
     for (const { device, metric } of this.pairs.all()) {
-      result.readings += await this.trim(() => this.readingBound.get(device, metric, cutoff, this.chunk - 1)?.ts, (upTo) => this.deleteReadings.run(device, metric, upTo).changes, cutoff - 1);
-      result.rollups += await this.trim(() => this.rollupBound.get(device, metric, rollupCutoff, this.chunk - 1)?.minute, (upTo) => this.deleteRollups.run(device, metric, upTo).changes, rollupCutoff - 1);
+      result.readings += await this.trim(
+        () => this.readingBound.get(device, metric, cutoff, this.chunk - 1)?.ts,
+        (upTo) => this.deleteReadings.run(device, metric, upTo).changes,
+        cutoff - 1,
+      );
+      result.rollups += await this.trim(
+        () => this.rollupBound.get(device, metric, rollupCutoff, this.chunk - 1)?.minute,
+        (upTo) => this.deleteRollups.run(device, metric, upTo).changes,
+        rollupCutoff - 1,
+      );
       if (!this.db.open) break;
     }
     return result;

@@ -197,9 +197,15 @@ export class SqliteStore implements TelemetryStore {
 
   async *exportRaw(query: RawQuery): AsyncIterable<Reading> {
     const metrics = query.metrics?.length ? query.metrics : this.statements.deviceMetrics.all(query.device).map((r) => r.metric);
-    yield* exportReadings(this.statements.exportPage, () => this.db.open, query.device, metrics, this.window.clampFrom(query.from), query.to);
+    yield* exportReadings(
+      this.statements.exportPage,
+      () => this.db.open,
+      query.device,
+      metrics,
+      this.window.clampFrom(query.from),
+      query.to,
+    );
   }
-
 
   async ping(): Promise<void> {
     this.db.prepare('SELECT 1').get();

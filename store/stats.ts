@@ -8,7 +8,14 @@ export class StatsRecorder {
   droppedOutsideRetention = 0;
   droppedByBackend = 0;
   blockedBy: string | null = null;
-  private readonly errors: Record<WriteErrorClass, number> = { partial: 0, transient: 0, timeout: 0, permanent: 0, too_large: 0, no_database: 0 };
+  private readonly errors: Record<WriteErrorClass, number> = {
+    partial: 0,
+    transient: 0,
+    timeout: 0,
+    permanent: 0,
+    too_large: 0,
+    no_database: 0,
+  };
   private latency = { count: 0, sumMs: 0, maxMs: 0 };
 
   writeError(kind: WriteErrorClass): void {

@@ -13,7 +13,8 @@ export function alertRoutes(router: Router, services: ApiServices): void {
     const state = ctx.query['state'] ?? 'active';
     if (state !== 'active' && state !== 'all') throw badRequest('bad_state', 'state must be active or all');
     const device = ctx.query['device'];
-    if (device !== undefined && (typeof device !== 'string' || !isDeviceId(device))) throw badRequest('bad_device', 'device must be a device id');
+    if (device !== undefined && (typeof device !== 'string' || !isDeviceId(device)))
+      throw badRequest('bad_device', 'device must be a device id');
     const rawLimit = ctx.query['limit'];
     const limit = rawLimit === undefined ? 100 : Number(rawLimit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw badRequest('bad_limit', 'limit must be a whole number from 1 to 1000');

@@ -63,7 +63,10 @@ function queryOf(ctx: RouterContext): { from?: string; to?: string } {
 function metricsParam(ctx: RouterContext): string[] | undefined {
   const raw = ctx.query['metrics'];
   if (raw === undefined || raw === '') return undefined;
-  const names = (Array.isArray(raw) ? raw.join(',') : raw).split(',').map((m) => m.trim()).filter(Boolean);
+  const names = (Array.isArray(raw) ? raw.join(',') : raw)
+    .split(',')
+    .map((m) => m.trim())
+    .filter(Boolean);
   const bad = names.find((m) => !isMetricName(m));
   if (bad !== undefined) throw badRequest('bad_metrics', `metric name ${JSON.stringify(bad.slice(0, 80))} is not valid`);
   return names;
@@ -73,7 +76,8 @@ function pointsParam(ctx: RouterContext): number {
   const raw = ctx.query['points'];
   if (raw === undefined || raw === '') return 500;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > MAX_POINTS) throw badRequest('bad_points', `points must be a whole number from 1 to ${MAX_POINTS}`);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_POINTS)
+    throw badRequest('bad_points', `points must be a whole number from 1 to ${MAX_POINTS}`);
   return n;
 }
 

@@ -6,7 +6,9 @@ export function healthRoutes(router: Router, services: ApiServices): void {
   router.get('/api/health', async (ctx) => {
     // Connected is not enough: while another client keeps taking ingest's or the alerter's id, device messages go to it.
     const local = sessionTakeovers.recent();
-    const takeover = local ? `another client took over the MQTT session ${local.clientId} (${local.how})` : services.ingestHealth.takenOver();
+    const takeover = local
+      ? `another client took over the MQTT session ${local.clientId} (${local.how})`
+      : services.ingestHealth.takenOver();
     const broker = services.bus.connected && !takeover ? 'up' : 'down';
     const store = await services.store.ping().then(
       () => 'up',
@@ -20,6 +22,10 @@ export function healthRoutes(router: Router, services: ApiServices): void {
     const storeState = store === 'up' && writes ? 'down' : store;
     const ok = broker === 'up' && storeState === 'up';
     ctx.status = ok ? 200 : 503;
-    ctx.body = { status: ok ? 'ok' : 'degraded', checks: { broker, store: storeState }, ...(writes || takeover ? { problems: { ...(writes ? { store: writes } : {}), ...(takeover ? { broker: takeover } : {}) } } : {}) };
+    ctx.body = {
+      status: ok ? 'ok' : 'degraded',
+      checks: { broker, store: storeState },
+      ...(writes || takeover ? { problems: { ...(writes ? { store: writes } : {}), ...(takeover ? { broker: takeover } : {}) } } : {}),
+    };
   });
 }

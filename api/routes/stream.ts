@@ -38,7 +38,10 @@ function one(v: string | string[] | undefined): string | undefined {
 function list(ctx: RouterContext, name: string, valid: (v: string) => boolean): Set<string> | undefined {
   const raw = one(ctx.query[name]);
   if (raw === undefined || raw === '') return undefined;
-  const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const items = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const bad = items.find((v) => !valid(v));
   if (bad !== undefined) throw badRequest(`bad_${name}`, `${name} has an invalid entry ${JSON.stringify(bad.slice(0, 80))}`);
   return new Set(items);

@@ -87,7 +87,9 @@ export class SseClient {
       const event = this.source.eventAt(this.next);
       if (!event) {
         // The ring moved past our cursor before we could write it (a stuck reader is dropped by checkStuck instead).
-        chunk += formatFrame(`${this.source.bootId}-${head}`, 'reset', { reason: 'you fell too far behind to catch up; refetch and continue' });
+        chunk += formatFrame(`${this.source.bootId}-${head}`, 'reset', {
+          reason: 'you fell too far behind to catch up; refetch and continue',
+        });
         this.next = head + 1;
         this.onReset();
         break;

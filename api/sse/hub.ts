@@ -91,7 +91,16 @@ export class EventHub {
   /** Starts streaming to `res`: the retry hint, then missed events or a reset, then live events. */
   attach(res: ServerResponse, filter: StreamFilter, lastEventId: string | undefined): SseClient {
     const resume = lastEventId ? this.resumeFrom(lastEventId) : { next: this.seq + 1 };
-    const client: SseClient = new SseClient(res, filter, this.source, resume.next, this.budget, () => this.drop(client), (n) => (this.stats.eventsSent += n), () => this.stats.resets++);
+    const client: SseClient = new SseClient(
+      res,
+      filter,
+      this.source,
+      resume.next,
+      this.budget,
+      () => this.drop(client),
+      (n) => (this.stats.eventsSent += n),
+      () => this.stats.resets++,
+    );
     client.write(`retry: ${this.retryMs}\n\n`);
     if (resume.reset) client.write(formatFrame(`${this.bootId}-${this.seq}`, 'reset', { reason: resume.reset }));
     this.clients.add(client);

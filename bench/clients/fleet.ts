@@ -53,8 +53,14 @@ export async function startFleet(scope: Scope, targets: readonly Target[], proce
     pids: children.map((c) => c.child.pid),
     async connect() {
       const started = performance.now();
-      const replies = await Promise.all(children.map((c) => ask<{ ok: number; failed: number }>(c.child, { cmd: 'connect', targets: c.targets }, 180_000)));
-      return { ok: replies.reduce((s, r) => s + r.ok, 0), failed: replies.reduce((s, r) => s + r.failed, 0), ms: performance.now() - started };
+      const replies = await Promise.all(
+        children.map((c) => ask<{ ok: number; failed: number }>(c.child, { cmd: 'connect', targets: c.targets }, 180_000)),
+      );
+      return {
+        ok: replies.reduce((s, r) => s + r.ok, 0),
+        failed: replies.reduce((s, r) => s + r.failed, 0),
+        ms: performance.now() - started,
+      };
     },
     async reset(latencyFrom) {
       await Promise.all(children.map((c) => ask(c.child, { cmd: 'reset', latencyFrom }, 10_000)));
@@ -80,7 +86,9 @@ export async function startFleet(scope: Scope, targets: readonly Target[], proce
     },
     async close() {
       for (const c of children) c.child.send({ cmd: 'exit' });
-      await Promise.all(children.map((c) => Promise.race([c.child.exited, new Promise((r) => setTimeout(r, 5_000))]).then(() => c.child.stop())));
+      await Promise.all(
+        children.map((c) => Promise.race([c.child.exited, new Promise((r) => setTimeout(r, 5_000))]).then(() => c.child.stop())),
+      );
     },
   };
 }

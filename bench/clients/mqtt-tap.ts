@@ -35,6 +35,7 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     histogram = new Histogram();
     latencyFrom = msg.latencyFrom ?? 0;
     process.stdout.write(`${JSON.stringify({ type: 'ack', id: msg.id })}\n`);
-  } else if (msg.cmd === 'report') process.stdout.write(`${JSON.stringify({ type: 'report', id: msg.id, histogram: histogram.toSparse() })}\n`);
+  } else if (msg.cmd === 'report')
+    process.stdout.write(`${JSON.stringify({ type: 'report', id: msg.id, histogram: histogram.toSparse() })}\n`);
 });
 process.on('SIGTERM', () => process.exit(0));

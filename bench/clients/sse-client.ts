@@ -52,7 +52,13 @@ const responses: IncomingMessage[] = [];
 function connectOne(index: number): Promise<void> {
   const target = targets[index]!;
   return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port: target.port, path: target.path, agent: false, headers: { Accept: 'text/event-stream' } });
+    const req = request({
+      host: '127.0.0.1',
+      port: target.port,
+      path: target.path,
+      agent: false,
+      headers: { Accept: 'text/event-stream' },
+    });
     const timer = setTimeout(() => req.destroy(new Error('timeout')), CONNECT_TIMEOUT_MS);
     req.once('error', () => {
       clearTimeout(timer);
@@ -137,7 +143,9 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     counts = new Uint32Array(targets.length);
     open = new Uint8Array(targets.length);
     const started = performance.now();
-    void connectAll().then(() => reply({ type: 'connected', id: msg.id, ok: open.reduce((a, b) => a + b, 0), failed, ms: performance.now() - started }));
+    void connectAll().then(() =>
+      reply({ type: 'connected', id: msg.id, ok: open.reduce((a, b) => a + b, 0), failed, ms: performance.now() - started }),
+    );
   } else if (msg.cmd === 'reset') {
     counts.fill(0);
     histogram = new Histogram();

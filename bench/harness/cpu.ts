@@ -71,7 +71,17 @@ export class CpuMeter {
 
   /** A role added while running counts from now (its earlier CPU was not in the window). */
   add(spec: RoleSpec): void {
-    const state: RoleState = { spec, base: new Map(), last: new Map(), selfBase: 0, selfLast: 0, rssStart: 0, rssMax: 0, rssEnd: 0, rss: [] };
+    const state: RoleState = {
+      spec,
+      base: new Map(),
+      last: new Map(),
+      selfBase: 0,
+      selfLast: 0,
+      rssStart: 0,
+      rssMax: 0,
+      rssEnd: 0,
+      rss: [],
+    };
     this.roles.push(state);
     if (this.running) this.baseline(state, this.snapshot());
   }
@@ -119,7 +129,15 @@ export class CpuMeter {
     // /proc/stat counts jiffies of every core in USER_HZ, so busy/CLOCK_TICKS is core-seconds.
     const machinePct = seconds > 0 ? ((machine.busy - this.machineStart.busy) / CLOCK_TICKS / seconds) * 100 : 0;
     const ours = usage.reduce((sum, u) => sum + u.cpuPct, 0);
-    usage.push({ name: 'others', cpuPct: Math.max(0, machinePct - ours), cpuSeconds: 0, rssStartBytes: 0, rssMaxBytes: 0, rssEndBytes: 0, rss: [] });
+    usage.push({
+      name: 'others',
+      cpuPct: Math.max(0, machinePct - ours),
+      cpuSeconds: 0,
+      rssStartBytes: 0,
+      rssMaxBytes: 0,
+      rssEndBytes: 0,
+      rss: [],
+    });
     return usage;
   }
 

@@ -54,7 +54,12 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
  * Polls `probe` every `everyMs` until it returns a value or `timeoutMs` passes; bounded in time
  * like every loop of the benchmark.
  */
-export async function until<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number, what: string, everyMs = 50): Promise<T> {
+export async function until<T>(
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs: number,
+  what: string,
+  everyMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

@@ -56,7 +56,12 @@ export function sqliteProbe(dir: string): StoreProbe {
  * Spool rows are one per telemetry entry plus one per status message; `baseRows` (the status
  * rows of the fleet coming online) is taken off so the figures count readings.
  */
-export function influxProbe(dir: string, influxUrl: string, database: string, metric = 'temperature'): StoreProbe & { setBase(rows: number): void; rows(): { appended: number; pending: number } } {
+export function influxProbe(
+  dir: string,
+  influxUrl: string,
+  database: string,
+  metric = 'temperature',
+): StoreProbe & { setBase(rows: number): void; rows(): { appended: number; pending: number } } {
   const path = join(dir, 'vigil.influx-spool.db');
   let db: Database.Database | undefined;
   let statement: Database.Statement<[], { appended: number; pending: number }> | undefined;

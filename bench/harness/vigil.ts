@@ -109,8 +109,24 @@ export function runSimulator(scope: Scope, args: readonly string[]): SimulatorRu
 }
 
 /** The simulator flags every scenario shares: one metric, so a reading is one stored value. */
-export function simArgs(broker: Broker, o: { devices: number; qos: 0 | 1; batch?: number; rate?: number; count?: number; duration?: string; interval?: string; idPrefix: string }): string[] {
-  const args = ['--broker', broker.url, '--devices', String(o.devices), '--qos', String(o.qos), '--metrics', 'temperature', '--seed', '42', '--id-prefix', o.idPrefix];
+export function simArgs(
+  broker: Broker,
+  o: { devices: number; qos: 0 | 1; batch?: number; rate?: number; count?: number; duration?: string; interval?: string; idPrefix: string },
+): string[] {
+  const args = [
+    '--broker',
+    broker.url,
+    '--devices',
+    String(o.devices),
+    '--qos',
+    String(o.qos),
+    '--metrics',
+    'temperature',
+    '--seed',
+    '42',
+    '--id-prefix',
+    o.idPrefix,
+  ];
   if (o.batch && o.batch > 1) args.push('--batch', String(o.batch));
   if (o.rate !== undefined) args.push('--rate', String(o.rate));
   if (o.count !== undefined) args.push('--count', String(o.count));
@@ -130,7 +146,12 @@ export interface Stack {
  * Mosquitto, `npm run ingest` and `npm run api` on one SQLite store: the deployment the stream
  * scenarios measure. `prepare` may fill the store's directory before the processes open it.
  */
-export async function startStack(scope: Scope, name: string, nofile?: number, prepare?: (dir: string) => Promise<void> | void): Promise<Stack> {
+export async function startStack(
+  scope: Scope,
+  name: string,
+  nofile?: number,
+  prepare?: (dir: string) => Promise<void> | void,
+): Promise<Stack> {
   const broker = await startBroker(scope);
   const dir = await scope.tempDir(name);
   await prepare?.(dir);

@@ -18,9 +18,14 @@ export async function rawInfluxWrites(url: string, database: string, readings: n
   for (let i = 0; i < readings; i += batch) {
     const lines: string[] = [];
     for (let j = i; j < Math.min(readings, i + batch); j++) {
-      lines.push(`telemetry,device=raw-${String((j % 100) + 1).padStart(3, '0')} temperature=${20 + (j % 50) / 10} ${base + Math.floor(j / 100)}`);
+      lines.push(
+        `telemetry,device=raw-${String((j % 100) + 1).padStart(3, '0')} temperature=${20 + (j % 50) / 10} ${base + Math.floor(j / 100)}`,
+      );
     }
-    const res = await fetch(`${url}/write?${new URLSearchParams({ db: database, precision: 'ms' })}`, { method: 'POST', body: lines.join('\n') });
+    const res = await fetch(`${url}/write?${new URLSearchParams({ db: database, precision: 'ms' })}`, {
+      method: 'POST',
+      body: lines.join('\n'),
+    });
     if (res.status !== 204) throw new Error(`raw /write answered ${res.status}: ${await res.text()}`);
   }
   const seconds = (performance.now() - started) / 1000;

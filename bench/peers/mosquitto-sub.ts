@@ -14,9 +14,13 @@ export interface LineCounter {
 const NEWLINE = 0x0a;
 
 export async function startMosquittoSub(scope: Scope, port: number, topic: string, qos: 0 | 1): Promise<LineCounter> {
-  const child = spawn('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(port), '-t', topic, '-q', String(qos), '-i', `bench-peer-sub-${process.pid}`], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    'mosquitto_sub',
+    ['-h', '127.0.0.1', '-p', String(port), '-t', topic, '-q', String(qos), '-i', `bench-peer-sub-${process.pid}`],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   if (child.pid === undefined) throw new Error('could not start mosquitto_sub (Debian: apt-get install mosquitto-clients)');
   let lines = 0;
   let firstAt = 0;

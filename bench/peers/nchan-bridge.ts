@@ -35,9 +35,13 @@ function publisher(channel: string): Promise<WsPublisher> {
 
 async function main(): Promise<void> {
   if (options.mode === 'all') await publisher('all');
-  const client = await mqtt.connectAsync(options.broker, { clientId: `bench-nchan-bridge-${process.pid}`, clean: true, reconnectPeriod: 0 });
+  const client = await mqtt.connectAsync(options.broker, {
+    clientId: `bench-nchan-bridge-${process.pid}`,
+    clean: true,
+    reconnectPeriod: 0,
+  });
   client.on('message', (topic, payload) => {
-    const channel = options.mode === 'all' ? 'all' : topic.split('/')[1] ?? 'unknown';
+    const channel = options.mode === 'all' ? 'all' : (topic.split('/')[1] ?? 'unknown');
     const text = payload.toString('utf8');
     // Frames keep their order per channel: each waits on the same opening promise.
     publisher(channel).then(

@@ -112,7 +112,9 @@ export interface NchanStack {
 export async function startNchanStack(scope: Scope, mode: 'all' | 'per-device', qos: 0 | 1): Promise<NchanStack> {
   const broker = await startBroker(scope);
   const nchan = await startNchan(scope, await scope.tempDir('nchan'));
-  const bridge = spawnTs('nchan-bridge', 'bench/peers/nchan-bridge.ts', [JSON.stringify({ broker: broker.url, qos, host: '127.0.0.1', port: nchan.port, mode })]);
+  const bridge = spawnTs('nchan-bridge', 'bench/peers/nchan-bridge.ts', [
+    JSON.stringify({ broker: broker.url, qos, host: '127.0.0.1', port: nchan.port, mode }),
+  ]);
   scope.defer(() => bridge.stop());
   await bridge.waitFor(/"type":"ready"/, 30_000);
   return { broker, nchan, bridge };

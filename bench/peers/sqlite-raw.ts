@@ -18,8 +18,12 @@ export function rawSqliteInserts(dir: string, readings: number, perTransaction: 
   const db = new Database(join(dir, `raw-${perTransaction}.db`));
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
-  db.exec('CREATE TABLE readings (device TEXT NOT NULL, metric TEXT NOT NULL, ts INTEGER NOT NULL, value REAL NOT NULL, PRIMARY KEY (device, metric, ts)) WITHOUT ROWID');
-  const insert = db.prepare<[string, string, number, number]>('INSERT INTO readings (device, metric, ts, value) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING');
+  db.exec(
+    'CREATE TABLE readings (device TEXT NOT NULL, metric TEXT NOT NULL, ts INTEGER NOT NULL, value REAL NOT NULL, PRIMARY KEY (device, metric, ts)) WITHOUT ROWID',
+  );
+  const insert = db.prepare<[string, string, number, number]>(
+    'INSERT INTO readings (device, metric, ts, value) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
+  );
   const devices = Array.from({ length: 100 }, (_, i) => `raw-${String(i + 1).padStart(3, '0')}`);
   const base = Date.now();
   const write = db.transaction((from: number, to: number) => {

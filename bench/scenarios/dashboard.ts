@@ -65,7 +65,11 @@ function fillStore(dir: string): void {
     entries.push({ device: DEVICE, ts: now - s * 1_000, values });
   }
   store.appendSync(entries, now);
-  for (let d = 2; d <= 10; d++) store.appendSync([{ device: `dash-${String(d).padStart(2, '0')}`, ts: now - 1_000, values: { temperature: 20 + d / 10, humidity: 40 + d } }], now);
+  for (let d = 2; d <= 10; d++)
+    store.appendSync(
+      [{ device: `dash-${String(d).padStart(2, '0')}`, ts: now - 1_000, values: { temperature: 20 + d / 10, humidity: 40 + d } }],
+      now,
+    );
   void store.close();
 }
 
@@ -76,7 +80,9 @@ async function timePage(browser: Browser, url: string, runs: number, until: keyo
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     try {
       if (peer) {
-        await context.route(`**${PEER_PATH}`, (route) => route.fulfill({ contentType: 'text/html', body: chartPeerHtml(DEVICE, 'temperature') }));
+        await context.route(`**${PEER_PATH}`, (route) =>
+          route.fulfill({ contentType: 'text/html', body: chartPeerHtml(DEVICE, 'temperature') }),
+        );
         await context.route(`**${PEER_SCRIPT}`, (route) => route.fulfill({ contentType: 'text/javascript', body: chartUmd() }));
       }
       const page = await context.newPage();
@@ -85,7 +91,9 @@ async function timePage(browser: Browser, url: string, runs: number, until: keyo
         if (r.request().resourceType() === 'script') out.scripts.add(r.url());
       });
       await page.goto(url);
-      await page.waitForFunction((key) => (window as unknown as { __bench: Probe }).__bench[key as keyof Probe] !== undefined, until, { timeout: 20_000 });
+      await page.waitForFunction((key) => (window as unknown as { __bench: Probe }).__bench[key as keyof Probe] !== undefined, until, {
+        timeout: 20_000,
+      });
       const probe = await page.evaluate(() => (window as unknown as { __bench: Probe }).__bench);
       out.ms.push(probe[until]!);
       if (until === 'chart') {
@@ -116,7 +124,10 @@ export async function dashboardScenario(ctx: ScenarioContext): Promise<ScenarioR
   const runs = ctx.quick ? 5 : 15;
   ctx.log('dashboard: building dashboard/dist if it is stale');
   // As `npm start` does, with vite's output on stderr so stdout stays the tables.
-  ensureDashboardBuild(ROOT, { run: (command, args, options) => spawnSync(command, args, { ...options, stdio: ['ignore', 2, 2] }).status ?? 1, log: ctx.log });
+  ensureDashboardBuild(ROOT, {
+    run: (command, args, options) => spawnSync(command, args, { ...options, stdio: ['ignore', 2, 2] }).status ?? 1,
+    log: ctx.log,
+  });
   return scoped(async (scope) => {
     const stack = await startStack(scope, 'dashboard', undefined, fillStore);
     const browser = await scope.open(launchChromium(), (b) => b.close());
@@ -128,7 +139,12 @@ export async function dashboardScenario(ctx: ScenarioContext): Promise<ScenarioR
     ]);
     const pages = [
       { name: 'Vigil overview: first device card', url: `${stack.api.url}/`, until: 'card' as const, peer: false },
-      { name: 'Vigil device page: first drawn chart', url: `${stack.api.url}/devices/${DEVICE}?range=1h`, until: 'chart' as const, peer: false },
+      {
+        name: 'Vigil device page: first drawn chart',
+        url: `${stack.api.url}/devices/${DEVICE}?range=1h`,
+        until: 'chart' as const,
+        peer: false,
+      },
       { name: 'peer Chart.js page: first drawn chart', url: `${stack.api.url}${PEER_PATH}`, until: 'chart' as const, peer: true },
     ];
     const timings: { name: string; timing: PageTiming; cpu: string; bundle: BundleSize }[] = [];
@@ -147,7 +163,18 @@ export async function dashboardScenario(ctx: ScenarioContext): Promise<ScenarioR
     const sorted = (t: PageTiming) => [...t.ms].sort((a, b) => a - b);
     const table: Table = {
       title: `Dashboard in headless Chromium (${runs} navigations each, fresh context, no HTTP cache)`,
-      headers: ['page', 'p50', 'p90', 'max', 'vs peer (p50)', 'JS loaded (gzip)', 'JS (brotli)', 'JS (raw)', 'scripts', 'CPU (% of one core)'],
+      headers: [
+        'page',
+        'p50',
+        'p90',
+        'max',
+        'vs peer (p50)',
+        'JS loaded (gzip)',
+        'JS (brotli)',
+        'JS (raw)',
+        'scripts',
+        'CPU (% of one core)',
+      ],
       rows: timings.map((t) => [
         t.name,
         ms(percentile(sorted(t.timing), 50)),
@@ -167,12 +194,24 @@ export async function dashboardScenario(ctx: ScenarioContext): Promise<ScenarioR
       ],
     };
     const targets: TargetCheck[] = [
-      { scenario: 'dashboard', what: 'gzipped JavaScript of the first view (overview)', target: '<= 80 KB', measured: `${kb(firstView.gzipBytes)} (${firstView.files.length} scripts)`, met: firstView.gzipBytes <= GZIP_TARGET_BYTES },
+      {
+        scenario: 'dashboard',
+        what: 'gzipped JavaScript of the first view (overview)',
+        target: '<= 80 KB',
+        measured: `${kb(firstView.gzipBytes)} (${firstView.files.length} scripts)`,
+        met: firstView.gzipBytes <= GZIP_TARGET_BYTES,
+      },
     ];
     const data: JsonValue = {
       runs,
       entry: { ...entry, files: [...entry.files] },
-      pages: timings.map((t) => ({ name: t.name, ms: [...t.timing.ms], cpu: t.cpu, bundle: { ...t.bundle, files: [...t.bundle.files] }, paintedPixels: t.timing.paintedPixels })),
+      pages: timings.map((t) => ({
+        name: t.name,
+        ms: [...t.timing.ms],
+        cpu: t.cpu,
+        bundle: { ...t.bundle, files: [...t.bundle.files] },
+        paintedPixels: t.timing.paintedPixels,
+      })),
     };
     return { name: 'dashboard', title: 'Dashboard', tables: [table], targets, notes: [], data };
   });

@@ -61,7 +61,13 @@ async function fill(store: TelemetryWriter, start: number): Promise<number> {
   return performance.now() - started;
 }
 
-async function timed(label: { store: string; query: string }, runs: number, roles: readonly RoleSpec[], run: () => Promise<unknown>, detail: string): Promise<HistoryRow> {
+async function timed(
+  label: { store: string; query: string },
+  runs: number,
+  roles: readonly RoleSpec[],
+  run: () => Promise<unknown>,
+  detail: string,
+): Promise<HistoryRow> {
   await run();
   const meter = new CpuMeter([{ name: 'bench', pid: 'self' }, ...roles], 200);
   meter.start();
@@ -106,12 +112,18 @@ async function writeRollups(url: string, database: string, start: number): Promi
     lines.push(`telemetry_1m,device=${DEVICE} sum=${sum},n=60i,lo=${lo},hi=${hi} ${minute - (minute % 60_000)}`);
   }
   for (let i = 0; i < lines.length; i += 5_000) {
-    const res = await fetch(`${url}/write?${new URLSearchParams({ db: database, precision: 'ms' })}`, { method: 'POST', body: lines.slice(i, i + 5_000).join('\n') });
+    const res = await fetch(`${url}/write?${new URLSearchParams({ db: database, precision: 'ms' })}`, {
+      method: 'POST',
+      body: lines.slice(i, i + 5_000).join('\n'),
+    });
     if (res.status !== 204) throw new Error(`writing rollups answered ${res.status}: ${await res.text()}`);
   }
 }
 
-export async function measureHistory(quick: boolean, options: HistoryOptions = {}): Promise<{ rows: HistoryRow[]; fill: { sqliteMs: number; influxMs: number }; step: number }> {
+export async function measureHistory(
+  quick: boolean,
+  options: HistoryOptions = {},
+): Promise<{ rows: HistoryRow[]; fill: { sqliteMs: number; influxMs: number }; step: number }> {
   const runs = quick ? 7 : 21;
   const exportRuns = quick ? 2 : 5;
   return scoped(async (scope) => {
@@ -129,16 +141,39 @@ export async function measureHistory(quick: boolean, options: HistoryOptions = {
     const buckets = (await sqlite.history(query))['temperature']!.length;
     const reads = sqlite.historyReads();
     const s = { store: 'SQLite' };
-    rows.push(await timed({ ...s, query: 'history (rollups)' }, runs, [], () => sqlite.history(query), `${buckets} buckets from ${num(reads.rollupRows - before.rollupRows)} rollup + ${num(reads.rawRows - before.rawRows)} raw rows`));
+    rows.push(
+      await timed(
+        { ...s, query: 'history (rollups)' },
+        runs,
+        [],
+        () => sqlite.history(query),
+        `${buckets} buckets from ${num(reads.rollupRows - before.rollupRows)} rollup + ${num(reads.rawRows - before.rawRows)} raw rows`,
+      ),
+    );
     rows.push(await timed({ ...s, query: 'peer: raw GROUP BY' }, runs, [], () => sqlite.rawHistory(query), `${num(SECONDS)} raw rows`));
-    rows.push(await timed({ ...s, query: 'raw export (all readings)' }, exportRuns, [], () => countRaw(sqlite, query), `${num(await countRaw(sqlite, query))} readings`));
+    rows.push(
+      await timed(
+        { ...s, query: 'raw export (all readings)' },
+        exportRuns,
+        [],
+        () => countRaw(sqlite, query),
+        `${num(await countRaw(sqlite, query))} readings`,
+      ),
+    );
 
     const server = options.influxUrl ? undefined : await scope.open(startInflux(), (x) => x.stop());
     const url = options.influxUrl ?? server!.url;
     const roles: RoleSpec[] = server ? [{ name: 'influxd', pid: server.pid }] : [];
     const database = `bench_history_${now}`;
     const influx = await scope.open(
-      InfluxStore.open({ url, token: options.influxToken, database, retentionMs: 8 * DAY, spoolPath: `${dir}/spool.db`, batchLines: 5_000 }),
+      InfluxStore.open({
+        url,
+        token: options.influxToken,
+        database,
+        retentionMs: 8 * DAY,
+        spoolPath: `${dir}/spool.db`,
+        batchLines: 5_000,
+      }),
       (x) => x.close(),
     );
     const influxMs = await fill(influx, start);
@@ -146,15 +181,47 @@ export async function measureHistory(quick: boolean, options: HistoryOptions = {
     const f = fieldRef('temperature');
     const raw = `SELECT sum(${f}), count(${f}), min(${f}), max(${f}) FROM ${quoteIdent('telemetry')} WHERE ${deviceIs(DEVICE)} AND ${timeRange(start, to)} GROUP BY time(${durationLiteral(query.step)}) fill(none)`;
     const influxBuckets = (await influx.history(query))['temperature']!.length;
-    rows.push(await timed({ store: label, query: 'history (GROUP BY time over raw points)' }, runs, roles, () => influx.history(query), `${influxBuckets} buckets from ${num(SECONDS)} points`));
-    rows.push(await timed({ store: label, query: 'peer: same InfluxQL over plain HTTP' }, runs, roles, () => influxql(url, database, raw), 'no client library'));
+    rows.push(
+      await timed(
+        { store: label, query: 'history (GROUP BY time over raw points)' },
+        runs,
+        roles,
+        () => influx.history(query),
+        `${influxBuckets} buckets from ${num(SECONDS)} points`,
+      ),
+    );
+    rows.push(
+      await timed(
+        { store: label, query: 'peer: same InfluxQL over plain HTTP' },
+        runs,
+        roles,
+        () => influxql(url, database, raw),
+        'no client library',
+      ),
+    );
     if (!options.influxToken) {
       await writeRollups(url, database, start);
       const rolled = `SELECT sum("sum"), sum("n"), min("lo"), max("hi") FROM "telemetry_1m" WHERE ${deviceIs(DEVICE)} AND ${timeRange(start, to)} GROUP BY time(${durationLiteral(query.step)}) fill(none)`;
       const n = await influxql(url, database, rolled);
-      rows.push(await timed({ store: label, query: 'what-if: over 1-minute rollups' }, runs, roles, () => influxql(url, database, rolled), `${n} buckets from ${num(SECONDS / 60)} rollup points`));
+      rows.push(
+        await timed(
+          { store: label, query: 'what-if: over 1-minute rollups' },
+          runs,
+          roles,
+          () => influxql(url, database, rolled),
+          `${n} buckets from ${num(SECONDS / 60)} rollup points`,
+        ),
+      );
     }
-    rows.push(await timed({ store: label, query: 'raw export (all readings)' }, exportRuns, roles, () => countRaw(influx, query), `${num(await countRaw(influx, query))} readings`));
+    rows.push(
+      await timed(
+        { store: label, query: 'raw export (all readings)' },
+        exportRuns,
+        roles,
+        () => countRaw(influx, query),
+        `${num(await countRaw(influx, query))} readings`,
+      ),
+    );
     return { rows, fill: { sqliteMs, influxMs }, step: query.step };
   });
 }
@@ -171,13 +238,29 @@ export async function historyScenario(ctx: ScenarioContext, options: HistoryOpti
       const p = peerOf(r);
       return [r.store, r.query, ms(r.p50), ms(r.p90), ms(r.min), String(r.runs), p ? times(ratio(r.p50, p.p50)) : '', r.detail, r.cpu];
     }),
-    notes: [`Fill: SQLite ${ms(fill.sqliteMs)} (rollups included), InfluxDB ${ms(fill.influxMs)} through the spool (5,000 lines a write). Times after one warm-up run.`],
+    notes: [
+      `Fill: SQLite ${ms(fill.sqliteMs)} (rollups included), InfluxDB ${ms(fill.influxMs)} through the spool (5,000 lines a write). Times after one warm-up run.`,
+    ],
   };
   const targets: TargetCheck[] = [];
   const sqlite = find('SQLite', 'history');
   const influx = rows.find((r) => !r.store.startsWith('SQLite') && r.query.startsWith('history'));
-  if (sqlite) targets.push({ scenario: 'history', what: 'SQLite history, 7 days -> 500 points', target: `<= ${TARGETS.sqlite} ms`, measured: `p50 ${ms(sqlite.p50)}, p90 ${ms(sqlite.p90)}`, met: sqlite.p50 <= TARGETS.sqlite });
-  if (influx) targets.push({ scenario: 'history', what: 'InfluxDB history, 7 days -> 500 points', target: `<= ${TARGETS.influx} ms`, measured: `p50 ${ms(influx.p50)}, p90 ${ms(influx.p90)}`, met: influx.p50 <= TARGETS.influx });
+  if (sqlite)
+    targets.push({
+      scenario: 'history',
+      what: 'SQLite history, 7 days -> 500 points',
+      target: `<= ${TARGETS.sqlite} ms`,
+      measured: `p50 ${ms(sqlite.p50)}, p90 ${ms(sqlite.p90)}`,
+      met: sqlite.p50 <= TARGETS.sqlite,
+    });
+  if (influx)
+    targets.push({
+      scenario: 'history',
+      what: 'InfluxDB history, 7 days -> 500 points',
+      target: `<= ${TARGETS.influx} ms`,
+      measured: `p50 ${ms(influx.p50)}, p90 ${ms(influx.p90)}`,
+      met: influx.p50 <= TARGETS.influx,
+    });
   const data: JsonValue = { readings: SECONDS, points: 500, step, fill: { ...fill }, rows: rows.map((r) => ({ ...r })) };
   return { name: 'history', title: 'History query', tables: [table], targets, notes: [], data };
 }

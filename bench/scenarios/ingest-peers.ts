@@ -25,7 +25,12 @@ const STALL_MS = 2_000;
 let runs = 0;
 
 /** Floods `messages` through the broker to one subscriber peer and counts what arrives. */
-export async function runSubscriberPeer(kind: 'mqtt.js' | 'mosquitto_sub', qos: 0 | 1, batch: number, messages: number): Promise<SubscriberOutcome> {
+export async function runSubscriberPeer(
+  kind: 'mqtt.js' | 'mosquitto_sub',
+  qos: 0 | 1,
+  batch: number,
+  messages: number,
+): Promise<SubscriberOutcome> {
   return scoped(async (scope) => {
     const run = ++runs;
     const broker = await startBroker(scope);
@@ -59,7 +64,10 @@ export async function runSubscriberPeer(kind: 'mqtt.js' | 'mosquitto_sub', qos: 
       { name: kind, pid },
       { name: 'bench', pid: 'self' },
     ]);
-    const sim = runSimulator(scope, simArgs(broker, { devices: 100, qos, batch, rate: 1_000_000, count: messages, idPrefix: `${prefix}-` }));
+    const sim = runSimulator(
+      scope,
+      simArgs(broker, { devices: 100, qos, batch, rate: 1_000_000, count: messages, idPrefix: `${prefix}-` }),
+    );
     await sim.started;
     meter.add({ name: 'sim', pid: sim.child.pid, mayExit: true });
     meter.start();
@@ -99,7 +107,10 @@ export interface StorePeerOutcomes {
 export async function runStorePeers(quick: boolean, influx: { url: string; pid: number } | undefined): Promise<StorePeerOutcomes> {
   return scoped(async (scope) => {
     const dir = await scope.tempDir('raw');
-    const measured = async <T>(roles: { name: string; pid: number }[], body: () => Promise<T> | T): Promise<T & { cpu: readonly RoleUsage[] }> => {
+    const measured = async <T>(
+      roles: { name: string; pid: number }[],
+      body: () => Promise<T> | T,
+    ): Promise<T & { cpu: readonly RoleUsage[] }> => {
       const meter = new CpuMeter([{ name: 'bench (writer)', pid: 'self' }, ...roles]);
       meter.start();
       const result = await body();
@@ -108,7 +119,9 @@ export async function runStorePeers(quick: boolean, influx: { url: string; pid: 
     const sqlitePerReading = await measured([], () => rawSqliteInserts(dir, quick ? 40_000 : 200_000, 1));
     const sqliteBatched = await measured([], () => rawSqliteInserts(dir, quick ? 400_000 : 2_000_000, 1_000));
     const influxResult = influx
-      ? await measured([{ name: 'influxd', pid: influx.pid }], () => rawInfluxWrites(influx.url, `bench_raw_${process.pid}`, quick ? 200_000 : 1_000_000, 5_000))
+      ? await measured([{ name: 'influxd', pid: influx.pid }], () =>
+          rawInfluxWrites(influx.url, `bench_raw_${process.pid}`, quick ? 200_000 : 1_000_000, 5_000),
+        )
       : undefined;
     return { sqlitePerReading, sqliteBatched, influx: influxResult };
   });

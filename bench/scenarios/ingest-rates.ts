@@ -9,7 +9,10 @@
  * spool, the 10% mark is taken on what entered it (`entered`), so a forwarder that holds back
  * and then sends everything at once cannot look faster than the readings came in.
  */
-export function floodRate(timeline: readonly (readonly [number, number])[], entered: readonly (readonly [number, number])[] = timeline): number {
+export function floodRate(
+  timeline: readonly (readonly [number, number])[],
+  entered: readonly (readonly [number, number])[] = timeline,
+): number {
   const final = timeline[timeline.length - 1]?.[1] ?? 0;
   const t10 = crossing(entered, final * 0.1);
   const t100 = crossing(timeline, final);

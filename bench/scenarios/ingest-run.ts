@@ -11,7 +11,9 @@ import { runSimulator, simArgs, startBroker, startIngest } from '../harness/vigi
 import { crossing, floodRate, heldRate } from './ingest-rates.ts';
 import type { ScenarioContext } from './types.ts';
 
-export type Load = { readonly kind: 'flood'; readonly messages: number } | { readonly kind: 'rate'; readonly readingsPerSecond: number; readonly seconds: number };
+export type Load =
+  | { readonly kind: 'flood'; readonly messages: number }
+  | { readonly kind: 'rate'; readonly readingsPerSecond: number; readonly seconds: number };
 
 export interface IngestCase {
   readonly store: 'sqlite' | 'influx';
@@ -94,7 +96,10 @@ export async function runIngestCase(c: IngestCase, shared: IngestShared, ctx: Sc
     const durable: [number, number][] = [[0, 0]];
     let lastChange = 0;
     let expected = Number.POSITIVE_INFINITY;
-    void sim.summary.then((s) => (expected = s.entries), () => undefined);
+    void sim.summary.then(
+      (s) => (expected = s.entries),
+      () => undefined,
+    );
     for (;;) {
       await sleep(POLL_MS);
       const t = performance.now() - t0;

@@ -45,8 +45,10 @@ function cases(quick: boolean, s: Sizes): IngestCase[] {
   return out;
 }
 
-const loadText = (c: IngestCase) => (c.load.kind === 'flood' ? `flood ${num(c.load.messages * c.batch)}` : `${num(c.load.readingsPerSecond)}/s × ${c.load.seconds} s`);
-const caseName = (c: IngestCase) => `Vigil ${c.store === 'sqlite' ? 'SQLite' : 'InfluxDB'} QoS ${c.qos} ${c.batch > 1 ? `batch ${c.batch}` : 'single'}`;
+const loadText = (c: IngestCase) =>
+  c.load.kind === 'flood' ? `flood ${num(c.load.messages * c.batch)}` : `${num(c.load.readingsPerSecond)}/s × ${c.load.seconds} s`;
+const caseName = (c: IngestCase) =>
+  `Vigil ${c.store === 'sqlite' ? 'SQLite' : 'InfluxDB'} QoS ${c.qos} ${c.batch > 1 ? `batch ${c.batch}` : 'single'}`;
 
 function target(c: IngestCase): number | undefined {
   if (c.batch > 1) return TARGETS.batched;
@@ -55,15 +57,28 @@ function target(c: IngestCase): number | undefined {
 }
 
 export async function ingestScenario(ctx: ScenarioContext): Promise<ScenarioResult> {
-  const sizes: Sizes = ctx.quick ? { floodSingle: 40_000, floodBatched: 4_000, rateSeconds: 4 } : { floodSingle: 200_000, floodBatched: 20_000, rateSeconds: 20 };
+  const sizes: Sizes = ctx.quick
+    ? { floodSingle: 40_000, floodBatched: 4_000, rateSeconds: 4 }
+    : { floodSingle: 200_000, floodBatched: 20_000, rateSeconds: 20 };
   return scoped(async (scope) => {
     const influxServer = await scope.open(startInflux(), (s) => s.stop());
     const influx = { url: influxServer.url, pid: influxServer.pid };
 
     const peers: { name: string; qos: 0 | 1; batch: number; outcome: SubscriberOutcome }[] = [];
-    for (const [kind, qos, batch] of [['mqtt.js', 0, 1], ['mqtt.js', 1, 1], ['mqtt.js', 1, BATCH], ['mosquitto_sub', 0, 1], ['mosquitto_sub', 1, 1]] as const) {
+    for (const [kind, qos, batch] of [
+      ['mqtt.js', 0, 1],
+      ['mqtt.js', 1, 1],
+      ['mqtt.js', 1, BATCH],
+      ['mosquitto_sub', 0, 1],
+      ['mosquitto_sub', 1, 1],
+    ] as const) {
       ctx.log(`ingest: peer ${kind} QoS ${qos} batch ${batch}`);
-      peers.push({ name: kind, qos, batch, outcome: await runSubscriberPeer(kind, qos, batch, batch > 1 ? sizes.floodBatched : sizes.floodSingle) });
+      peers.push({
+        name: kind,
+        qos,
+        batch,
+        outcome: await runSubscriberPeer(kind, qos, batch, batch > 1 ? sizes.floodBatched : sizes.floodSingle),
+      });
     }
     ctx.log('ingest: store peers (raw better-sqlite3, raw InfluxDB /write)');
     const stores = await runStorePeers(ctx.quick, influx);
@@ -74,7 +89,8 @@ export async function ingestScenario(ctx: ScenarioContext): Promise<ScenarioResu
       runs.push({ c, outcome: await runIngestCase(c, { influx }, ctx) });
     }
 
-    const mqttPeer = (qos: 0 | 1, batch: number) => peers.find((p) => p.name === 'mqtt.js' && p.qos === qos && p.batch === batch)?.outcome.rate;
+    const mqttPeer = (qos: 0 | 1, batch: number) =>
+      peers.find((p) => p.name === 'mqtt.js' && p.qos === qos && p.batch === batch)?.outcome.rate;
     const storeCeiling = (c: IngestCase) =>
       c.store === 'influx' ? stores.influx?.rate : c.batch > 1 ? stores.sqliteBatched.rate : stores.sqlitePerReading.rate;
     const rows: string[][] = runs.map(({ c, outcome: o }) => [
@@ -92,19 +108,60 @@ export async function ingestScenario(ctx: ScenarioContext): Promise<ScenarioResu
       cpuLine(o.cpu),
     ]);
     for (const p of peers) {
-      rows.push([`peer ${p.name} QoS ${p.qos} ${p.batch > 1 ? `batch ${p.batch}` : 'single'}`, `flood ${num(p.outcome.published)}`, num(p.outcome.rate), '', num(p.outcome.published), num(p.outcome.received), num(p.outcome.published - p.outcome.received), '', '', '', cpuLine(p.outcome.cpu)]);
+      rows.push([
+        `peer ${p.name} QoS ${p.qos} ${p.batch > 1 ? `batch ${p.batch}` : 'single'}`,
+        `flood ${num(p.outcome.published)}`,
+        num(p.outcome.rate),
+        '',
+        num(p.outcome.published),
+        num(p.outcome.received),
+        num(p.outcome.published - p.outcome.received),
+        '',
+        '',
+        '',
+        cpuLine(p.outcome.cpu),
+      ]);
     }
-    for (const [name, r] of [['peer better-sqlite3, 1 reading/transaction', stores.sqlitePerReading], ['peer better-sqlite3, 1,000 readings/transaction', stores.sqliteBatched], ['peer InfluxDB /write, 5,000 lines/request', stores.influx]] as const) {
-      if (r) rows.push([name, `${num(r.readings)} readings`, num(r.rate), '', num(r.readings), num(r.readings), '0', '', '', '', cpuLine(r.cpu)]);
+    for (const [name, r] of [
+      ['peer better-sqlite3, 1 reading/transaction', stores.sqlitePerReading],
+      ['peer better-sqlite3, 1,000 readings/transaction', stores.sqliteBatched],
+      ['peer InfluxDB /write, 5,000 lines/request', stores.influx],
+    ] as const) {
+      if (r)
+        rows.push([
+          name,
+          `${num(r.readings)} readings`,
+          num(r.rate),
+          '',
+          num(r.readings),
+          num(r.readings),
+          '0',
+          '',
+          '',
+          '',
+          cpuLine(r.cpu),
+        ]);
     }
     const table: Table = {
       title: 'Ingest throughput (readings/s; one metric per reading)',
-      headers: ['path', 'load', 'readings/s', 'durable/s', 'published', 'stored', 'lost', 'tail', 'vs mqtt.js', 'vs store peer', 'CPU (% of one core)'],
+      headers: [
+        'path',
+        'load',
+        'readings/s',
+        'durable/s',
+        'published',
+        'stored',
+        'lost',
+        'tail',
+        'vs mqtt.js',
+        'vs store peer',
+        'CPU (% of one core)',
+      ],
       rows,
       notes: [
         'flood: readings/s from 10% of the final count to the last reading stored (Mosquitto queues what ingest has not taken yet); at a set rate: published over the publishing time if the store kept up (tail under 5% of the run), else stored over the time it took.',
         'durable/s: InfluxDB only, readings/s committed to the spool, which is what QoS 1 is acknowledged after; readings/s is what reached InfluxDB.',
-        'tail: from the simulator\'s last publish to the last reading stored. vs mqtt.js: against the bare subscriber at the same QoS and payload.',
+        "tail: from the simulator's last publish to the last reading stored. vs mqtt.js: against the bare subscriber at the same QoS and payload.",
         `store peers: raw better-sqlite3 with one reading per transaction (ingest's commit pattern for single readings) or 1,000, and raw /write of 5,000 lines.`,
       ],
     };
@@ -125,8 +182,25 @@ export async function ingestScenario(ctx: ScenarioContext): Promise<ScenarioResu
     }
     const data: JsonValue = {
       sizes: { ...sizes },
-      runs: runs.map(({ c, outcome }) => ({ case: caseName(c), store: c.store, qos: c.qos, batch: c.batch, load: { ...c.load }, ...outcome, cpu: outcome.cpu.map((u) => ({ name: u.name, cpuPct: u.cpuPct, rssMaxBytes: u.rssMaxBytes })), timeline: outcome.timeline.map((p) => [...p]) })),
-      peers: peers.map((p) => ({ name: p.name, qos: p.qos, batch: p.batch, published: p.outcome.published, received: p.outcome.received, rate: p.outcome.rate, cpu: p.outcome.cpu.map((u) => ({ name: u.name, cpuPct: u.cpuPct })) })),
+      runs: runs.map(({ c, outcome }) => ({
+        case: caseName(c),
+        store: c.store,
+        qos: c.qos,
+        batch: c.batch,
+        load: { ...c.load },
+        ...outcome,
+        cpu: outcome.cpu.map((u) => ({ name: u.name, cpuPct: u.cpuPct, rssMaxBytes: u.rssMaxBytes })),
+        timeline: outcome.timeline.map((p) => [...p]),
+      })),
+      peers: peers.map((p) => ({
+        name: p.name,
+        qos: p.qos,
+        batch: p.batch,
+        published: p.outcome.published,
+        received: p.outcome.received,
+        rate: p.outcome.rate,
+        cpu: p.outcome.cpu.map((u) => ({ name: u.name, cpuPct: u.cpuPct })),
+      })),
       storePeers: {
         sqlitePerReading: { ...stores.sqlitePerReading, cpu: stores.sqlitePerReading.cpu.map((u) => ({ name: u.name, cpuPct: u.cpuPct })) },
         sqliteBatched: { ...stores.sqliteBatched, cpu: stores.sqliteBatched.cpu.map((u) => ({ name: u.name, cpuPct: u.cpuPct })) },

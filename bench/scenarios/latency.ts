@@ -59,20 +59,39 @@ async function measure(path: Row['path'], quick: boolean, ctx: ScenarioContext):
         { name: 'nginx', pid: stack.nchan.pid, tree: true },
       ];
     }
-    const fleet = await startFleet(scope, Array.from({ length: CLIENTS }, () => ({ port, path: streamPath })), CLIENT_PROCESSES);
+    const fleet = await startFleet(
+      scope,
+      Array.from({ length: CLIENTS }, () => ({ port, path: streamPath })),
+      CLIENT_PROCESSES,
+    );
     const connected = await fleet.connect();
     if (connected.ok !== CLIENTS) throw new Error(`${path}: only ${connected.ok} of ${CLIENTS} SSE clients connected`);
     const rows: Row[] = [];
     for (const rate of RATES) {
       ctx.log(`latency: ${path}, ${num(rate)} readings/s for ${seconds} s, ${CLIENTS} clients`);
-      const outcome = await streamPhase(scope, { broker, fleet, ...(tap ? { tap } : {}), roles, devices: DEVICES, qos: 1, rate, seconds, idPrefix: `lat${rate}-`, warmupMs: 1_000 });
+      const outcome = await streamPhase(scope, {
+        broker,
+        fleet,
+        ...(tap ? { tap } : {}),
+        roles,
+        devices: DEVICES,
+        qos: 1,
+        rate,
+        seconds,
+        idPrefix: `lat${rate}-`,
+        warmupMs: 1_000,
+      });
       rows.push({ path, rate, clients: 'all', outcome });
     }
     if (path === 'Vigil') {
       // The same pipeline without the fan-out of a million events a second: what the fan-out costs.
       await fleet.close();
       const device = (i: number) => `latd-${String((i % DEVICES) + 1).padStart(3, '0')}`;
-      const filtered = await startFleet(scope, Array.from({ length: CLIENTS }, (_, i) => ({ port, path: `${streamPath}&devices=${device(i)}` })), 1);
+      const filtered = await startFleet(
+        scope,
+        Array.from({ length: CLIENTS }, (_, i) => ({ port, path: `${streamPath}&devices=${device(i)}` })),
+        1,
+      );
       await filtered.connect();
       ctx.log(`latency: ${path}, 10,000 readings/s for ${seconds} s, ${CLIENTS} clients following one device each`);
       const outcome = await streamPhase(scope, {
@@ -104,7 +123,22 @@ export async function latencyScenario(ctx: ScenarioContext): Promise<ScenarioRes
   const peerP99 = (rate: number) => rows.find((r) => r.path === 'Nchan' && r.rate === rate && r.clients === 'all')?.outcome.latency.p99;
   const table: Table = {
     title: `Latency, MQTT publish -> SSE event received (${CLIENTS} SSE clients, ${DEVICES} devices, QoS 1)`,
-    headers: ['path', 'readings/s', 'each client gets', 'p50', 'p90', 'p99', 'p99.9', 'max', 'ingest share p50/p99', 'p99 vs Nchan', 'events timed', 'delivered (min client / expected)', 'dropped', 'CPU (% of one core)'],
+    headers: [
+      'path',
+      'readings/s',
+      'each client gets',
+      'p50',
+      'p90',
+      'p99',
+      'p99.9',
+      'max',
+      'ingest share p50/p99',
+      'p99 vs Nchan',
+      'events timed',
+      'delivered (min client / expected)',
+      'dropped',
+      'CPU (% of one core)',
+    ],
     rows: rows.map(({ path, rate, clients, outcome: o }) => [
       path === 'Vigil' ? 'Vigil (ingest + API)' : 'peer Nginx + Nchan',
       num(rate),
@@ -140,7 +174,15 @@ export async function latencyScenario(ctx: ScenarioContext): Promise<ScenarioRes
   const data: JsonValue = {
     clients: CLIENTS,
     devices: DEVICES,
-    rows: rows.map((r) => ({ path: r.path, rate: r.rate, clients: r.clients, ...r.outcome, latency: { ...r.outcome.latency }, forwarded: r.outcome.forwarded ? { ...r.outcome.forwarded } : null, cpu: r.outcome.cpu.map((u) => ({ name: u.name, cpuPct: u.cpuPct, rssMaxBytes: u.rssMaxBytes })) })),
+    rows: rows.map((r) => ({
+      path: r.path,
+      rate: r.rate,
+      clients: r.clients,
+      ...r.outcome,
+      latency: { ...r.outcome.latency },
+      forwarded: r.outcome.forwarded ? { ...r.outcome.forwarded } : null,
+      cpu: r.outcome.cpu.map((u) => ({ name: u.name, cpuPct: u.cpuPct, rssMaxBytes: u.rssMaxBytes })),
+    })),
   };
   return { name: 'latency', title: 'Latency, publish to SSE', tables: [table], targets, notes, data };
 }

@@ -25,7 +25,11 @@ export async function soakScenario(ctx: ScenarioContext): Promise<ScenarioResult
     const stack = await startStack(scope, 'soak');
     const port = Number(new URL(stack.api.url).port);
     const device = (i: number) => `soak-${String((i % DEVICES) + 1).padStart(3, '0')}`;
-    const fleet = await startFleet(scope, Array.from({ length: CLIENTS }, (_, i) => ({ port, path: `/api/stream?devices=${device(i)}&events=reading` })), 1);
+    const fleet = await startFleet(
+      scope,
+      Array.from({ length: CLIENTS }, (_, i) => ({ port, path: `/api/stream?devices=${device(i)}&events=reading` })),
+      1,
+    );
     const connected = await fleet.connect();
     if (connected.ok !== CLIENTS) throw new Error(`soak: only ${connected.ok} of ${CLIENTS} SSE clients connected`);
     const probe = sqliteProbe(stack.dir);
@@ -66,10 +70,18 @@ export async function soakScenario(ctx: ScenarioContext): Promise<ScenarioResult
     const table: Table = {
       title: `Soak: ${num(RATE)} readings/s, QoS 1, SQLite, ${CLIENTS} SSE clients (one device each), ${SECONDS / 60} minutes`,
       headers: ['process', 'RSS start', 'RSS end', 'RSS max', 'floor trend (MB/min)', 'all-samples trend (MB/min)', 'flat'],
-      rows: trends.map((t) => [t.name, mb(t.startBytes), mb(t.endBytes), mb(t.maxBytes), num(t.floorMbPerMinute, 2), num(t.mbPerMinute, 2), t.flat ? 'yes' : 'NO']),
+      rows: trends.map((t) => [
+        t.name,
+        mb(t.startBytes),
+        mb(t.endBytes),
+        mb(t.maxBytes),
+        num(t.floorMbPerMinute, 2),
+        num(t.mbPerMinute, 2),
+        t.flat ? 'yes' : 'NO',
+      ]),
       notes: [
-        'RSS sampled every 5 s; the trends are fitted over the last 80% of the run (the first 20% is warm-up); flat = the floor (each minute\'s lowest sample) rises by less than 1 MB/min.',
-      `published ${num(outcome.published)} (${num(outcome.offered)}/s), stored ${num(stored)}, lost ${num(lost)}`,
+        "RSS sampled every 5 s; the trends are fitted over the last 80% of the run (the first 20% is warm-up); flat = the floor (each minute's lowest sample) rises by less than 1 MB/min.",
+        `published ${num(outcome.published)} (${num(outcome.offered)}/s), stored ${num(stored)}, lost ${num(lost)}`,
         `delivery: min client ${num(outcome.perClientMin)} of ${num(expectedPerClient)} expected, dropped ${num(outcome.dropped)}; latency p50 ${ms(outcome.latency.p50)}, p99 ${ms(outcome.latency.p99)}, p99.9 ${ms(outcome.latency.p999)}, max ${ms(outcome.latency.max)}`,
         `CPU: ${cpuLine(outcome.cpu)}`,
       ],

@@ -88,7 +88,9 @@ async function measure(path: Row['path'], clients: number, quick: boolean, ctx: 
     const fleet = await startFleet(scope, targets, CLIENT_PROCESSES);
     ctx.log(`sse-scale: ${path}, connecting ${num(clients)} clients`);
     const connected = await fleet.connect();
-    ctx.log(`sse-scale: ${path}, ${num(connected.ok)} connected in ${Math.round(connected.ms)} ms (${connected.failed} failed); ${seconds} s at 1 Hz per device`);
+    ctx.log(
+      `sse-scale: ${path}, ${num(connected.ok)} connected in ${Math.round(connected.ms)} ms (${connected.failed} failed); ${seconds} s at 1 Hz per device`,
+    );
     let peakBytes = rssOf(serverPids);
     const outcome = await streamPhase(scope, {
       broker,
@@ -129,7 +131,22 @@ export async function sseScaleScenario(ctx: ScenarioContext): Promise<ScenarioRe
   const peer = (clients: number) => rows.find((r) => r.path === 'Nchan' && r.clients === clients);
   const table: Table = {
     title: `SSE scale (each client follows one of ${DEVICES} devices publishing at 1 Hz: 1 event/s per client)`,
-    headers: ['path', 'clients', 'connected', 'connect time', 'PSS idle', 'PSS peak', 'growth', 'growth vs Nchan', 'p50', 'p99', 'max', 'delivered (min client / expected)', 'dropped', 'CPU (% of one core)'],
+    headers: [
+      'path',
+      'clients',
+      'connected',
+      'connect time',
+      'PSS idle',
+      'PSS peak',
+      'growth',
+      'growth vs Nchan',
+      'p50',
+      'p99',
+      'max',
+      'delivered (min client / expected)',
+      'dropped',
+      'CPU (% of one core)',
+    ],
     rows: rows.map((r) => {
       const p = peer(r.clients);
       const o = r.outcome;
@@ -170,7 +187,16 @@ export async function sseScaleScenario(ctx: ScenarioContext): Promise<ScenarioRe
     : [];
   const data: JsonValue = {
     devices: DEVICES,
-    rows: rows.map((r) => ({ ...r, growthBytes: growth(r), outcome: { ...r.outcome, latency: { ...r.outcome.latency }, forwarded: null, cpu: r.outcome.cpu.map((u) => ({ name: u.name, cpuPct: u.cpuPct, rssMaxBytes: u.rssMaxBytes })) } })),
+    rows: rows.map((r) => ({
+      ...r,
+      growthBytes: growth(r),
+      outcome: {
+        ...r.outcome,
+        latency: { ...r.outcome.latency },
+        forwarded: null,
+        cpu: r.outcome.cpu.map((u) => ({ name: u.name, cpuPct: u.cpuPct, rssMaxBytes: u.rssMaxBytes })),
+      },
+    })),
   };
   return { name: 'sse-scale', title: 'SSE scale', tables: [table], targets, notes, data };
 }

@@ -75,7 +75,12 @@ export async function streamPhase(scope: Scope, o: PhaseOptions): Promise<PhaseO
   );
   await sim.started;
   const meter = new CpuMeter(
-    [...o.roles, { name: 'sim', pid: sim.child.pid, mayExit: true }, { name: 'clients', pid: o.tap ? [...o.fleet.pids, o.tap.pid] : o.fleet.pids }, { name: 'bench', pid: 'self' }],
+    [
+      ...o.roles,
+      { name: 'sim', pid: sim.child.pid, mayExit: true },
+      { name: 'clients', pid: o.tap ? [...o.fleet.pids, o.tap.pid] : o.fleet.pids },
+      { name: 'bench', pid: 'self' },
+    ],
     o.sampleMs ?? 500,
   );
   meter.start();

@@ -119,7 +119,8 @@ let aptUpdated = false;
 function withoutServiceStarts(body) {
   const policy = '/usr/sbin/policy-rc.d';
   const ours = !existsSync(policy);
-  if (ours) writeFileSync(policy, '#!/bin/sh\n# written by vigil scripts/lib/bootstrap.mjs during apt-get install\nexit 101\n', { mode: 0o755 });
+  if (ours)
+    writeFileSync(policy, '#!/bin/sh\n# written by vigil scripts/lib/bootstrap.mjs during apt-get install\nexit 101\n', { mode: 0o755 });
   try {
     return body();
   } finally {
@@ -155,9 +156,7 @@ export function ensureDebianPackages(list, overrides = {}) {
     if (deps.run('apt-get', ['update'], { env }) !== 0) throw new Error('apt-get update failed');
     aptUpdated = true;
   }
-  const status = deps.guardServices(() =>
-    deps.run('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { env }),
-  );
+  const status = deps.guardServices(() => deps.run('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { env }));
   if (status !== 0) throw new Error(`apt-get install ${missing.join(' ')} failed with exit code ${status}`);
   const still = missingPackages(list, deps.exists);
   if (still.length > 0) throw new Error(`installed ${missing.join(' ')} but still cannot find: ${still.join(', ')}`);
@@ -168,7 +167,15 @@ export function ensureDebianPackages(list, overrides = {}) {
 export function dashboardSources(root) {
   const dash = (name) => join(root, 'dashboard', name);
   // The lockfile too: a new Svelte or Chart.js version changes the built output.
-  return [dash('src'), join(root, 'domain'), dash('index.html'), dash('vite.config.ts'), dash('svelte.config.js'), dash('tsconfig.json'), join(root, 'package-lock.json')];
+  return [
+    dash('src'),
+    join(root, 'domain'),
+    dash('index.html'),
+    dash('vite.config.ts'),
+    dash('svelte.config.js'),
+    dash('tsconfig.json'),
+    join(root, 'package-lock.json'),
+  ];
 }
 
 /** `{ build: boolean, reason }` for dashboard/dist, from mtimes only. */
@@ -178,7 +185,8 @@ export function dashboardBuildPlan(root) {
   }
   const built = mtimeMs(join(root, 'dashboard', 'dist', 'index.html'));
   if (built === null) return { build: true, reason: 'dashboard/dist/index.html is missing' };
-  if (isStale(built, dashboardSources(root).map(newestMtime))) return { build: true, reason: 'dashboard sources changed since the last build' };
+  if (isStale(built, dashboardSources(root).map(newestMtime)))
+    return { build: true, reason: 'dashboard sources changed since the last build' };
   return { build: false, reason: 'dashboard build is up to date' };
 }
 

@@ -224,7 +224,11 @@ export class Forwarder {
       if (failure.kind === 'partial') {
         // InfluxDB stored the lines it could; sending the batch again would be refused again.
         this.deps.stats.droppedByBackend += failure.dropped ?? 0;
-        this.warn.warn('influx-partial', { err: failure.message, lines: batch.length }, 'InfluxDB refused part of a batch; the rest is stored');
+        this.warn.warn(
+          'influx-partial',
+          { err: failure.message, lines: batch.length },
+          'InfluxDB refused part of a batch; the rest is stored',
+        );
         this.acknowledge(batch);
         return undefined;
       }
@@ -270,7 +274,11 @@ export class Forwarder {
       default:
         break;
     }
-    this.warn.warn(`influx-${failure.kind}`, { err: failure.message, spooledRows: this.deps.spool.rows, retryInMs: backoff }, 'InfluxDB write failed; retrying');
+    this.warn.warn(
+      `influx-${failure.kind}`,
+      { err: failure.message, spooledRows: this.deps.spool.rows, retryInMs: backoff },
+      'InfluxDB write failed; retrying',
+    );
     // Jitter: several ingest processes recovering at once should not hit InfluxDB in step.
     await this.pause(failure.retryAfterMs ?? backoff + Math.floor(Math.random() * backoff * 0.2), false);
     return Math.min(this.options.maxBackoffMs, backoff * 2);

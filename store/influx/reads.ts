@@ -12,7 +12,18 @@
  */
 import type { DeviceStatus, Reading } from '../../domain/reading.ts';
 import type { Bucket, LatestValue } from '../port.ts';
-import { DEVICES_MEASUREMENT, DEVICE_TAG, DEVICE_TAG_REF, MEASUREMENT, deviceIs, durationLiteral, fieldRef, metricOf, quoteIdent, timeRange } from './influxql.ts';
+import {
+  DEVICES_MEASUREMENT,
+  DEVICE_TAG,
+  DEVICE_TAG_REF,
+  MEASUREMENT,
+  deviceIs,
+  durationLiteral,
+  fieldRef,
+  metricOf,
+  quoteIdent,
+  timeRange,
+} from './influxql.ts';
 import { seriesOf, type InfluxHttp, type QuerySeries } from './transport.ts';
 
 /** InfluxDB keeps nanoseconds in an int64: nothing lies past 2262-04-11. */
@@ -103,7 +114,14 @@ export class InfluxReader {
       const rows = seriesOf(results[i] ?? {}, statements[i]!)[0]?.values ?? [];
       const buckets: Bucket[] = [];
       for (const [ts, sum, count, min, max] of rows) {
-        if (typeof ts === 'number' && typeof sum === 'number' && typeof count === 'number' && count > 0 && typeof min === 'number' && typeof max === 'number') {
+        if (
+          typeof ts === 'number' &&
+          typeof sum === 'number' &&
+          typeof count === 'number' &&
+          count > 0 &&
+          typeof min === 'number' &&
+          typeof max === 'number'
+        ) {
           buckets.push([ts, sum / count, min, max]);
         }
       }

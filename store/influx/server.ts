@@ -19,7 +19,7 @@ type Headers = Readonly<Record<string, string | string[] | undefined>>;
 function header(headers: Headers, name: string): string {
   const want = name.toLowerCase();
   for (const [key, value] of Object.entries(headers)) {
-    if (key.toLowerCase() === want && value !== undefined) return (Array.isArray(value) ? value[0] ?? '' : value).trim();
+    if (key.toLowerCase() === want && value !== undefined) return (Array.isArray(value) ? (value[0] ?? '') : value).trim();
   }
   return '';
 }

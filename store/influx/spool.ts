@@ -83,11 +83,15 @@ export class Spool {
       INSERT OR IGNORE INTO spool_state (id, rows, points) SELECT 1, count(*), coalesce(sum(points), 0) FROM spool;`);
     const db = this.db;
     this.statements = {
-      insert: db.prepare<[string, number, string | null, number | null]>('INSERT INTO spool (line, points, device, seen_at) VALUES (?, ?, ?, ?)'),
+      insert: db.prepare<[string, number, string | null, number | null]>(
+        'INSERT INTO spool (line, points, device, seen_at) VALUES (?, ?, ?, ?)',
+      ),
       totals: db.prepare<[], { rows: number; points: number }>('SELECT rows, points FROM spool_state WHERE id = 1'),
       add: db.prepare<[number, number]>('UPDATE spool_state SET rows = rows + ?, points = points + ? WHERE id = 1'),
       peek: db.prepare<[number], SpoolRow>('SELECT id, line, points, device, seen_at AS seenAt FROM spool ORDER BY id LIMIT ?'),
-      upTo: db.prepare<[number], { rows: number; points: number }>('SELECT count(*) AS rows, coalesce(sum(points), 0) AS points FROM spool WHERE id <= ?'),
+      upTo: db.prepare<[number], { rows: number; points: number }>(
+        'SELECT count(*) AS rows, coalesce(sum(points), 0) AS points FROM spool WHERE id <= ?',
+      ),
       remove: db.prepare<[number]>('DELETE FROM spool WHERE id <= ?'),
       firstId: db.prepare<[], { id: number | null }>('SELECT min(id) AS id FROM spool'),
       lastId: db.prepare<[], { seq: number }>(`SELECT seq FROM sqlite_sequence WHERE name = 'spool'`),

@@ -88,7 +88,12 @@ export class InfluxStore implements TelemetryStore {
    */
   static async open(options: InfluxStoreOptions): Promise<InfluxStore> {
     const spool = new Spool({ path: options.spoolPath, ...(options.spoolMaxRows ? { maxRows: options.spoolMaxRows } : {}) });
-    const http = new InfluxHttp({ url: options.url, token: options.token, database: options.database, ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) });
+    const http = new InfluxHttp({
+      url: options.url,
+      token: options.token,
+      database: options.database,
+      ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+    });
     const logger = options.logger ?? silentLogger;
     let ready = false;
     let store: InfluxStore | undefined;
@@ -101,7 +106,10 @@ export class InfluxStore implements TelemetryStore {
         spool.close();
         throw err;
       }
-      logger.warn({ url: options.url, err: (err as Error).message, spooledRows: spool.rows }, 'InfluxDB is not answering; readings are spooled until it does');
+      logger.warn(
+        { url: options.url, err: (err as Error).message, spooledRows: spool.rows },
+        'InfluxDB is not answering; readings are spooled until it does',
+      );
     }
     store.forwarder.start(ready);
     if (spool.rows > 0) logger.info({ spooledRows: spool.rows, spool: spool.path }, 'draining readings spooled before this start');
@@ -127,7 +135,14 @@ export class InfluxStore implements TelemetryStore {
       const retention = this.options.retentionMs;
       const rp = retention === undefined ? '' : ` WITH DURATION ${durationLiteral(retention)} NAME ${quoteIdent(RETENTION_POLICY)}`;
       await this.http.queryOne(`CREATE DATABASE ${quoteIdent(db)}${rp}`, { database: false });
-      this.logger.info({ database: db, retentionPolicy: retention === undefined ? 'autogen' : RETENTION_POLICY, duration: retention === undefined ? 'infinite' : formatDuration(retention) }, 'created the InfluxDB database');
+      this.logger.info(
+        {
+          database: db,
+          retentionPolicy: retention === undefined ? 'autogen' : RETENTION_POLICY,
+          duration: retention === undefined ? 'infinite' : formatDuration(retention),
+        },
+        'created the InfluxDB database',
+      );
     } catch (err) {
       // Not allowed (no admin rights) or not supported: writes will say what is wrong.
       this.logger.warn({ database: db, err: (err as Error).message }, 'could not check or create the InfluxDB database');

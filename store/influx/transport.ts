@@ -60,7 +60,11 @@ export class InfluxHttp {
 
   constructor(connection: InfluxConnection) {
     this.database = connection.database;
-    this.transport = new InfluxDB({ url: connection.url, timeout: connection.timeoutMs ?? 10_000, ...credentials(connection.token) }).transport;
+    this.transport = new InfluxDB({
+      url: connection.url,
+      timeout: connection.timeoutMs ?? 10_000,
+      ...credentials(connection.token),
+    }).transport;
   }
 
   async ping(timeoutMs: number): Promise<ServerInfo> {

@@ -62,7 +62,10 @@ export function referenceBuckets(readings: readonly Reading[], metric: string, f
 /** Bucket timestamps, minima and maxima exactly; means to 1e-12 relative. */
 export function expectSameBuckets(actual: readonly Bucket[] | undefined, expected: readonly Bucket[], what: string): void {
   expect(actual, what).toBeDefined();
-  expect(actual!.map((b) => [b[0], b[2], b[3]]), `${what}: bucket ts, min, max`).toEqual(expected.map((b) => [b[0], b[2], b[3]]));
+  expect(
+    actual!.map((b) => [b[0], b[2], b[3]]),
+    `${what}: bucket ts, min, max`,
+  ).toEqual(expected.map((b) => [b[0], b[2], b[3]]));
   actual!.forEach((b, i) => {
     const want = expected[i]![1];
     expect(Math.abs(b[1] - want), `${what}: mean of bucket ${b[0]}`).toBeLessThanOrEqual(Math.abs(want) * 1e-12 + 1e-300);
@@ -92,7 +95,9 @@ export function irregularSeries(device: string, seed: number, dyadic = false): T
   for (let i = 0; i < 1_500; i++) {
     ts += 1 + Math.floor(next() * 14_000);
     const value = (x: number) => (dyadic ? Math.round(x * 8) / 8 : x);
-    entries.push(entry(device, ts, { 'temp.inner': value(20 + next() * 5 - 0.1), humidity: value(40 + Math.sin(i / 50) * 10 + next() / 3) }));
+    entries.push(
+      entry(device, ts, { 'temp.inner': value(20 + next() * 5 - 0.1), humidity: value(40 + Math.sin(i / 50) * 10 + next() / 3) }),
+    );
   }
   // Late arrivals: a device flushing its buffer after a reconnect.
   const late = entries.splice(700, 40);
@@ -100,7 +105,11 @@ export function irregularSeries(device: string, seed: number, dyadic = false): T
   return entries;
 }
 
-export async function writeInMessages(store: TelemetryStore, entries: readonly TelemetryEntry[], receivedAt = BASE + 4 * HOUR): Promise<void> {
+export async function writeInMessages(
+  store: TelemetryStore,
+  entries: readonly TelemetryEntry[],
+  receivedAt = BASE + 4 * HOUR,
+): Promise<void> {
   for (let i = 0; i < entries.length; i += 7) store.appendSync(entries.slice(i, i + 7), receivedAt);
   await store.flush(30_000);
 }
@@ -133,7 +142,11 @@ export function defineStoreContract(name: string, open: StoreFactory): void {
         for (const step of steps) {
           const series = await store.history({ device, from, to, step, metrics: ['temp.inner', 'humidity'] });
           for (const metric of ['temp.inner', 'humidity']) {
-            expectSameBuckets(series[metric], referenceBuckets(readings, metric, from, to, step), `${metric} [${from}, ${to}] step ${step}`);
+            expectSameBuckets(
+              series[metric],
+              referenceBuckets(readings, metric, from, to, step),
+              `${metric} [${from}, ${to}] step ${step}`,
+            );
           }
         }
       }
@@ -233,7 +246,13 @@ export function defineStoreContract(name: string, open: StoreFactory): void {
       await store.recordStatus('stat-2', 'offline', BASE + 4_000);
       store.appendSync([entry('stat-2', BASE + 1_000, { v: 1 })], BASE + 5_000);
       await store.flush(30_000);
-      expect(await store.device('stat-1')).toEqual({ id: 'stat-1', reported: 'online', reportedAt: BASE + 3_000, lastSeen: null, values: {} });
+      expect(await store.device('stat-1')).toEqual({
+        id: 'stat-1',
+        reported: 'online',
+        reportedAt: BASE + 3_000,
+        lastSeen: null,
+        values: {},
+      });
       expect(await store.device('stat-2')).toEqual({
         id: 'stat-2',
         reported: 'offline',
@@ -247,7 +266,8 @@ export function defineStoreContract(name: string, open: StoreFactory): void {
       const store = await fresh();
       const next = random(3);
       const entries: TelemetryEntry[] = [];
-      for (let i = 0; i < 6_200; i++) entries.push(entry('csv-1', BASE + i * 1_000, { b: next() * 100 - 50, a: Math.round(next() * 1e6) / 1e3 }));
+      for (let i = 0; i < 6_200; i++)
+        entries.push(entry('csv-1', BASE + i * 1_000, { b: next() * 100 - 50, a: Math.round(next() * 1e6) / 1e3 }));
       await writeInMessages(store, entries);
       const all = sorted(flatten(entries));
       expect(await collect(store.exportRaw({ device: 'csv-1', from: BASE, to: BASE + 7_000_000 }))).toEqual(all);
@@ -255,7 +275,9 @@ export function defineStoreContract(name: string, open: StoreFactory): void {
       const to = BASE + 5_800_000;
       const inRange = all.filter((r) => r.ts >= from && r.ts <= to);
       expect(await collect(store.exportRaw({ device: 'csv-1', from, to }))).toEqual(inRange);
-      expect(await collect(store.exportRaw({ device: 'csv-1', from, to, metrics: ['b'] }))).toEqual(inRange.filter((r) => r.metric === 'b'));
+      expect(await collect(store.exportRaw({ device: 'csv-1', from, to, metrics: ['b'] }))).toEqual(
+        inRange.filter((r) => r.metric === 'b'),
+      );
       expect(await collect(store.exportRaw({ device: 'nobody', from, to }))).toEqual([]);
     });
 

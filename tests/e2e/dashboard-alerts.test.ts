@@ -12,7 +12,16 @@ import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/chromium.ts';
 import { closeClients, connectClient } from '../helpers/mqtt.ts';
-import { canvasInk, SCREENSHOT_DIR, screenshots, shows, startDashboardVigil, VIEWPORTS, watchConsole, type DashboardVigil } from './support.ts';
+import {
+  canvasInk,
+  SCREENSHOT_DIR,
+  screenshots,
+  shows,
+  startDashboardVigil,
+  VIEWPORTS,
+  watchConsole,
+  type DashboardVigil,
+} from './support.ts';
 
 const DEVICE = 'boiler-1';
 const TOPIC = `devices/${DEVICE}/telemetry`;
@@ -52,12 +61,20 @@ async function apiJson<T>(path: string, init: RequestInit = {}): Promise<{ statu
  * Publishes `values` every 250 ms until `locator` reaches `state` (rules reach ingest within 2 s,
  * and the alerter starts evaluating a moment after ingest starts).
  */
-async function publishUntil(locator: Locator, values: Record<string, number>, state: 'visible' | 'detached' = 'visible', timeout = 8_000): Promise<void> {
+async function publishUntil(
+  locator: Locator,
+  values: Record<string, number>,
+  state: 'visible' | 'detached' = 'visible',
+  timeout = 8_000,
+): Promise<void> {
   let done = false;
-  const seen = locator.first().waitFor({ state, timeout }).then(
-    () => ((done = true), null),
-    (err: unknown) => ((done = true), err),
-  );
+  const seen = locator
+    .first()
+    .waitFor({ state, timeout })
+    .then(
+      () => ((done = true), null),
+      (err: unknown) => ((done = true), err),
+    );
   while (!done) {
     await publish(values);
     await new Promise((r) => setTimeout(r, 250));
@@ -94,7 +111,18 @@ describe('alerts and rules in the dashboard', () => {
   it('shows a firing alert as alert-row; signing in and pressing ack-button acknowledges it', async () => {
     const created = await apiJson<RuleDoc>('/api/rules', {
       method: 'POST',
-      body: JSON.stringify({ name: 'Boiler hot', device: DEVICE, metric: 'temperature', type: 'threshold', op: 'above', value: 50, hysteresis: 1, for: 0, severity: 'critical', enabled: true }),
+      body: JSON.stringify({
+        name: 'Boiler hot',
+        device: DEVICE,
+        metric: 'temperature',
+        type: 'threshold',
+        op: 'above',
+        value: 50,
+        hysteresis: 1,
+        for: 0,
+        severity: 'critical',
+        enabled: true,
+      }),
     });
     expect(created.status).toBe(201);
     hot = created.body;
@@ -178,7 +206,11 @@ describe('alerts and rules in the dashboard', () => {
     await form.getByLabel('Limit', { exact: true }).fill('40');
     await valueError.waitFor({ state: 'detached' });
     const preview = page.getByTestId('rule-preview');
-    await page.waitForFunction(() => Number(document.querySelector('[data-testid="rule-preview"]')?.getAttribute('data-transitions')) >= 1, null, { timeout: 5_000 });
+    await page.waitForFunction(
+      () => Number(document.querySelector('[data-testid="rule-preview"]')?.getAttribute('data-transitions')) >= 1,
+      null,
+      { timeout: 5_000 },
+    );
     // biome-ignore lint/performance/useDomNodeTextContent: Playwright's Locator.innerText(), not the DOM property: the text as rendered
     expect(await preview.innerText()).toMatch(/would have fired \d+ times? on 1 device\./);
     const previewInk = await canvasInk(preview.locator('canvas'), '--sev-warning');
@@ -200,7 +232,11 @@ describe('alerts and rules in the dashboard', () => {
     await page.goto(`${server.url}/devices/${DEVICE}?range=15m`);
     const chart = page.locator('[data-testid="chart"][data-metric="temperature"] canvas');
     await chart.waitFor({ timeout: 5_000 });
-    await page.waitForFunction(() => Number(document.querySelector('[data-metric="temperature"] canvas')?.getAttribute('data-points')) >= 2, null, { timeout: 5_000 });
+    await page.waitForFunction(
+      () => Number(document.querySelector('[data-metric="temperature"] canvas')?.getAttribute('data-points')) >= 2,
+      null,
+      { timeout: 5_000 },
+    );
     await page.waitForTimeout(300);
     expect((await canvasInk(chart, '--sev-warning')).matching).toBeGreaterThan(50);
     expect((await canvasInk(chart, '--sev-critical')).matching).toBeGreaterThan(50);
@@ -239,7 +275,11 @@ describe('alerts and rules in the dashboard', () => {
     await page.getByTestId('rule-form').getByLabel('Name', { exact: true }).fill('Boiler very hot');
     await page.getByTestId('rule-form').getByLabel('Limit', { exact: true }).fill('55');
     const previewed = async () => {
-      await page.waitForFunction(() => Number(document.querySelector('[data-testid="rule-preview"]')?.getAttribute('data-transitions')) >= 1, null, { timeout: 5_000 });
+      await page.waitForFunction(
+        () => Number(document.querySelector('[data-testid="rule-preview"]')?.getAttribute('data-transitions')) >= 1,
+        null,
+        { timeout: 5_000 },
+      );
     };
     const editor = await screenshots(page, 'rules-editor', previewed);
     await page.goto(`${server.url}/rules`);

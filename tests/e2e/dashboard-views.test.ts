@@ -45,7 +45,10 @@ describe('dashboard views', () => {
   it('fills the overview with the simulated devices, whose values change live, without console errors', async () => {
     await page.goto(server.url);
     await shows(page.getByTestId('connection-status'), 'live', 5_000);
-    await page.getByTestId('device-card').nth(SIM.length - 1).waitFor({ timeout: 5_000 });
+    await page
+      .getByTestId('device-card')
+      .nth(SIM.length - 1)
+      .waitFor({ timeout: 5_000 });
     expect((await cardIds()).sort()).toEqual(SIM);
     for (const id of SIM) await shows(card(id).getByTestId('device-status'), 'online', 5_000);
 
@@ -96,13 +99,20 @@ describe('dashboard views', () => {
     // Ten minutes of earlier temperatures (a gateway's backfill), so the line spans a good part
     // of the chart rather than the last few seconds the simulator has produced.
     const now = Date.now();
-    const backfill = Array.from({ length: 120 }, (_, i) => ({ ts: now - 600_000 + i * 5_000, values: { temperature: 20 + 5 * Math.sin(i / 8) } }));
+    const backfill = Array.from({ length: 120 }, (_, i) => ({
+      ts: now - 600_000 + i * 5_000,
+      values: { temperature: 20 + 5 * Math.sin(i / 8) },
+    }));
     await mqtt.publishAsync('devices/sim-002/telemetry', JSON.stringify(backfill), { qos: 1 });
     await card('sim-002').locator('a').first().click();
     await page.waitForURL('**/devices/sim-002');
     const canvas = page.locator('[data-testid="chart"][data-metric="temperature"] canvas');
     await canvas.waitFor({ timeout: 5_000 });
-    await page.waitForFunction(() => Number(document.querySelector('[data-metric="temperature"] canvas')?.getAttribute('data-points')) >= 100, null, { timeout: 5_000 });
+    await page.waitForFunction(
+      () => Number(document.querySelector('[data-metric="temperature"] canvas')?.getAttribute('data-points')) >= 100,
+      null,
+      { timeout: 5_000 },
+    );
     const ink = await canvasInk(canvas, '--chart-line');
     expect(ink.width).toBeGreaterThan(300);
     // A line across a sixth of the chart, not a few stray pixels.
@@ -125,7 +135,11 @@ describe('dashboard views', () => {
     await fresh.goto(link);
     const freshCanvas = fresh.locator('[data-testid="chart"][data-metric="temperature"] canvas');
     await freshCanvas.waitFor({ timeout: 5_000 });
-    await fresh.waitForFunction(() => Number(document.querySelector('[data-metric="temperature"] canvas')?.getAttribute('data-points')) >= 100, null, { timeout: 5_000 });
+    await fresh.waitForFunction(
+      () => Number(document.querySelector('[data-metric="temperature"] canvas')?.getAttribute('data-points')) >= 100,
+      null,
+      { timeout: 5_000 },
+    );
     expect(await fresh.getByTestId('chart').count()).toBe(1);
     expect(await fresh.getByRole('link', { name: '15m', exact: true }).getAttribute('aria-current')).toBe('true');
     expect(await fresh.locator('[data-testid="metric-toggle"][data-metric="humidity"]').getAttribute('aria-pressed')).toBe('false');
@@ -194,12 +208,18 @@ describe('dashboard views', () => {
     await page.goto(`${server.url}/devices/sim-001?range=5m`);
     await page.locator('[data-testid="chart"] canvas').first().waitFor({ timeout: 5_000 });
     const charted = async () => {
-      await page.waitForFunction(() => Number(document.querySelector('[data-testid="chart"] canvas')?.getAttribute('data-points')) >= 2, null, { timeout: 5_000 });
+      await page.waitForFunction(
+        () => Number(document.querySelector('[data-testid="chart"] canvas')?.getAttribute('data-points')) >= 2,
+        null,
+        { timeout: 5_000 },
+      );
     };
     const device = await screenshots(page, 'device', charted);
     await page.goto(server.url);
     // Sparklines start from the snapshot's one point and need a second reading to draw.
-    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="device-card"] svg path').length >= n, SIM.length * 2, { timeout: 5_000 });
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="device-card"] svg path').length >= n, SIM.length * 2, {
+      timeout: 5_000,
+    });
     const overview = await screenshots(page, 'overview');
     expect([...device, ...overview]).toHaveLength(8);
     expect(errors).toEqual([]);

@@ -155,7 +155,11 @@ describe('dashboard', () => {
       await page.goto(`${server.url}/devices/e2e-gap?range=5m`);
       const canvas = page.locator('[data-testid="chart"][data-metric="level"] canvas');
       await canvas.waitFor({ timeout: 5_000 });
-      await page.waitForFunction(() => Number(document.querySelector('[data-metric="level"] canvas')?.getAttribute('data-points')) >= 4, null, { timeout: 5_000 });
+      await page.waitForFunction(
+        () => Number(document.querySelector('[data-metric="level"] canvas')?.getAttribute('data-points')) >= 4,
+        null,
+        { timeout: 5_000 },
+      );
 
       online = false;
       await sending;

@@ -123,7 +123,8 @@ async function startOnce(options: InfluxOptions): Promise<InfluxServer> {
       await rm(dir, { recursive: true, force: true });
     })());
   const signal = (name: 'SIGSTOP' | 'SIGCONT') => {
-    if (server.child.exitCode !== null || server.child.signalCode !== null) throw new Error(`influxd (pid ${server.child.pid}) is not running`);
+    if (server.child.exitCode !== null || server.child.signalCode !== null)
+      throw new Error(`influxd (pid ${server.child.pid}) is not running`);
     server.child.kill(name);
   };
   const resumeProcess = () => {
@@ -199,7 +200,8 @@ async function allThreadsStopped(pid: number, timeoutMs = 5_000): Promise<void> 
       ),
     );
     if (states.every((state) => state === 'T' || state === 't')) return;
-    if (Date.now() > deadline) throw new Error(`influxd (pid ${pid}) did not stop within ${timeoutMs} ms (thread states ${states.join('')})`);
+    if (Date.now() > deadline)
+      throw new Error(`influxd (pid ${pid}) did not stop within ${timeoutMs} ms (thread states ${states.join('')})`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }

@@ -31,7 +31,14 @@ describe('alerts with two ingest processes', () => {
     dir = await mkdtemp(join(tmpdir(), 'vigil-scale-alerts-'));
     const env = { MQTT_URL: mosquitto.url, SQLITE_PATH: join(dir, 'vigil.db'), VIGIL_TOKEN: TOKEN, LOG_LEVEL: 'silent' };
     for (const instance of ['a', 'b']) {
-      ingest.set(instance, spawn(process.execPath, ['scripts/run.mjs', 'ingest'], { cwd: root, env: { ...process.env, ...env, INSTANCE_ID: instance, LOG_LEVEL: 'error' }, stdio: 'ignore' }));
+      ingest.set(
+        instance,
+        spawn(process.execPath, ['scripts/run.mjs', 'ingest'], {
+          cwd: root,
+          env: { ...process.env, ...env, INSTANCE_ID: instance, LOG_LEVEL: 'error' },
+          stdio: 'ignore',
+        }),
+      );
     }
     const parsed = parseConfig({ ...env, PORT: String(await freePort()) });
     if (!parsed.ok) throw new Error(parsed.errors.join('; '));
@@ -65,10 +72,14 @@ describe('alerts with two ingest processes', () => {
       const t = i >= 50 && i < 100 ? 35 : 20;
       await device.publishAsync('devices/sc-1/telemetry', JSON.stringify({ ts: base + i * 1000, t }), { qos: 1 });
     }
-    const first = await eventually(async () => {
-      const list = await alerts();
-      return list.length === 1 && list[0]!.state === 'resolved' ? list : undefined;
-    }, 10_000, 'one alert, fired then resolved');
+    const first = await eventually(
+      async () => {
+        const list = await alerts();
+        return list.length === 1 && list[0]!.state === 'resolved' ? list : undefined;
+      },
+      10_000,
+      'one alert, fired then resolved',
+    );
     expect(first[0]).toMatchObject({ startedAt: base + 50_000, resolvedAt: base + 100_000 });
 
     // The leader dies; b takes over and evaluates the next excursion once.
@@ -79,10 +90,14 @@ describe('alerts with two ingest processes', () => {
       const t = i >= 250 && i < 260 ? 40 : 20;
       await device.publishAsync('devices/sc-1/telemetry', JSON.stringify({ ts: base + i * 1000, t }), { qos: 1 });
     }
-    const both = await eventually(async () => {
-      const list = await alerts();
-      return list.length === 2 && list.every((a) => a.state === 'resolved') ? list : undefined;
-    }, 15_000, 'second alert resolved');
+    const both = await eventually(
+      async () => {
+        const list = await alerts();
+        return list.length === 2 && list.every((a) => a.state === 'resolved') ? list : undefined;
+      },
+      15_000,
+      'second alert resolved',
+    );
     // Mosquitto keeps handing a share of the group's messages to a's (offline, persistent)
     // session, so b may not see the excursion's first or last reading until a returns
     // (docs/ingest.md): the alert is still one alert, within a reading or two of the edges.
@@ -94,8 +109,17 @@ describe('alerts with two ingest processes', () => {
     expect(second!.resolvedAt! - base).toBeLessThan(265_000);
 
     // a comes back under its id, drains what the broker kept for it, and nothing is lost.
-    ingest.set('a2', spawn(process.execPath, ['scripts/run.mjs', 'ingest'], { cwd: root, env: { ...process.env, MQTT_URL: mosquitto.url, SQLITE_PATH: join(dir, 'vigil.db'), INSTANCE_ID: 'a', LOG_LEVEL: 'error' }, stdio: 'ignore' }));
-    const csvLines = async () => (await (await fetch(`${api.url}/api/devices/sc-1/readings.csv?from=${base}&to=${base + 300_000}`)).text()).trim().split('\n').length - 1;
+    ingest.set(
+      'a2',
+      spawn(process.execPath, ['scripts/run.mjs', 'ingest'], {
+        cwd: root,
+        env: { ...process.env, MQTT_URL: mosquitto.url, SQLITE_PATH: join(dir, 'vigil.db'), INSTANCE_ID: 'a', LOG_LEVEL: 'error' },
+        stdio: 'ignore',
+      }),
+    );
+    const csvLines = async () =>
+      (await (await fetch(`${api.url}/api/devices/sc-1/readings.csv?from=${base}&to=${base + 300_000}`)).text()).trim().split('\n').length -
+      1;
     await eventually(async () => ((await csvLines()) === 300 ? true : undefined), 20_000, 'all 300 readings stored');
     expect(await alerts()).toHaveLength(2);
   }, 90_000);

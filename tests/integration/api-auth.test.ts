@@ -37,7 +37,9 @@ describe('operator auth on the API', () => {
     expect(cookie).not.toContain(TOKEN);
     const session = cookie.split(';')[0]!;
     expect((await getJson(`${vigil.url}/api/session`, { headers: { Cookie: session } })).body).toMatchObject({ operator: true });
-    expect((await getJson(`${vigil.url}/api/session`, { headers: { Authorization: `Bearer ${TOKEN}` } })).body).toMatchObject({ operator: true });
+    expect((await getJson(`${vigil.url}/api/session`, { headers: { Authorization: `Bearer ${TOKEN}` } })).body).toMatchObject({
+      operator: true,
+    });
     const out = await fetch(`${vigil.url}/api/session`, { method: 'DELETE', headers: { Cookie: session } });
     expect(out.status).toBe(204);
     expect(out.headers.get('set-cookie')).toMatch(/vigil_session=;/);
@@ -63,7 +65,9 @@ describe('operator auth on the API', () => {
     const body = (await limited.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe('too_many_attempts');
     expect((await post(JSON.stringify({ token: TOKEN }))).status).toBe(200);
-    expect((await getJson(`${vigil.url}/api/session`, { headers: { Authorization: `Bearer ${TOKEN}` } })).body).toMatchObject({ operator: true });
+    expect((await getJson(`${vigil.url}/api/session`, { headers: { Authorization: `Bearer ${TOKEN}` } })).body).toMatchObject({
+      operator: true,
+    });
   });
 });
 
@@ -96,7 +100,9 @@ describe('reads beyond loopback', () => {
     // Preview is a read: it needs the token exactly when reads do.
     const preview = { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' };
     expect((await fetch(`${url}/api/rules/preview`, preview)).status).toBe(401);
-    expect((await fetch(`${url}/api/rules/preview`, { ...preview, headers: { ...preview.headers, Authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
+    expect(
+      (await fetch(`${url}/api/rules/preview`, { ...preview, headers: { ...preview.headers, Authorization: `Bearer ${TOKEN}` } })).status,
+    ).toBe(200);
     expect((await fetch(`${url}/api/health`)).status).toBe(200);
     expect((await fetch(`${url}/api/session`)).status).toBe(200);
     expect((await fetch(`${url}/`)).status).toBe(200);

@@ -13,7 +13,10 @@ interface Answer {
   body: string;
 }
 
-function send(url: string, options: { method?: string; path: string; headers?: Record<string, string>; chunks?: Buffer[] }): Promise<Answer> {
+function send(
+  url: string,
+  options: { method?: string; path: string; headers?: Record<string, string>; chunks?: Buffer[] },
+): Promise<Answer> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
     const req = request({ hostname, port, method: options.method ?? 'GET', path: options.path, headers: options.headers ?? {} }, (res) => {
@@ -70,7 +73,12 @@ describe('HTTP edges', () => {
 
   it('answers a 200 KB chunked body with 413, not a reset', async () => {
     const chunks = Array.from({ length: 50 }, () => Buffer.alloc(4096, 0x20));
-    const res = await send(vigil.url, { method: 'POST', path: '/api/session', headers: { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' }, chunks });
+    const res = await send(vigil.url, {
+      method: 'POST',
+      path: '/api/session',
+      headers: { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' },
+      chunks,
+    });
     expect(res.status).toBe(413);
     expect(JSON.parse(res.body).error.code).toBe('payload_too_large');
     expect((await getJson(`${vigil.url}/api/health`)).status).toBe(200);

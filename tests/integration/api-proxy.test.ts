@@ -23,7 +23,11 @@ describe('sign-in behind nginx with TRUST_PROXY', () => {
   });
 
   const signIn = (token: string, spoof: string) =>
-    fetch(`${nginx.url}/api/session`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Forwarded-For': spoof }, body: JSON.stringify({ token }) });
+    fetch(`${nginx.url}/api/session`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Forwarded-For': spoof },
+      body: JSON.stringify({ token }),
+    });
 
   it('limits 30 wrong tokens with spoofed X-Forwarded-For, and the right token still works', async () => {
     const statuses: number[] = [];

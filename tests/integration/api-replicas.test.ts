@@ -21,7 +21,10 @@ describe('two API processes', () => {
       // A second Vigil process on the embedded broker signs in as Vigil, like the first one's own clients.
       MQTT_USERNAME: vigil.serviceCredentials?.username,
       MQTT_PASSWORD: vigil.serviceCredentials?.password,
-      SQLITE_PATH: vigil.config.store.sqlitePath, PORT: String(await freePort()), LOG_LEVEL: 'silent' });
+      SQLITE_PATH: vigil.config.store.sqlitePath,
+      PORT: String(await freePort()),
+      LOG_LEVEL: 'silent',
+    });
     if (!parsed.ok) throw new Error(parsed.errors.join('; '));
     second = await startApi(parsed.config);
   });

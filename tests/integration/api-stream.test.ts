@@ -133,7 +133,11 @@ describe('SSE /api/stream', () => {
       const batch = Array.from({ length: 1_000 }, (_, i) => ({ ts: base - 10_000_000 + b * 1_000 + i, v: i }));
       await device.publishAsync('devices/flood-1/telemetry', JSON.stringify(batch), { qos: 1 });
     }
-    await eventually(async () => (liveCount >= BATCHES * 1_000 ? true : undefined), 60_000, `live client got all 100000 (has ${liveCount})`);
+    await eventually(
+      async () => (liveCount >= BATCHES * 1_000 ? true : undefined),
+      60_000,
+      `live client got all 100000 (has ${liveCount})`,
+    );
     const heapGrowthMb = (process.memoryUsage().heapUsed - heapBefore) / 1e6;
     live.close();
 

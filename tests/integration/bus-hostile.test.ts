@@ -44,18 +44,49 @@ function shaped(key: Key, ts: unknown, extra: Record<string, unknown> = {}): unk
       return { device: DEVICE, status: 'offline', ts, ...extra };
     case 'alert':
       return {
-        id: 'AbCdEfGhIjKlMnOpQrSt', ruleId: 'r-forged', device: DEVICE, metric: 't', severity: 'critical', state: 'firing',
-        acknowledged: false, value: 99, threshold: 30, startedAt: ts, resolvedAt: null, ackedAt: null, message: 'forged', ...extra,
+        id: 'AbCdEfGhIjKlMnOpQrSt',
+        ruleId: 'r-forged',
+        device: DEVICE,
+        metric: 't',
+        severity: 'critical',
+        state: 'firing',
+        acknowledged: false,
+        value: 99,
+        threshold: 30,
+        startedAt: ts,
+        resolvedAt: null,
+        ackedAt: null,
+        message: 'forged',
+        ...extra,
       };
     case 'rejected':
       return { ts, topic: `devices/${DEVICE}/telemetry`, device: DEVICE, reason: 'invalid_json', payload: 'forged', ...extra };
     case 'stats':
       // "0000" sorts before any real instance id: a snapshot taken for real would steal the alert leadership.
       return {
-        instance: '0000', at: ts, received: 1, accepted: 1, points: 1, rejected: {}, ignoredRetained: 0, storeErrors: 0, unacked: 0,
-        forwardDropped: 0, writeLatency: { bounds: [0.001], counts: [0, 0], sum: 0, count: 0 }, alertLeader: true,
+        instance: '0000',
+        at: ts,
+        received: 1,
+        accepted: 1,
+        points: 1,
+        rejected: {},
+        ignoredRetained: 0,
+        storeErrors: 0,
+        unacked: 0,
+        forwardDropped: 0,
+        writeLatency: { bounds: [0.001], counts: [0, 0], sum: 0, count: 0 },
+        alertLeader: true,
         webhook: { delivered: 0, failures: 0, dropped: 0, queued: 0 },
-        store: { unackedReadings: 0, spooledRows: 0, readingsWritten: 0, droppedOutsideRetention: 0, droppedByBackend: 0, writeErrors: {}, writeLatency: { count: 0, sumMs: 0, maxMs: 0 }, blockedBy: null },
+        store: {
+          unackedReadings: 0,
+          spooledRows: 0,
+          readingsWritten: 0,
+          droppedOutsideRetention: 0,
+          droppedByBackend: 0,
+          writeErrors: {},
+          writeLatency: { count: 0, sumMs: 0, maxMs: 0 },
+          blockedBy: null,
+        },
         ...extra,
       };
     case 'rulesChanged':
@@ -168,22 +199,34 @@ describe('hostile messages on Vigil topics', () => {
     expect(created.status).toBe(201);
 
     source = new EventSource(`${vigil.url}/api/stream`);
-    for (const type of ['reading', 'device', 'alert', 'reset']) source.addEventListener(type, (e) => events.push({ type, data: String(e.data) }));
+    for (const type of ['reading', 'device', 'alert', 'reset'])
+      source.addEventListener(type, (e) => events.push({ type, data: String(e.data) }));
     await new Promise<void>((resolve) => (source.onopen = () => resolve()));
     device = await connectClient(vigil.brokerUrl);
     await device.publishAsync(`devices/${DEVICE}/telemetry`, JSON.stringify({ t: 20 }), { qos: 1 });
-    await eventually(async () => ((await getJson<{ id: string }[]>(`${vigil.url}/api/devices`)).body.some((d) => d.id === DEVICE) ? true : undefined), 5_000, 'device stored');
+    await eventually(
+      async () => ((await getJson<{ id: string }[]>(`${vigil.url}/api/devices`)).body.some((d) => d.id === DEVICE) ? true : undefined),
+      5_000,
+      'device stored',
+    );
     // The real reading and the device coming online stream first; only what follows counts.
-    await eventually(async () => (events.some((e) => e.type === 'reading') && events.some((e) => e.type === 'device') ? true : undefined), 5_000, 'baseline streamed');
-
+    await eventually(
+      async () => (events.some((e) => e.type === 'reading') && events.some((e) => e.type === 'device') ? true : undefined),
+      5_000,
+      'baseline streamed',
+    );
 
     // Two snapshots a second apart that agree: ingest's counters have settled.
-    metricsBefore = await eventually(async () => {
-      const a = comparable((await metrics()).text);
-      await new Promise((r) => setTimeout(r, 1_100));
-      const b = comparable((await metrics()).text);
-      return JSON.stringify(a) === JSON.stringify(b) ? b : undefined;
-    }, 10_000, 'settled /metrics');
+    metricsBefore = await eventually(
+      async () => {
+        const a = comparable((await metrics()).text);
+        await new Promise((r) => setTimeout(r, 1_100));
+        const b = comparable((await metrics()).text);
+        return JSON.stringify(a) === JSON.stringify(b) ? b : undefined;
+      },
+      10_000,
+      'settled /metrics',
+    );
     devicesBefore = (await getJson(`${vigil.url}/api/devices`)).body;
     events.length = 0;
 
@@ -207,11 +250,18 @@ describe('hostile messages on Vigil topics', () => {
     const expectAlerter = Object.fromEntries(ALERTER_READS.map((k) => [TOPICS[k], published[k]]));
     const expected = JSON.stringify({ api: sorted(expectApi), alerter: sorted(expectAlerter) });
     let seen = '';
-    await eventually(async () => {
-      const { text } = await metrics();
-      seen = JSON.stringify({ api: sorted(rejectedByTopic(text, null)), alerter: sorted(rejectedByTopic(text, vigil.config.instanceId)) });
-      return seen === expected ? true : undefined;
-    }, 20_000, 'rejections counted').catch(() => undefined);
+    await eventually(
+      async () => {
+        const { text } = await metrics();
+        seen = JSON.stringify({
+          api: sorted(rejectedByTopic(text, null)),
+          alerter: sorted(rejectedByTopic(text, vigil.config.instanceId)),
+        });
+        return seen === expected ? true : undefined;
+      },
+      20_000,
+      'rejections counted',
+    ).catch(() => undefined);
     // Compared here so a miss shows what was counted.
     expect(JSON.parse(seen)).toEqual(JSON.parse(expected));
   });
@@ -233,11 +283,17 @@ describe('hostile messages on Vigil topics', () => {
   it('still fires the rule on a real breach', async () => {
     // Sent until it fires, in case the rule's reload was still on its way; each reading is newer.
     const breachFrom = Date.now();
-    const fired = await eventually(async () => {
-      await device.publishAsync(`devices/${DEVICE}/telemetry`, JSON.stringify({ t: 50 }), { qos: 1 });
-      const { body } = await getJson<{ device: string; state: string; value: number; startedAt: number }[]>(`${vigil.url}/api/alerts?state=active`);
-      return body.length > 0 ? body : undefined;
-    }, 10_000, 'alert fired on a real breach');
+    const fired = await eventually(
+      async () => {
+        await device.publishAsync(`devices/${DEVICE}/telemetry`, JSON.stringify({ t: 50 }), { qos: 1 });
+        const { body } = await getJson<{ device: string; state: string; value: number; startedAt: number }[]>(
+          `${vigil.url}/api/alerts?state=active`,
+        );
+        return body.length > 0 ? body : undefined;
+      },
+      10_000,
+      'alert fired on a real breach',
+    );
     // The real breach's, not one a forged reading planted (value 99, ts in the future).
     expect(fired).toMatchObject([{ device: DEVICE, state: 'firing', value: 50 }]);
     expect(fired[0]!.startedAt).toBeGreaterThanOrEqual(breachFrom);

@@ -51,15 +51,28 @@ describe('npm start edge', () => {
   it('starts healthy with a simulated fleet, keeps data, and stops on SIGINT within a few seconds', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'vigil-cli-'));
     dirs.push(dir);
-    const env = { PORT: String(await freePort()), MQTT_PORT: String(await freePort()), SQLITE_PATH: join(dir, 'vigil.db'), SIM_DEVICES: '3' };
+    const env = {
+      PORT: String(await freePort()),
+      MQTT_PORT: String(await freePort()),
+      SQLITE_PATH: join(dir, 'vigil.db'),
+      SIM_DEVICES: '3',
+    };
     const run = runVigil(env);
-    const url = await eventually(async () => /Vigil is running at (\S+)/.exec(run.out())?.[1], 20_000, `URL printed (stderr: ${run.err()})`);
+    const url = await eventually(
+      async () => /Vigil is running at (\S+)/.exec(run.out())?.[1],
+      20_000,
+      `URL printed (stderr: ${run.err()})`,
+    );
     expect(run.out()).toMatch(/Operator token \(new, kept beside the store\): \S{16,}/);
-    const devices = await eventually(async () => {
-      const { body } = await getJson<{ id: string; values: Record<string, unknown> }[]>(`${url}/api/devices`);
-      const withValues = body.filter((d) => Object.keys(d.values).length > 0);
-      return withValues.length === 3 ? withValues : undefined;
-    }, 20_000, '3 simulated devices with values');
+    const devices = await eventually(
+      async () => {
+        const { body } = await getJson<{ id: string; values: Record<string, unknown> }[]>(`${url}/api/devices`);
+        const withValues = body.filter((d) => Object.keys(d.values).length > 0);
+        return withValues.length === 3 ? withValues : undefined;
+      },
+      20_000,
+      '3 simulated devices with values',
+    );
     expect(devices.map((d) => d.id)).toEqual(['sim-001', 'sim-002', 'sim-003']);
 
     const stopAsked = Date.now();

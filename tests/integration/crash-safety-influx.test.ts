@@ -65,11 +65,15 @@ describe('ingest crash safety with STORE=influx (SIGSTOP influxd, SIGKILL ingest
     const first = startIngest();
     const device = await connectClient(mosquitto.url, { clientId: 'crash-influx-device' });
     const base = Date.now() - 3_600_000;
-    await eventually(async () => {
-      await device.publishAsync('devices/crash-1/telemetry', JSON.stringify({ ts: base, v: 0 }), { qos: 1 });
-      await new Promise((r) => setTimeout(r, 300));
-      return (await storedCount()) === 1 ? true : undefined;
-    }, 30_000, 'ingest up and writing to InfluxDB');
+    await eventually(
+      async () => {
+        await device.publishAsync('devices/crash-1/telemetry', JSON.stringify({ ts: base, v: 0 }), { qos: 1 });
+        await new Promise((r) => setTimeout(r, 300));
+        return (await storedCount()) === 1 ? true : undefined;
+      },
+      30_000,
+      'ingest up and writing to InfluxDB',
+    );
 
     let i = 1;
     const publishUntil = async (n: number) => {
@@ -87,10 +91,14 @@ describe('ingest crash safety with STORE=influx (SIGSTOP influxd, SIGKILL ingest
     startIngest();
     influx.resume();
 
-    const count = await eventually(async () => {
-      const n = await storedCount();
-      return n >= TOTAL ? n : undefined;
-    }, 40_000, `all ${TOTAL} in InfluxDB`);
+    const count = await eventually(
+      async () => {
+        const n = await storedCount();
+        return n >= TOTAL ? n : undefined;
+      },
+      40_000,
+      `all ${TOTAL} in InfluxDB`,
+    );
     expect(count).toBe(TOTAL);
   }, 120_000);
 });

@@ -48,7 +48,7 @@ describe('ingest crash safety (kill -9, Ctrl-C) on a real Mosquitto', () => {
     try {
       const db = new Database(join(dir, 'vigil.db'), { readonly: true, fileMustExist: true });
       try {
-        return (db.prepare("SELECT count(*) AS n FROM readings WHERE device = ?").get(device) as { n: number }).n;
+        return (db.prepare('SELECT count(*) AS n FROM readings WHERE device = ?').get(device) as { n: number }).n;
       } finally {
         db.close();
       }
@@ -57,42 +57,54 @@ describe('ingest crash safety (kill -9, Ctrl-C) on a real Mosquitto', () => {
     }
   }
 
-  it.each([['SIGKILL'], ['SIGINT']] as const)(`stores exactly ${TOTAL} readings across a %s of ingest`, async (signal) => {
-    const deviceId = `crash-${signal}`;
-    current = deviceId;
-    const first = startIngest();
-    const firstExited = new Promise((resolve) => first.once('exit', resolve));
-    // Ingest is subscribed (and its persistent session exists) once a first reading is stored;
-    // until then, the same reading is sent again (same ts, so it is stored once).
-    const device = await connectClient(mosquitto.url, { clientId: `crash-device-${signal}` });
-    const base = Date.now() - 3_600_000;
-    await eventually(async () => {
-      await device.publishAsync(`devices/${deviceId}/telemetry`, JSON.stringify({ ts: base, v: 0 }), { qos: 1 });
-      await new Promise((r) => setTimeout(r, 200));
-      return storedCount() === 1 ? true : undefined;
-    }, 20_000, 'ingest up');
+  it.each([['SIGKILL'], ['SIGINT']] as const)(
+    `stores exactly ${TOTAL} readings across a %s of ingest`,
+    async (signal) => {
+      const deviceId = `crash-${signal}`;
+      current = deviceId;
+      const first = startIngest();
+      const firstExited = new Promise((resolve) => first.once('exit', resolve));
+      // Ingest is subscribed (and its persistent session exists) once a first reading is stored;
+      // until then, the same reading is sent again (same ts, so it is stored once).
+      const device = await connectClient(mosquitto.url, { clientId: `crash-device-${signal}` });
+      const base = Date.now() - 3_600_000;
+      await eventually(
+        async () => {
+          await device.publishAsync(`devices/${deviceId}/telemetry`, JSON.stringify({ ts: base, v: 0 }), { qos: 1 });
+          await new Promise((r) => setTimeout(r, 200));
+          return storedCount() === 1 ? true : undefined;
+        },
+        20_000,
+        'ingest up',
+      );
 
-    let killedAt = -1;
-    const publishing = (async () => {
-      for (let i = 1; i < TOTAL; i++) {
-        await device.publishAsync(`devices/${deviceId}/telemetry`, JSON.stringify({ ts: base + i, v: i }), { qos: 1 });
-      }
-    })();
-    await eventually(async () => (storedCount() >= 1_000 ? true : undefined), 20_000, '1000 stored before the kill');
-    first.kill(signal);
-    killedAt = storedCount();
-    await publishing;
-    await firstExited;
+      let killedAt = -1;
+      const publishing = (async () => {
+        for (let i = 1; i < TOTAL; i++) {
+          await device.publishAsync(`devices/${deviceId}/telemetry`, JSON.stringify({ ts: base + i, v: i }), { qos: 1 });
+        }
+      })();
+      await eventually(async () => (storedCount() >= 1_000 ? true : undefined), 20_000, '1000 stored before the kill');
+      first.kill(signal);
+      killedAt = storedCount();
+      await publishing;
+      await firstExited;
 
-    const second = startIngest();
-    const count = await eventually(async () => {
-      const n = storedCount();
-      return n >= TOTAL ? n : undefined;
-    }, 30_000, `all ${TOTAL} stored after restart (have ${storedCount()})`);
-    expect(killedAt).toBeGreaterThanOrEqual(1_000);
-    expect(killedAt).toBeLessThan(TOTAL);
-    expect(count).toBe(TOTAL);
-    second.kill('SIGINT');
-    await new Promise((resolve) => second.once('exit', resolve));
-  }, 90_000);
+      const second = startIngest();
+      const count = await eventually(
+        async () => {
+          const n = storedCount();
+          return n >= TOTAL ? n : undefined;
+        },
+        30_000,
+        `all ${TOTAL} stored after restart (have ${storedCount()})`,
+      );
+      expect(killedAt).toBeGreaterThanOrEqual(1_000);
+      expect(killedAt).toBeLessThan(TOTAL);
+      expect(count).toBe(TOTAL);
+      second.kill('SIGINT');
+      await new Promise((resolve) => second.once('exit', resolve));
+    },
+    90_000,
+  );
 });

@@ -83,7 +83,11 @@ describe('docker-compose config', () => {
       expect(check?.test, name).toBeDefined();
       expect(check?.disable ?? false, name).toBe(false);
     }
-    const healthy = (name: string) => Object.entries(service(resolved.config, name).depends_on ?? {}).filter(([, d]) => d.condition === 'service_healthy').map(([n]) => n).sort();
+    const healthy = (name: string) =>
+      Object.entries(service(resolved.config, name).depends_on ?? {})
+        .filter(([, d]) => d.condition === 'service_healthy')
+        .map(([n]) => n)
+        .sort();
     expect(healthy('ingest')).toEqual(['influxdb', 'mosquitto']);
     expect(healthy('api')).toEqual(['influxdb', 'mosquitto']);
     expect(healthy('proxy')).toEqual(['api']);
@@ -140,7 +144,10 @@ describe('docker-compose config', () => {
         expect(mount.readOnly, `${name}: ${mount.source}`).toBe(true);
       }
     }
-    const named = (name: string) => mounts(service(resolved.config, name)).filter((m) => !m.source.startsWith('/')).map((m) => m.target);
+    const named = (name: string) =>
+      mounts(service(resolved.config, name))
+        .filter((m) => !m.source.startsWith('/'))
+        .map((m) => m.target);
     expect(named('mosquitto')).toEqual(['/mosquitto/data']);
     expect(named('influxdb').sort()).toEqual(['/etc/influxdb2', '/var/lib/influxdb2']);
   });
@@ -190,7 +197,10 @@ describe('the Mosquitto service', () => {
   it('start.sh refuses to start without a password file, saying how to make one', () => {
     const src = join(dir, 'start-missing');
     mkdirSync(src);
-    const ran = spawnSync('sh', [MOSQUITTO_START], { encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '', VIGIL_MOSQUITTO_DIR: src, MOSQUITTO_AUTH_DIR: join(dir, 'auth-missing') } });
+    const ran = spawnSync('sh', [MOSQUITTO_START], {
+      encoding: 'utf8',
+      env: { PATH: process.env['PATH'] ?? '', VIGIL_MOSQUITTO_DIR: src, MOSQUITTO_AUTH_DIR: join(dir, 'auth-missing') },
+    });
     expect(ran.status).toBe(1);
     expect(ran.stderr).toContain('npm run device:add -- --fleet');
   });
@@ -205,7 +215,10 @@ describe('the Mosquitto service', () => {
     writeFileSync(join(src, 'acl'), readFileSync(join(ROOT, 'deploy', 'mosquitto', 'acl')));
     // A stand-in for the broker binary: proves start.sh hands over with exec and the config path.
     writeFileSync(join(bin, 'mosquitto'), '#!/bin/sh\necho "mosquitto $*"\n', { mode: 0o755 });
-    const ran = spawnSync('sh', [MOSQUITTO_START], { encoding: 'utf8', env: { PATH: `${bin}:${process.env['PATH'] ?? ''}`, VIGIL_MOSQUITTO_DIR: src, MOSQUITTO_AUTH_DIR: auth } });
+    const ran = spawnSync('sh', [MOSQUITTO_START], {
+      encoding: 'utf8',
+      env: { PATH: `${bin}:${process.env['PATH'] ?? ''}`, VIGIL_MOSQUITTO_DIR: src, MOSQUITTO_AUTH_DIR: auth },
+    });
     expect(ran.status, ran.stderr).toBe(0);
     expect(ran.stdout.trim()).toBe(`mosquitto -c ${src}/mosquitto.conf`);
     expect(statSync(auth).mode & 0o777).toBe(0o700);
@@ -230,7 +243,9 @@ describe('the image and the proxy', () => {
   });
 
   it('keeps the deployment secrets out of the build context', () => {
-    const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
+    const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim());
     for (const secret of ['.env', 'deploy/mosquitto/passwd']) expect(ignored, secret).toContain(secret);
   });
 
@@ -248,6 +263,10 @@ describe('the image and the proxy', () => {
     // Longer than several of the API's 15 s pings, so a healthy idle stream is never cut.
     const [, amount = '0', unit = 's'] = /proxy_read_timeout (\d+)([smh]?);/.exec(stream) ?? [];
     expect(Number(amount) * ({ s: 1, m: 60, h: 3600 } as Record<string, number>)[unit]!).toBeGreaterThanOrEqual(120);
-    expect(mounts(service(resolved.config, 'proxy'))).toContainEqual({ source: NGINX_CONF, target: '/etc/nginx/nginx.conf', readOnly: true });
+    expect(mounts(service(resolved.config, 'proxy'))).toContainEqual({
+      source: NGINX_CONF,
+      target: '/etc/nginx/nginx.conf',
+      readOnly: true,
+    });
   });
 });

@@ -95,7 +95,9 @@ describe('one device', () => {
 
   it('takes a password from stdin (not printed back) and refuses a short one', () => {
     const given = 'correct-horse-battery';
-    const result = parseJsonLine<DeviceResult>(deviceAdd(['gw-7', '--password-stdin', '--file', passwd, '--hasher', 'node', '--json'], `${given}\n`));
+    const result = parseJsonLine<DeviceResult>(
+      deviceAdd(['gw-7', '--password-stdin', '--file', passwd, '--hasher', 'node', '--json'], `${given}\n`),
+    );
     expect(result.password).toBeUndefined();
     expect(verifyPassword(given, readPasswdFile(passwd).get('gw-7') ?? '')).toBe(true);
     const short = deviceAdd(['gw-8', '--password', 'short', '--file', passwd]);

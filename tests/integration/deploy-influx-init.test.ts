@@ -132,9 +132,14 @@ describe('the mapped pair on a real InfluxDB 1.x', () => {
   it('is where a write without a retention policy lands, so /write and /query mean the same on 1.x and 2.7', async () => {
     await query('CREATE DATABASE vigil');
     const policies = (await query('SHOW RETENTION POLICIES ON vigil')).results[0]?.series?.[0];
-    const defaults = (policies?.values ?? []).filter((row) => row[policies?.columns.indexOf('default') ?? -1] === true).map((row) => row[0]);
+    const defaults = (policies?.values ?? [])
+      .filter((row) => row[policies?.columns.indexOf('default') ?? -1] === true)
+      .map((row) => row[0]);
     expect(defaults).toEqual([composeEnv['VIGIL_INFLUX_RP']]);
-    const write = await fetch(`${influx.url}/write?db=${composeEnv['VIGIL_INFLUX_DATABASE']}&precision=ms`, { method: 'POST', body: 'telemetry,device=sim-001 temperature=21.5 1732430000123' });
+    const write = await fetch(`${influx.url}/write?db=${composeEnv['VIGIL_INFLUX_DATABASE']}&precision=ms`, {
+      method: 'POST',
+      body: 'telemetry,device=sim-001 temperature=21.5 1732430000123',
+    });
     expect(write.status).toBe(204);
     const rows = (await query('SELECT temperature FROM "vigil"."autogen"."telemetry"', 'vigil')).results[0]?.series?.[0]?.values;
     expect(rows).toEqual([['2024-11-24T06:33:20.123Z', 21.5]]);

@@ -89,7 +89,8 @@ beforeAll(async () => {
   parseJsonLine<FleetResult>(deviceAdd(['--fleet', '3', '--file', passwd, '--compose-env', envFile, '--json']));
   secrets = parseEnv(readFileSync(envFile, 'utf8'));
   // One device through Debian's mosquitto_passwd too: both writers must satisfy the real broker.
-  boilerPassword = parseJsonLine<DeviceResult>(deviceAdd(['boiler-1', '--file', passwd, '--hasher', 'mosquitto_passwd', '--json'])).password ?? '';
+  boilerPassword =
+    parseJsonLine<DeviceResult>(deviceAdd(['boiler-1', '--file', passwd, '--hasher', 'mosquitto_passwd', '--json'])).password ?? '';
 
   port = await freePort();
   url = `mqtt://127.0.0.1:${port}`;
@@ -101,7 +102,12 @@ beforeAll(async () => {
   } catch (err) {
     throw new Error(`mosquitto did not start with the repo config: ${(err as Error).message}\n${broker.output()}`);
   }
-  vigil = await startTestVigil({ MQTT_URL: url, MQTT_USERNAME: 'vigil-ingest', MQTT_PASSWORD: password('MQTT_INGEST_PASSWORD'), MQTT_CLIENT_ID: 'vigil-deploy' });
+  vigil = await startTestVigil({
+    MQTT_URL: url,
+    MQTT_USERNAME: 'vigil-ingest',
+    MQTT_PASSWORD: password('MQTT_INGEST_PASSWORD'),
+    MQTT_CLIENT_ID: 'vigil-deploy',
+  });
 });
 
 afterAll(async () => {
@@ -132,7 +138,11 @@ describe('a device publishes only as itself', () => {
     // Same connection, QoS 1, in order: had the broker let the spoofs through, they would arrive first.
     await device.publishAsync('devices/sim-002/telemetry', JSON.stringify({ temperature: -99 }), { qos: 1 });
     await device.publishAsync('devices/sim-002/status', 'offline', { qos: 1, retain: true });
-    await device.publishAsync('vigil/events/readings', JSON.stringify([{ device: 'sim-002', ts: Date.now(), values: { temperature: -99 } }]), { qos: 1 });
+    await device.publishAsync(
+      'vigil/events/readings',
+      JSON.stringify([{ device: 'sim-002', ts: Date.now(), values: { temperature: -99 } }]),
+      { qos: 1 },
+    );
     await device.publishAsync('devices/sim-001/telemetry', JSON.stringify({ temperature: 21.5 }), { qos: 1 });
     expect(JSON.parse((await own).payload.toString('utf8'))).toEqual({ temperature: 21.5 });
     expect(seen.filter((m) => m.topic.includes('sim-002') || m.payload.toString('utf8').includes('sim-002'))).toEqual([]);
@@ -163,10 +173,14 @@ describe('Vigil behind the ACL', () => {
     await device.publishAsync('devices/sim-001/status', 'online', { qos: 1, retain: true });
     await device.publishAsync('devices/sim-002/telemetry', JSON.stringify({ humidity: 1 }), { qos: 1 });
     await device.publishAsync('devices/sim-001/telemetry', JSON.stringify({ humidity: 40.2 }), { qos: 1 });
-    const listed = await eventually(async () => {
-      const all = await devices();
-      return all.find((d) => d.id === 'sim-001' && d.values['humidity']?.value === 40.2) ? all : undefined;
-    }, 5_000, 'sim-001 in /api/devices');
+    const listed = await eventually(
+      async () => {
+        const all = await devices();
+        return all.find((d) => d.id === 'sim-001' && d.values['humidity']?.value === 40.2) ? all : undefined;
+      },
+      5_000,
+      'sim-001 in /api/devices',
+    );
     expect(listed.find((d) => d.id === 'sim-001')?.status).toBe('online');
     expect(listed.map((d) => d.id)).not.toContain('sim-002');
   });
@@ -177,10 +191,18 @@ describe('Vigil behind the ACL', () => {
       will: { topic: 'devices/boiler-1/status', payload: Buffer.from('offline'), qos: 1, retain: true },
     });
     await device.publishAsync('devices/boiler-1/telemetry', JSON.stringify({ pressure: 1.5 }), { qos: 1 });
-    await eventually(async () => ((await devices()).find((d) => d.id === 'boiler-1' && d.values['pressure']) ? true : undefined), 5_000, 'boiler-1 stored');
+    await eventually(
+      async () => ((await devices()).find((d) => d.id === 'boiler-1' && d.values['pressure']) ? true : undefined),
+      5_000,
+      'boiler-1 stored',
+    );
     // A dropped connection, not a clean DISCONNECT: only then does the broker publish the will.
     device.stream.destroy();
-    await eventually(async () => ((await devices()).find((d) => d.id === 'boiler-1')?.status === 'offline' ? true : undefined), 5_000, 'boiler-1 offline');
+    await eventually(
+      async () => ((await devices()).find((d) => d.id === 'boiler-1')?.status === 'offline' ? true : undefined),
+      5_000,
+      'boiler-1 offline',
+    );
   });
 
   it('stores what the compose simulator publishes with the fleet credentials', async () => {
@@ -190,16 +212,24 @@ describe('Vigil behind the ACL', () => {
     const env: Record<string, string> = { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? dir };
     for (const [key, value] of Object.entries(sim.environment ?? {})) if (value !== null) env[key] = value;
     expect(env['MQTT_USERNAME']).toBe('{id}');
-    const proc = spawnServer(process.execPath, [join(ROOT, 'scripts', 'run.mjs'), ...(sim.command ?? []), '--interval', '100ms', '--count', '9'], {
-      cwd: ROOT,
-      env: { ...env, MQTT_URL: url, LOG_LEVEL: 'warn' },
-    });
+    const proc = spawnServer(
+      process.execPath,
+      [join(ROOT, 'scripts', 'run.mjs'), ...(sim.command ?? []), '--interval', '100ms', '--count', '9'],
+      {
+        cwd: ROOT,
+        env: { ...env, MQTT_URL: url, LOG_LEVEL: 'warn' },
+      },
+    );
     const code = await new Promise<number | null>((resolve) => proc.child.once('exit', resolve));
     expect(code, proc.output()).toBe(0);
-    const listed = await eventually(async () => {
-      const all = await devices();
-      return ['sim-002', 'sim-003'].every((id) => Object.keys(all.find((d) => d.id === id)?.values ?? {}).length > 0) ? all : undefined;
-    }, 5_000, 'the simulated devices in /api/devices');
+    const listed = await eventually(
+      async () => {
+        const all = await devices();
+        return ['sim-002', 'sim-003'].every((id) => Object.keys(all.find((d) => d.id === id)?.values ?? {}).length > 0) ? all : undefined;
+      },
+      5_000,
+      'the simulated devices in /api/devices',
+    );
     expect(listed.filter((d) => d.id.startsWith('sim-')).length).toBe(3);
   }, 30_000);
 
@@ -215,10 +245,14 @@ describe('Vigil behind the ACL', () => {
     const replicas = clients.map(record);
     const device = await simDevice('sim-003', { clientId: 'sim-003-shared' });
     for (let i = 0; i < 10; i++) await device.publishAsync('devices/sim-003/telemetry', JSON.stringify({ n: i }), { qos: 1 });
-    const counts = await eventually(async () => {
-      const mine = replicas.map((seen) => seen.filter((m) => m.topic === 'devices/sim-003/telemetry').length);
-      return mine[0]! + mine[1]! === 10 ? mine : undefined;
-    }, 5_000, 'all 10 readings across the two replicas');
+    const counts = await eventually(
+      async () => {
+        const mine = replicas.map((seen) => seen.filter((m) => m.topic === 'devices/sim-003/telemetry').length);
+        return mine[0]! + mine[1]! === 10 ? mine : undefined;
+      },
+      5_000,
+      'all 10 readings across the two replicas',
+    );
     // Mosquitto hands each message to one member of the group, in turn.
     expect(counts).toEqual([5, 5]);
     await Promise.all(clients.map((client) => client.endAsync()));
@@ -232,7 +266,9 @@ describe('Vigil behind the ACL', () => {
     await watcher.subscribeAsync(['vigil/events/readings', 'vigil/rules/changed', 'vigil/events/alert'], { qos: 1 });
     const heard = record(watcher);
     // A forged event from the API user, published and acknowledged before the real reading exists.
-    await api.publishAsync('vigil/events/readings', JSON.stringify([{ device: 'forged-by-api', ts: Date.now(), values: { x: 1 } }]), { qos: 1 });
+    await api.publishAsync('vigil/events/readings', JSON.stringify([{ device: 'forged-by-api', ts: Date.now(), values: { x: 1 } }]), {
+      qos: 1,
+    });
     const forwarded = nextMessage(api, (m) => m.topic === 'vigil/events/readings' && m.payload.toString('utf8').includes('"sim-001"'));
     const device = await simDevice('sim-001', { clientId: 'sim-001-api' });
     await device.publishAsync('devices/sim-001/telemetry', JSON.stringify({ co2: 410 }), { qos: 1 });
@@ -251,7 +287,7 @@ describe('Vigil behind the ACL', () => {
 });
 
 describe('what ingest scale-out meets in Mosquitto', () => {
-  it('keeps routing a shared subscription\'s share to a member whose persistent session is offline', async () => {
+  it("keeps routing a shared subscription's share to a member whose persistent session is offline", async () => {
     // Why docs/deploy.md warns about orphaned ingest sessions: a replica that never returns
     // under the same client id holds its share of readings until its session expires.
     const options = { protocolVersion: 5, clean: false, properties: { sessionExpiryInterval: 3600 } } as const;
@@ -264,12 +300,22 @@ describe('what ingest scale-out meets in Mosquitto', () => {
     const device = await simDevice('sim-003', { clientId: 'sim-003-orphan' });
     for (let i = 0; i < 4; i++) await device.publishAsync('devices/sim-003/telemetry', JSON.stringify({ orphan: i }), { qos: 1 });
     // Listening before CONNACK: the queued messages follow it at once.
-    const back = mqtt.connect(url, { username: 'vigil-ingest', password: password('MQTT_INGEST_PASSWORD'), ...options, clientId: 'orphan-a', reconnectPeriod: 0 });
+    const back = mqtt.connect(url, {
+      username: 'vigil-ingest',
+      password: password('MQTT_INGEST_PASSWORD'),
+      ...options,
+      clientId: 'orphan-a',
+      reconnectPeriod: 0,
+    });
     const queued = record(back);
-    const split = await eventually(async () => {
-      const counts = [live, queued].map((seen) => seen.filter((m) => m.payload.toString('utf8').includes('orphan')).length);
-      return counts[0]! + counts[1]! === 4 ? counts : undefined;
-    }, 5_000, 'the 4 readings, online and queued');
+    const split = await eventually(
+      async () => {
+        const counts = [live, queued].map((seen) => seen.filter((m) => m.payload.toString('utf8').includes('orphan')).length);
+        return counts[0]! + counts[1]! === 4 ? counts : undefined;
+      },
+      5_000,
+      'the 4 readings, online and queued',
+    );
     expect(split).toEqual([2, 2]);
     await back.endAsync(true);
   });
@@ -277,20 +323,48 @@ describe('what ingest scale-out meets in Mosquitto', () => {
 
 describe('the compose health checks against this broker and Vigil', () => {
   it('the broker check: the health user reads $SYS/broker/uptime', async () => {
-    const { stdout } = await execFileAsync('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(port), '-u', 'vigil-health', '-P', password('MQTT_HEALTH_PASSWORD'), '-t', '$SYS/broker/uptime', '-C', '1', '-W', '3'], { timeout: 10_000 });
+    const { stdout } = await execFileAsync(
+      'mosquitto_sub',
+      [
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(port),
+        '-u',
+        'vigil-health',
+        '-P',
+        password('MQTT_HEALTH_PASSWORD'),
+        '-t',
+        '$SYS/broker/uptime',
+        '-C',
+        '1',
+        '-W',
+        '3',
+      ],
+      { timeout: 10_000 },
+    );
     expect(stdout).toMatch(/^\d+ seconds/);
   });
 
   const healthcheck = (role: string, env: Record<string, string>) =>
     new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [join(ROOT, 'scripts', 'healthcheck.mjs'), role], { cwd: ROOT, env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(process.execPath, [join(ROOT, 'scripts', 'healthcheck.mjs'), role], {
+        cwd: ROOT,
+        env: { PATH: process.env['PATH'] ?? '', ...env },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       let stderr = '';
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       child.on('exit', (code) => resolve({ code, stderr }));
     });
 
   it('the ingest check: sees this instance publish its stats, and not a missing one', async () => {
-    const env = { MQTT_URL: url, MQTT_USERNAME: 'vigil-ingest', MQTT_PASSWORD: password('MQTT_INGEST_PASSWORD'), HEALTHCHECK_TIMEOUT_MS: '3000' };
+    const env = {
+      MQTT_URL: url,
+      MQTT_USERNAME: 'vigil-ingest',
+      MQTT_PASSWORD: password('MQTT_INGEST_PASSWORD'),
+      HEALTHCHECK_TIMEOUT_MS: '3000',
+    };
     const ok = await healthcheck('ingest', { ...env, INSTANCE_ID: vigil.config.instanceId });
     expect(ok.code, ok.stderr).toBe(0);
     const missing = await healthcheck('ingest', { ...env, INSTANCE_ID: 'replica-that-is-gone' });

@@ -80,16 +80,28 @@ export interface ComposeRun extends Ran {
  * `docker-compose config` with the secrets of `envFile` (compose's own interpolation, as `up`
  * does it), turned into JSON by the PyYAML that docker-compose itself runs on.
  */
-export function composeConfig(envFile: string, extraArgs: readonly string[] = [], files: readonly string[] = ['docker-compose.yml']): ComposeRun {
+export function composeConfig(
+  envFile: string,
+  extraArgs: readonly string[] = [],
+  files: readonly string[] = ['docker-compose.yml'],
+): ComposeRun {
   // Only PATH and HOME from our environment: a secret exported in the shell would otherwise
   // override the env file and hide a naming mismatch.
   const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/tmp' };
   const fileArgs = files.flatMap((file) => ['-f', file]);
-  const validated = spawnSync('docker-compose', ['--env-file', envFile, ...fileArgs, 'config', ...extraArgs], { cwd: ROOT, env, encoding: 'utf8', timeout: 60_000 });
+  const validated = spawnSync('docker-compose', ['--env-file', envFile, ...fileArgs, 'config', ...extraArgs], {
+    cwd: ROOT,
+    env,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   if (validated.error) throw new Error(`could not run docker-compose: ${validated.error.message}`);
   let config: ComposeConfig | undefined;
   if (validated.status === 0 && !extraArgs.includes('-q')) {
-    const toJson = spawnSync('python3', ['-c', 'import json, sys, yaml; json.dump(yaml.safe_load(sys.stdin), sys.stdout)'], { input: validated.stdout, encoding: 'utf8' });
+    const toJson = spawnSync('python3', ['-c', 'import json, sys, yaml; json.dump(yaml.safe_load(sys.stdin), sys.stdout)'], {
+      input: validated.stdout,
+      encoding: 'utf8',
+    });
     if (toJson.status !== 0) throw new Error(`could not read docker-compose config output as YAML: ${toJson.stderr}`);
     config = JSON.parse(toJson.stdout) as ComposeConfig;
   }

@@ -36,7 +36,23 @@ function makeCertificates(): void {
   openssl(['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '1', '-subj', '/CN=vigil-test-ca']);
   openssl(['req', ...ec, '-keyout', 'certs/server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1']);
   writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
-  openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'certs/server.crt', '-days', '1', '-extfile', 'san.ext']);
+  openssl([
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'certs/server.crt',
+    '-days',
+    '1',
+    '-extfile',
+    'san.ext',
+  ]);
   ca = readFileSync(join(dir, 'ca.crt'));
 }
 
@@ -78,7 +94,10 @@ function startIngest(extraEnv: Record<string, string>): Spawned {
   });
 }
 
-const exited = (proc: Spawned) => new Promise<number | null>((resolve) => (proc.child.exitCode !== null ? resolve(proc.child.exitCode) : proc.child.once('exit', (code) => resolve(code))));
+const exited = (proc: Spawned) =>
+  new Promise<number | null>((resolve) =>
+    proc.child.exitCode !== null ? resolve(proc.child.exitCode) : proc.child.once('exit', (code) => resolve(code)),
+  );
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'vigil-deploy-tls-'));
@@ -105,7 +124,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const overTls = (username: string, password: string, options: IClientOptions = {}) => connectClient(tlsUrl, { username, password, ca, ...options });
+const overTls = (username: string, password: string, options: IClientOptions = {}) =>
+  connectClient(tlsUrl, { username, password, ca, ...options });
 
 describe('MQTT over TLS with the repo config', () => {
   it('carries a device reading to ingest started with MQTT_URL=mqtts:// and NODE_EXTRA_CA_CERTS', async () => {
@@ -126,7 +146,11 @@ describe('MQTT over TLS with the repo config', () => {
 
   it('refuses an ingest that does not trust the CA, with one line saying why', async () => {
     const untrusting = startIngest({ INSTANCE_ID: 'tls-untrusting' });
-    const code = await eventually(async () => (untrusting.child.exitCode !== null ? untrusting.child.exitCode : undefined), 20_000, 'ingest exits').catch(async () => {
+    const code = await eventually(
+      async () => (untrusting.child.exitCode !== null ? untrusting.child.exitCode : undefined),
+      20_000,
+      'ingest exits',
+    ).catch(async () => {
       await untrusting.stop();
       return exited(untrusting);
     });
@@ -135,6 +159,12 @@ describe('MQTT over TLS with the repo config', () => {
   }, 30_000);
 
   it('refuses a device that speaks plain MQTT to the TLS port', async () => {
-    await expect(connectClient(tlsUrl.replace('mqtts:', 'mqtt:'), { username: 'sim-001', password: secrets.get('SIM_DEVICE_PASSWORD') ?? '', connectTimeout: 2_000 })).rejects.toThrow();
+    await expect(
+      connectClient(tlsUrl.replace('mqtts:', 'mqtt:'), {
+        username: 'sim-001',
+        password: secrets.get('SIM_DEVICE_PASSWORD') ?? '',
+        connectTimeout: 2_000,
+      }),
+    ).rejects.toThrow();
   });
 });

@@ -58,7 +58,11 @@ describe('embedded broker guard', () => {
     device.on('message', (topic) => heard.push(topic));
     // A real reading makes Vigil publish on vigil/events/readings; the device sees only its own topic.
     await device.publishAsync('devices/real-1/telemetry', JSON.stringify({ temperature: 20 }), { qos: 1 });
-    await eventually(async () => (heardByService.includes('vigil/events/readings') ? true : undefined), 5_000, 'Vigil published the reading');
+    await eventually(
+      async () => (heardByService.includes('vigil/events/readings') ? true : undefined),
+      5_000,
+      'Vigil published the reading',
+    );
     await eventually(async () => (heard.includes('devices/real-1/telemetry') ? true : undefined), 5_000, 'device hears its own topic');
     expect(heard.filter((t) => t.startsWith('vigil/'))).toEqual([]);
   });
@@ -80,7 +84,14 @@ describe('one instance per store', () => {
     try {
       const child = spawn(process.execPath, ['scripts/run.mjs', 'start'], {
         cwd: join(import.meta.dirname, '..', '..'),
-        env: { ...process.env, LOG_LEVEL: 'warn', SIM_DEVICES: '0', PORT: String(await freePort()), MQTT_PORT: String(await freePort()), SQLITE_PATH: first.config.store.sqlitePath },
+        env: {
+          ...process.env,
+          LOG_LEVEL: 'warn',
+          SIM_DEVICES: '0',
+          PORT: String(await freePort()),
+          MQTT_PORT: String(await freePort()),
+          SQLITE_PATH: first.config.store.sqlitePath,
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stderr = '';

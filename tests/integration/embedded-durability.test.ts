@@ -43,7 +43,10 @@ function runVigil(env: Record<string, string>): Run {
 function stored(path: string): Map<number, number> {
   const db = new Database(path, { readonly: true, fileMustExist: true });
   try {
-    const rows = db.prepare('SELECT ts, count(*) AS n FROM readings WHERE device = ? GROUP BY ts').all(DEVICE) as { ts: number; n: number }[];
+    const rows = db.prepare('SELECT ts, count(*) AS n FROM readings WHERE device = ? GROUP BY ts').all(DEVICE) as {
+      ts: number;
+      n: number;
+    }[];
     return new Map(rows.map((r) => [r.ts, r.n]));
   } finally {
     db.close();
@@ -77,7 +80,11 @@ describe('embedded broker: acknowledged means durable', () => {
       const env = { PORT: String(await freePort()), MQTT_PORT: String(mqttPort), SQLITE_PATH: join(dir, 'vigil.db') };
       const first = await started(env);
 
-      const publisher = connect(`mqtt://127.0.0.1:${mqttPort}`, { clientId: `durable-${signal}`, reconnectPeriod: 0, connectTimeout: 5_000 });
+      const publisher = connect(`mqtt://127.0.0.1:${mqttPort}`, {
+        clientId: `durable-${signal}`,
+        reconnectPeriod: 0,
+        connectTimeout: 5_000,
+      });
       clients.push(publisher);
       publisher.on('error', () => undefined);
       await new Promise<void>((resolve, reject) => {
@@ -92,7 +99,11 @@ describe('embedded broker: acknowledged means durable', () => {
           if (!err) acked.add(ts);
         });
       }
-      await eventually(async () => (acked.size >= STOP_AFTER_ACKS ? true : undefined), 60_000, `${STOP_AFTER_ACKS} acknowledged (have ${acked.size})`);
+      await eventually(
+        async () => (acked.size >= STOP_AFTER_ACKS ? true : undefined),
+        60_000,
+        `${STOP_AFTER_ACKS} acknowledged (have ${acked.size})`,
+      );
       first.child.kill(signal);
       await first.exited;
       // Whatever the publisher saw acknowledged up to now is what Vigil promised to keep.

@@ -36,13 +36,23 @@ describe('STORE=influx end to end', () => {
     await client.publishAsync('devices/dev.a:b-c_d/telemetry', JSON.stringify({ ts, 'temp.inner': 21.5, time: 2 }), { qos: 1 });
     await client.publishAsync('devices/dev.a:b-c_d/status', 'online', { qos: 1, retain: true });
 
-    const device = await eventually(async () => {
-      const { status, body } = await getJson<DeviceJson>(`${vigil.url}/api/devices/dev.a:b-c_d`);
-      return status === 200 && body.values['temp.inner'] ? body : undefined;
-    }, 5_000, 'device served from InfluxDB');
-    expect(device).toMatchObject({ id: 'dev.a:b-c_d', status: 'online', values: { 'temp.inner': { value: 21.5, ts }, time: { value: 2, ts } } });
+    const device = await eventually(
+      async () => {
+        const { status, body } = await getJson<DeviceJson>(`${vigil.url}/api/devices/dev.a:b-c_d`);
+        return status === 200 && body.values['temp.inner'] ? body : undefined;
+      },
+      5_000,
+      'device served from InfluxDB',
+    );
+    expect(device).toMatchObject({
+      id: 'dev.a:b-c_d',
+      status: 'online',
+      values: { 'temp.inner': { value: 21.5, ts }, time: { value: 2, ts } },
+    });
 
-    const history = await getJson<{ step: number; series: Record<string, number[][]> }>(`${vigil.url}/api/devices/dev.a:b-c_d/readings?from=-1h&metrics=temp.inner`);
+    const history = await getJson<{ step: number; series: Record<string, number[][]> }>(
+      `${vigil.url}/api/devices/dev.a:b-c_d/readings?from=-1h&metrics=temp.inner`,
+    );
     const step = history.body.step;
     expect(history.body.series['temp.inner']).toEqual([[Math.floor(ts / step) * step, 21.5, 21.5, 21.5]]);
 
@@ -52,7 +62,11 @@ describe('STORE=influx end to end', () => {
     // Read back from InfluxDB itself: the layout other tools (Grafana) see.
     const raw = await fetch(`${influx.url}/query?db=vigil_e2e&epoch=ms&q=${encodeURIComponent('SELECT * FROM "telemetry"')}`);
     const body = (await raw.json()) as { results: { series: { columns: string[]; values: unknown[][] }[] }[] };
-    expect(body.results[0]?.series[0]).toEqual({ name: 'telemetry', columns: ['time', 'device', 'temp.inner', 'time-'], values: [[ts, 'dev.a:b-c_d', 21.5, 2]] });
+    expect(body.results[0]?.series[0]).toEqual({
+      name: 'telemetry',
+      columns: ['time', 'device', 'temp.inner', 'time-'],
+      values: [[ts, 'dev.a:b-c_d', 21.5, 2]],
+    });
   });
 
   it('reports the store down while InfluxDB does not answer, and up again after', async () => {
@@ -72,16 +86,26 @@ describe('STORE=influx end to end', () => {
     const headers = { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' };
     const rule = { name: 'hot', type: 'threshold', device: 'inf-*', metric: 't', op: 'above', value: 30 };
     expect((await fetch(`${vigil.url}/api/rules`, { method: 'POST', headers, body: JSON.stringify(rule) })).status).toBe(201);
-    await eventually(async () => (/vigil_alert_leader\{[^}]*\} 1/.test(await (await fetch(`${vigil.url}/metrics`)).text()) ? true : undefined), 10_000, 'alert leader');
+    await eventually(
+      async () => (/vigil_alert_leader\{[^}]*\} 1/.test(await (await fetch(`${vigil.url}/metrics`)).text()) ? true : undefined),
+      10_000,
+      'alert leader',
+    );
     await new Promise((r) => setTimeout(r, 500));
     const client = await connectClient(vigil.brokerUrl);
     const ts = Date.now() - 2_000;
     await client.publishAsync('devices/inf-1/telemetry', JSON.stringify({ ts, t: 35 }), { qos: 1 });
-    const rows = await eventually(async () => {
-      const res = await fetch(`${influx.url}/query?db=vigil_e2e&epoch=ms&q=${encodeURIComponent('SELECT "event", "state", "value", "device" FROM "alerts"')}`);
-      const body = (await res.json()) as { results: { series?: { values: unknown[][] }[] }[] };
-      return body.results[0]?.series?.[0]?.values;
-    }, 10_000, 'alert row in InfluxDB');
+    const rows = await eventually(
+      async () => {
+        const res = await fetch(
+          `${influx.url}/query?db=vigil_e2e&epoch=ms&q=${encodeURIComponent('SELECT "event", "state", "value", "device" FROM "alerts"')}`,
+        );
+        const body = (await res.json()) as { results: { series?: { values: unknown[][] }[] }[] };
+        return body.results[0]?.series?.[0]?.values;
+      },
+      10_000,
+      'alert row in InfluxDB',
+    );
     expect(rows).toEqual([[ts, 'fired', 'firing', 35, 'inf-1']]);
   });
 });

@@ -13,7 +13,10 @@ const form = { 'content-type': 'application/x-www-form-urlencoded' };
 async function influxql(transport: Transport, q: string, db?: string): Promise<QueryResponse> {
   const params = new URLSearchParams({ epoch: 'ms' });
   if (db) params.set('db', db);
-  return (await transport.request(`/query?${params}`, new URLSearchParams({ q }).toString(), { method: 'POST', headers: form })) as QueryResponse;
+  return (await transport.request(`/query?${params}`, new URLSearchParams({ q }).toString(), {
+    method: 'POST',
+    headers: form,
+  })) as QueryResponse;
 }
 
 describe('real InfluxDB 1.x through @influxdata/influxdb-client', () => {
@@ -57,12 +60,21 @@ describe('real InfluxDB 1.x through @influxdata/influxdb-client', () => {
     expect(line).toBe('telemetry,device=dev.a:b-c\\ d\\,e\\=f humidity=-0.1,temperature=21.5 1732430000123');
 
     let writeStatus = 0;
-    await transport.request(`/write?db=${db}&precision=ms`, line, { method: 'POST', headers: { 'content-type': 'text/plain; charset=utf-8' } }, (_h, statusCode) => {
-      writeStatus = statusCode ?? 0;
-    });
+    await transport.request(
+      `/write?db=${db}&precision=ms`,
+      line,
+      { method: 'POST', headers: { 'content-type': 'text/plain; charset=utf-8' } },
+      (_h, statusCode) => {
+        writeStatus = statusCode ?? 0;
+      },
+    );
     expect(writeStatus).toBe(204);
 
-    const read = await influxql(transport, `SELECT "temperature", "humidity", "device" FROM "telemetry" WHERE "device" = 'dev.a:b-c d,e=f'`, db);
+    const read = await influxql(
+      transport,
+      `SELECT "temperature", "humidity", "device" FROM "telemetry" WHERE "device" = 'dev.a:b-c d,e=f'`,
+      db,
+    );
     expect(read.results[0]?.error).toBeUndefined();
     expect(read.results[0]?.series).toEqual([
       { name: 'telemetry', columns: ['time', 'temperature', 'humidity', 'device'], values: [[ts, 21.5, -0.1, device]] },
@@ -75,7 +87,11 @@ describe('real InfluxDB 1.x through @influxdata/influxdb-client', () => {
   it('stores a point written twice (same series and ts) once, the last value winning', async () => {
     const ts = 1_732_430_060_000;
     for (const value of [1.5, 2.5]) {
-      const line = new Point('telemetry').tag('device', 'dup-1').floatField('t', value).timestamp(ts).toLineProtocol({ convertTime: (t) => String(t) });
+      const line = new Point('telemetry')
+        .tag('device', 'dup-1')
+        .floatField('t', value)
+        .timestamp(ts)
+        .toLineProtocol({ convertTime: (t) => String(t) });
       await transport.request(`/write?db=${db}&precision=ms`, line, { method: 'POST', headers: { 'content-type': 'text/plain' } });
     }
     const read = await influxql(transport, `SELECT "t" FROM "telemetry" WHERE "device" = 'dup-1'`, db);
@@ -84,7 +100,10 @@ describe('real InfluxDB 1.x through @influxdata/influxdb-client', () => {
 
   it('rejects a write to a missing database with an HttpError naming it', async () => {
     const line = new Point('telemetry').tag('device', 'x').floatField('v', 1).toLineProtocol();
-    const failure = transport.request('/write?db=missing_db&precision=ms', line ?? '', { method: 'POST', headers: { 'content-type': 'text/plain' } });
+    const failure = transport.request('/write?db=missing_db&precision=ms', line ?? '', {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+    });
     await expect(failure).rejects.toBeInstanceOf(HttpError);
     await expect(failure).rejects.toMatchObject({ statusCode: 404 });
     await expect(failure).rejects.toThrow(/database not found/);

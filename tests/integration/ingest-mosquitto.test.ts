@@ -44,12 +44,16 @@ describe('ingest through a real Mosquitto', () => {
     }
     vigil = await vigil.restart();
 
-    const total = await eventually(async () => {
-      const { body } = await getJson<History>(`${vigil.url}/api/devices/outage-1/readings?from=${base}&to=${base + 1000}&points=2`);
-      const buckets = body.series['v'] ?? [];
-      // [bucket, mean, min, max]: with every reading 0..200 stored, min is 0 and max 200.
-      return buckets.length > 0 && buckets.at(-1)?.[3] === 200 ? buckets : undefined;
-    }, 5_000, 'queued readings stored');
+    const total = await eventually(
+      async () => {
+        const { body } = await getJson<History>(`${vigil.url}/api/devices/outage-1/readings?from=${base}&to=${base + 1000}&points=2`);
+        const buckets = body.series['v'] ?? [];
+        // [bucket, mean, min, max]: with every reading 0..200 stored, min is 0 and max 200.
+        return buckets.length > 0 && buckets.at(-1)?.[3] === 200 ? buckets : undefined;
+      },
+      5_000,
+      'queued readings stored',
+    );
     expect(total[0]?.[2]).toBe(0);
     const csv = await (await fetch(`${vigil.url}/api/devices/outage-1/readings.csv?from=${base}&to=${base + 1000}`)).text();
     expect(csv.trim().split('\n')).toHaveLength(1 + 201);

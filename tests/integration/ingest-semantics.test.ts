@@ -65,7 +65,9 @@ describe('ingest semantics on a real Mosquitto', () => {
     const client = await connectClient(mosquitto.url);
     await client.publishAsync('devices/life-1/status', 'online', { qos: 1, retain: true });
     await client.publishAsync('devices/life-1/telemetry', '{"v": 1}', { qos: 1 });
-    await eventually(async () => ((await getJson<DeviceJson>(`${vigil.url}/api/devices/life-1`)).body?.status === 'online' ? true : undefined));
+    await eventually(async () =>
+      (await getJson<DeviceJson>(`${vigil.url}/api/devices/life-1`)).body?.status === 'online' ? true : undefined,
+    );
     // STALE_AFTER is 1 s: silence turns the device stale, and the stream says so.
     await eventually(async () => deviceEvents.find((e) => e.device === 'life-1' && e.status === 'stale'), 3_000, 'stale event');
     expect((await getJson<DeviceJson>(`${vigil.url}/api/devices/life-1`)).body.status).toBe('stale');
@@ -75,7 +77,11 @@ describe('ingest semantics on a real Mosquitto', () => {
     expect((await getJson<DeviceJson>(`${vigil.url}/api/devices/life-1`)).body.status).toBe('offline');
 
     await client.publishAsync('devices/life-1/telemetry', '{"v": 2}', { qos: 1 });
-    await eventually(async () => deviceEvents.filter((e) => e.device === 'life-1' && e.status === 'online').length >= 2 ? true : undefined, 3_000, 'online again');
+    await eventually(
+      async () => (deviceEvents.filter((e) => e.device === 'life-1' && e.status === 'online').length >= 2 ? true : undefined),
+      3_000,
+      'online again',
+    );
     expect(deviceEvents.filter((e) => e.device === 'life-1').map((e) => e.status)).toEqual(['online', 'stale', 'offline', 'online']);
   });
 

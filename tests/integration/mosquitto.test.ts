@@ -32,7 +32,9 @@ describe('real Mosquitto', () => {
       await sub.subscribeAsync(topic, { qos: 1 });
       const received = nextMessage(sub, (m) => m.topic === topic);
       const payload = '{"temperature":21.5,"ts":"2024-11-24T06:33:20.123Z"}';
-      await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(broker?.port), '-q', '1', '-t', topic, '-m', payload], { timeout: 10_000 });
+      await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(broker?.port), '-q', '1', '-t', topic, '-m', payload], {
+        timeout: 10_000,
+      });
       const message = await received;
       expect(message.payload.toString('utf8')).toBe(payload);
       expect(message.packet.qos).toBe(1);

@@ -23,7 +23,11 @@ const CASES: readonly Case[] = [
   { reason: 'invalid_json', device: 'rej-json', payload: () => '{temperature: 21' },
   { reason: 'empty', device: 'rej-empty', payload: () => '{}' },
   { reason: 'wrong_shape', device: 'rej-shape', payload: () => '42' },
-  { reason: 'too_many_entries', device: 'rej-many', payload: () => JSON.stringify(Array.from({ length: 1001 }, (_, i) => ({ ts: 1_700_000_000_000 + i, v: i }))) },
+  {
+    reason: 'too_many_entries',
+    device: 'rej-many',
+    payload: () => JSON.stringify(Array.from({ length: 1001 }, (_, i) => ({ ts: 1_700_000_000_000 + i, v: i }))),
+  },
   { reason: 'bad_device_id', device: '-bad', payload: () => '{"t":1}' },
   { reason: 'bad_metric_name', device: 'rej-metric', payload: () => '{"t":1,"1bad":2}' },
   { reason: 'bad_value', device: 'rej-value', payload: () => '[{"t":1},{"t":"hot"}]' },
@@ -72,11 +76,15 @@ describe.each(['mosquitto', 'aedes'] as const)('rejections through %s', (broker)
     const listed = await getJson<RejectedJson[]>(`${vigil.url}/api/rejected?limit=100`);
     expect(listed.body.find((r) => r.topic === topic)?.reason).toBe(c.reason);
 
-    await eventually(async () => {
-      const text = await (await fetch(`${vigil.url}/metrics`)).text();
-      const line = text.split('\n').find((l) => l.startsWith('vigil_messages_rejected_total') && l.includes(`reason="${c.reason}"`));
-      return line && Number(line.split(' ').at(-1)) >= 1 ? line : undefined;
-    }, 3_000, `rejected counter for ${c.reason}`);
+    await eventually(
+      async () => {
+        const text = await (await fetch(`${vigil.url}/metrics`)).text();
+        const line = text.split('\n').find((l) => l.startsWith('vigil_messages_rejected_total') && l.includes(`reason="${c.reason}"`));
+        return line && Number(line.split(' ').at(-1)) >= 1 ? line : undefined;
+      },
+      3_000,
+      `rejected counter for ${c.reason}`,
+    );
 
     if (c.reason !== 'bad_device_id') {
       const stored = await getJson<{ values: Record<string, unknown> }>(`${vigil.url}/api/devices/${c.device}`);
@@ -86,14 +94,20 @@ describe.each(['mosquitto', 'aedes'] as const)('rejections through %s', (broker)
   });
 
   it('keeps ingesting after the bad messages, and counts them', async () => {
-    const after = await eventually(async () => (await getJson<{ values: Record<string, { value: number }> }>(`${vigil.url}/api/devices/rej-after`)).body?.values?.['t']);
+    const after = await eventually(
+      async () => (await getJson<{ values: Record<string, { value: number }> }>(`${vigil.url}/api/devices/rej-after`)).body?.values?.['t'],
+    );
     expect(after.value).toBe(5);
     // Ingest reports its counters once a second, so wait for the snapshot that saw them all.
-    const text = await eventually(async () => {
-      const body = await (await fetch(`${vigil.url}/metrics`)).text();
-      const received = body.split('\n').find((l) => l.startsWith('vigil_messages_received_total'));
-      return Number(received?.split(' ').at(-1)) === CASES.length + 1 ? body : undefined;
-    }, 3_000, 'received counter');
+    const text = await eventually(
+      async () => {
+        const body = await (await fetch(`${vigil.url}/metrics`)).text();
+        const received = body.split('\n').find((l) => l.startsWith('vigil_messages_received_total'));
+        return Number(received?.split(' ').at(-1)) === CASES.length + 1 ? body : undefined;
+      },
+      3_000,
+      'received counter',
+    );
     expect(text).toMatch(/vigil_write_latency_seconds_count\{instance="[^"]+"\} [1-9]/);
     expect(text).toMatch(/vigil_sse_clients \d/);
   });

@@ -28,7 +28,12 @@ describe('rule preview under load', () => {
     // Six readings each over the last hour; every third device runs hot, so previews find transitions.
     const entries: TelemetryEntry[] = [];
     for (let d = 0; d < DEVICES; d++) {
-      for (let i = 0; i < 6; i++) entries.push({ device: `dev-${String(d).padStart(5, '0')}`, ts: now - 3_000_000 + i * 500_000, values: { temperature: d % 3 === 0 && i >= 3 ? 35 : 20 } });
+      for (let i = 0; i < 6; i++)
+        entries.push({
+          device: `dev-${String(d).padStart(5, '0')}`,
+          ts: now - 3_000_000 + i * 500_000,
+          values: { temperature: d % 3 === 0 && i >= 3 ? 35 : 20 },
+        });
     }
     for (let i = 0; i < entries.length; i += 5_000) store.appendSync(entries.slice(i, i + 5_000), now);
     await store.close();
@@ -42,7 +47,11 @@ describe('rule preview under load', () => {
     fetch(`${vigil.url}/api/rules/preview`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ rule: { name: 'hot', device, type: 'threshold', metric: 'temperature', op: 'above', value: 30 }, from, to: now }),
+      body: JSON.stringify({
+        rule: { name: 'hot', device, type: 'threshold', metric: 'temperature', op: 'above', value: 30 },
+        from,
+        to: now,
+      }),
     });
 
   it('keeps /api/health within 100 ms while 10 previews of 10,000 devices run', async () => {
@@ -59,7 +68,11 @@ describe('rule preview under load', () => {
         await new Promise((r) => setTimeout(r, 10));
       }
     })();
-    const results = await Promise.all(Array.from({ length: 10 }, () => preview('*').then(async (r) => ({ status: r.status, body: (await r.json()) as { transitions: { device: string }[] } }))));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        preview('*').then(async (r) => ({ status: r.status, body: (await r.json()) as { transitions: { device: string }[] } })),
+      ),
+    );
     running = false;
     await probe;
     for (const r of results) {

@@ -72,11 +72,15 @@ describe('ingest scale-out on a shared subscription (real Mosquitto)', () => {
     }
     const count = await eventually(async () => (stored() >= TOTAL ? stored() : undefined), 20_000, `all stored (have ${stored()})`);
     expect(count).toBe(TOTAL);
-    const shares = await eventually(async () => {
-      const a = snapshots.get('a')?.accepted ?? 0;
-      const b = snapshots.get('b')?.accepted ?? 0;
-      return a + b === TOTAL ? [a, b] : undefined;
-    }, 5_000, 'both snapshots account for every reading');
+    const shares = await eventually(
+      async () => {
+        const a = snapshots.get('a')?.accepted ?? 0;
+        const b = snapshots.get('b')?.accepted ?? 0;
+        return a + b === TOTAL ? [a, b] : undefined;
+      },
+      5_000,
+      'both snapshots account for every reading',
+    );
     expect(shares[0]).toBeGreaterThan(0);
     expect(shares[1]).toBeGreaterThan(0);
   }, 60_000);

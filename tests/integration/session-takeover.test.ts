@@ -28,21 +28,35 @@ describe('session takeover', () => {
   });
 
   const steal = (url: string, protocolVersion: 4 | 5) => {
-    thief = mqtt.connect(url, { clientId: 'vigil-ingest-takeover', clean: false, protocolVersion, reconnectPeriod: 300, ...(protocolVersion === 5 ? { properties: { sessionExpiryInterval: 3600 } } : {}) });
+    thief = mqtt.connect(url, {
+      clientId: 'vigil-ingest-takeover',
+      clean: false,
+      protocolVersion,
+      reconnectPeriod: 300,
+      ...(protocolVersion === 5 ? { properties: { sessionExpiryInterval: 3600 } } : {}),
+    });
     thief.on('error', () => {});
   };
 
   const expectLoudThenQuiet = async (v: TestVigil) => {
     const before = sessionTakeovers.count;
-    const down = await eventually(async () => {
-      const h = await getJson<Health>(`${v.url}/api/health`);
-      return h.status === 503 && h.body.checks.broker === 'down' ? h.body : undefined;
-    }, 15_000, 'health 503 broker during the takeover');
+    const down = await eventually(
+      async () => {
+        const h = await getJson<Health>(`${v.url}/api/health`);
+        return h.status === 503 && h.body.checks.broker === 'down' ? h.body : undefined;
+      },
+      15_000,
+      'health 503 broker during the takeover',
+    );
     expect(down.problems?.broker).toMatch(/took over the MQTT session vigil-ingest-takeover/);
     expect(sessionTakeovers.count).toBeGreaterThan(before);
     thief?.end(true);
     thief = undefined;
-    await eventually(async () => ((await getJson(`${v.url}/api/health`)).status === 200 ? true : undefined), TAKEOVER_REPORT_MS + 10_000, 'healthy after the thief left');
+    await eventually(
+      async () => ((await getJson(`${v.url}/api/health`)).status === 200 ? true : undefined),
+      TAKEOVER_REPORT_MS + 10_000,
+      'healthy after the thief left',
+    );
   };
 
   it('is detected on Mosquitto (MQTT 5)', async () => {

@@ -17,7 +17,10 @@ interface Received {
 }
 
 /** One process, no npx/tsx wrapper in between: the PID we kill is the simulator itself. */
-function spawnCli(args: readonly string[]): { child: ChildProcess; exited: Promise<{ code: number | null; stdout: string; stderr: string }> } {
+function spawnCli(args: readonly string[]): {
+  child: ChildProcess;
+  exited: Promise<{ code: number | null; stdout: string; stderr: string }>;
+} {
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/simulate.ts'), ...args], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn' },
@@ -94,7 +97,9 @@ describe('simulator against a real Mosquitto', () => {
     await waitFor(() => messages.length >= 57, 5_000, '57 messages');
     await sleep(300);
     expect(messages).toHaveLength(57);
-    expect(new Set(messages.map((m) => m.topic))).toEqual(new Set(['sim-001', 'sim-002', 'sim-003'].map((d) => `${prefix}/${d}/telemetry`)));
+    expect(new Set(messages.map((m) => m.topic))).toEqual(
+      new Set(['sim-001', 'sim-002', 'sim-003'].map((d) => `${prefix}/${d}/telemetry`)),
+    );
   });
 
   it('CLI rejects a bad flag with one line naming it and exit code 2', async () => {
@@ -176,7 +181,15 @@ describe('simulator against a real Mosquitto', () => {
     const sequences = async (seed: number) => {
       const prefix = uniqueTopic('sim');
       const { messages } = await listen(`${prefix}/+/telemetry`);
-      const handle = await simulate({ devices: 3, count: 30, seed, intervalMs: 10, metrics: ['temperature', 'co2'], anomalies: 0.2, prefix });
+      const handle = await simulate({
+        devices: 3,
+        count: 30,
+        seed,
+        intervalMs: 10,
+        metrics: ['temperature', 'co2'],
+        anomalies: 0.2,
+        prefix,
+      });
       await handle.done;
       await waitFor(() => messages.length >= 30, 3_000, '30 messages');
       const byDevice: Record<string, unknown[]> = {};

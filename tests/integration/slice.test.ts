@@ -51,10 +51,14 @@ describe('thin slice: MQTT -> ingest -> SQLite -> API -> SSE', () => {
     const published = Date.now();
     await mosquittoPub(vigil, 'devices/slice-1/telemetry', JSON.stringify({ ts, temperature: 21.5, ok: true }));
 
-    const device = await eventually(async () => {
-      const { body } = await getJson<DeviceJson[]>(`${vigil.url}/api/devices`);
-      return body.find((d) => d.id === 'slice-1');
-    }, 2_000, 'device listed');
+    const device = await eventually(
+      async () => {
+        const { body } = await getJson<DeviceJson[]>(`${vigil.url}/api/devices`);
+        return body.find((d) => d.id === 'slice-1');
+      },
+      2_000,
+      'device listed',
+    );
     expect(Date.now() - published).toBeLessThan(2_000);
     expect(device.status).toBe('online');
     expect(device.values['temperature']).toEqual({ value: 21.5, ts });
@@ -97,7 +101,9 @@ describe('thin slice: MQTT -> ingest -> SQLite -> API -> SSE', () => {
   it('rejects a bad payload without storing it and keeps serving', async () => {
     await mosquittoPub(vigil, 'devices/slice-3/telemetry', '{"temperature": "hot"}');
     await mosquittoPub(vigil, 'devices/slice-3/telemetry', '{"temperature": 20}');
-    const device = await eventually(async () => (await getJson<DeviceJson>(`${vigil.url}/api/devices/slice-3`)).body?.values?.['temperature']);
+    const device = await eventually(
+      async () => (await getJson<DeviceJson>(`${vigil.url}/api/devices/slice-3`)).body?.values?.['temperature'],
+    );
     expect(device.value).toBe(20);
     const rejected = await eventually(async () => {
       const { body } = await getJson<{ device: string; reason: string }[]>(`${vigil.url}/api/rejected?device=slice-3`);

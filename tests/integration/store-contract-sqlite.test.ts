@@ -15,5 +15,10 @@ afterAll(async () => {
 });
 
 defineStoreContract('SQLite', async ({ retentionMs, now }) =>
-  SqliteStore.open({ path: join(dir, `store-${++n}.db`), pruneEveryMs: 0, ...(retentionMs ? { retentionMs } : {}), ...(now ? { now } : {}) }),
+  SqliteStore.open({
+    path: join(dir, `store-${++n}.db`),
+    pruneEveryMs: 0,
+    ...(retentionMs ? { retentionMs } : {}),
+    ...(now ? { now } : {}),
+  }),
 );

@@ -54,7 +54,11 @@ describe('health while the disk is full', () => {
   it('says 503 store while writes fail, and 200 once every held reading is stored', async () => {
     const base = Date.now() - 60_000;
     await device.publishAsync('devices/disk-1/telemetry', JSON.stringify({ ts: base, v: 0 }), { qos: 1 });
-    await eventually(async () => ((await getJson<Health>(`${vigil.url}/api/health`)).status === 200 ? true : undefined), 10_000, 'healthy at start');
+    await eventually(
+      async () => ((await getJson<Health>(`${vigil.url}/api/health`)).status === 200 ? true : undefined),
+      10_000,
+      'healthy at start',
+    );
     const files = fill();
     expect(files).toBeGreaterThan(0);
     // Big batches so the readings need new pages; not awaited: their PUBACKs are held.
@@ -63,18 +67,30 @@ describe('health while the disk is full', () => {
       const batch = Array.from({ length: 500 }, (_, k) => ({ ts: base + i * 1_000 + k, v: i, pad: k }));
       device.publish('devices/disk-1/telemetry', JSON.stringify(batch), { qos: 1 });
     }
-    const down = await eventually(async () => {
-      const h = await getJson<Health>(`${vigil.url}/api/health`);
-      return h.status === 503 && h.body.checks.store === 'down' ? h.body : undefined;
-    }, 20_000, 'health 503 store while full');
+    const down = await eventually(
+      async () => {
+        const h = await getJson<Health>(`${vigil.url}/api/health`);
+        return h.status === 503 && h.body.checks.store === 'down' ? h.body : undefined;
+      },
+      20_000,
+      'health 503 store while full',
+    );
     expect(down.problems?.store).toMatch(/could not store|failing|refuses/);
 
     for (let i = 0; i < files; i++) unlinkSync(join(mount, `filler-${i}`));
     rmSync(join(mount, 'filler-small'), { force: true });
-    await eventually(async () => {
-      const csv = await (await fetch(`${vigil.url}/api/devices/disk-1/readings.csv?from=${base - 1}&to=${base + 60_000}`)).text();
-      return csv.trim().split('\n').length - 1 >= 1 + READINGS * 500 * 2 ? true : undefined;
-    }, 30_000, 'all readings stored after space returned');
-    await eventually(async () => ((await getJson<Health>(`${vigil.url}/api/health`)).status === 200 ? true : undefined), 10_000, 'healthy again');
+    await eventually(
+      async () => {
+        const csv = await (await fetch(`${vigil.url}/api/devices/disk-1/readings.csv?from=${base - 1}&to=${base + 60_000}`)).text();
+        return csv.trim().split('\n').length - 1 >= 1 + READINGS * 500 * 2 ? true : undefined;
+      },
+      30_000,
+      'all readings stored after space returned',
+    );
+    await eventually(
+      async () => ((await getJson<Health>(`${vigil.url}/api/health`)).status === 200 ? true : undefined),
+      10_000,
+      'healthy again',
+    );
   }, 90_000);
 });

@@ -191,7 +191,10 @@ describe('InfluxDB store against a real influxd 1.x', () => {
     const store = await open({ database: 'parity_1' });
     const sqlite = SqliteStore.open({ path: join(dir, 'parity.db'), pruneEveryMs: 0 });
     try {
-      for (const [device, dyadic] of [['parity-1', false], ['parity-2', true]] as const) {
+      for (const [device, dyadic] of [
+        ['parity-1', false],
+        ['parity-2', true],
+      ] as const) {
         const entries = irregularSeries(device, 99, dyadic);
         await writeInMessages(store, entries);
         await writeInMessages(sqlite, entries);

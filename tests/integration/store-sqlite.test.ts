@@ -41,7 +41,8 @@ describe('SQLite store', () => {
     const seconds = 7 * 86_400;
     for (let i = 0; i < seconds; i += 1_000) {
       const batch: TelemetryEntry[] = [];
-      for (let j = i; j < Math.min(seconds, i + 1_000); j++) batch.push(entry('week-1', start + j * 1_000, { temperature: 20 + 5 * Math.sin(j / 3_600) + (j % 7) / 10 }));
+      for (let j = i; j < Math.min(seconds, i + 1_000); j++)
+        batch.push(entry('week-1', start + j * 1_000, { temperature: 20 + 5 * Math.sin(j / 3_600) + (j % 7) / 10 }));
       store.appendSync(batch, start + seconds * 1_000);
     }
     const from = start + 12_345;

@@ -46,7 +46,13 @@ export function lineChart(input: () => LineChartInput): Attachment<HTMLCanvasEle
           { label: 'min', data: [], pointRadius: 0, borderWidth: 0, fill: false },
           { label: 'max', data: [], pointRadius: 0, borderWidth: 0, fill: '-1' },
           // A reading with gaps on both sides has no line to sit on, so it gets a dot.
-          { label: 'mean', data: [], pointRadius: (ctx) => (isolated(ctx.dataset.data as XY[], ctx.dataIndex) ? 2 : 0), borderWidth: 1.5, fill: false },
+          {
+            label: 'mean',
+            data: [],
+            pointRadius: (ctx) => (isolated(ctx.dataset.data as XY[], ctx.dataIndex) ? 2 : 0),
+            borderWidth: 1.5,
+            fill: false,
+          },
         ],
       },
       plugins: [overlayPlugin(overlay)],
@@ -192,6 +198,10 @@ function readColours(element: Element) {
     band: read('--chart-band', 'rgba(37, 99, 235, 0.15)'),
     grid: read('--chart-grid', 'rgba(128, 128, 128, 0.2)'),
     text: read('--muted', '#666'),
-    severity: { info: read('--sev-info', '#2563eb'), warning: read('--sev-warning', '#b7791f'), critical: read('--sev-critical', '#c53030') } satisfies Record<Severity, string>,
+    severity: {
+      info: read('--sev-info', '#2563eb'),
+      warning: read('--sev-warning', '#b7791f'),
+      critical: read('--sev-critical', '#c53030'),
+    } satisfies Record<Severity, string>,
   };
 }

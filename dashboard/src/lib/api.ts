@@ -10,7 +10,20 @@ import type { DeviceView } from '../../../domain/devices.ts';
 import type { DeviceEvent, ReadingEvent, RejectedMessage } from '../../../domain/events.ts';
 import type { DeviceState, LatestValue } from '../../../domain/devices.ts';
 
-export type { Alert, DeviceEvent, DeviceState, DeviceView, LatestValue, NodataRule, ReadingEvent, RejectedMessage, Rule, Severity, ThresholdRule, Transition };
+export type {
+  Alert,
+  DeviceEvent,
+  DeviceState,
+  DeviceView,
+  LatestValue,
+  NodataRule,
+  ReadingEvent,
+  RejectedMessage,
+  Rule,
+  Severity,
+  ThresholdRule,
+  Transition,
+};
 
 /** A rule as sent to POST /api/rules and PUT /api/rules/:id: everything but the id. */
 export type RuleBody = Omit<ThresholdRule, 'id'> | Omit<NodataRule, 'id'>;
@@ -105,8 +118,14 @@ export interface HistoryQuery {
 export const api = {
   devices: (signal?: AbortSignal) => request<DeviceView[]>('GET', '/api/devices', undefined, signal),
   history: (device: string, q: HistoryQuery, signal?: AbortSignal) =>
-    request<History>('GET', `/api/devices/${enc(device)}/readings${query({ from: q.from, to: q.to, points: q.points, metrics: q.metrics?.join(',') })}`, undefined, signal),
-  rejected: (device: string, limit: number, signal?: AbortSignal) => request<RejectedMessage[]>('GET', `/api/rejected${query({ device, limit })}`, undefined, signal),
+    request<History>(
+      'GET',
+      `/api/devices/${enc(device)}/readings${query({ from: q.from, to: q.to, points: q.points, metrics: q.metrics?.join(',') })}`,
+      undefined,
+      signal,
+    ),
+  rejected: (device: string, limit: number, signal?: AbortSignal) =>
+    request<RejectedMessage[]>('GET', `/api/rejected${query({ device, limit })}`, undefined, signal),
 
   alerts: (q: { state: 'active' | 'all'; device?: string; limit?: number }, signal?: AbortSignal) =>
     request<Alert[]>('GET', `/api/alerts${query(q)}`, undefined, signal),
@@ -154,7 +173,11 @@ export function parseStreamEvent<K extends StreamEventType>(type: K, data: strin
       : type === 'device'
         ? isString(doc['device']) && isString(doc['status']) && isNumber(doc['ts'])
         : type === 'alert'
-          ? isString(doc['id']) && isString(doc['device']) && isString(doc['state']) && isNumber(doc['startedAt']) && typeof doc['acknowledged'] === 'boolean'
+          ? isString(doc['id']) &&
+            isString(doc['device']) &&
+            isString(doc['state']) &&
+            isNumber(doc['startedAt']) &&
+            typeof doc['acknowledged'] === 'boolean'
           : true;
   return ok ? (doc as unknown as StreamEvents[K]) : null;
 }

@@ -84,5 +84,7 @@ export function sortDevices<T extends { readonly id: string; readonly status: De
   const out = items.slice();
   if (sort === 'id') return out.sort(compareIds);
   if (sort === 'seen') return out.sort((a, b) => (b.lastSeen ?? -Infinity) - (a.lastSeen ?? -Infinity) || compareIds(a, b));
-  return out.sort((a, b) => Math.sign(firing(b.id)) - Math.sign(firing(a.id)) || STATUS_RANK[a.status] - STATUS_RANK[b.status] || compareIds(a, b));
+  return out.sort(
+    (a, b) => Math.sign(firing(b.id)) - Math.sign(firing(a.id)) || STATUS_RANK[a.status] - STATUS_RANK[b.status] || compareIds(a, b),
+  );
 }

@@ -26,7 +26,14 @@ export function matchRoute(pathname: string): Route {
 }
 
 /** The chart ranges an operator picks from (SPEC "Dashboard"). */
-export const RANGES = { '5m': 5 * 60_000, '15m': 15 * 60_000, '1h': 3_600_000, '6h': 6 * 3_600_000, '24h': 24 * 3_600_000, '7d': 7 * 24 * 3_600_000 } as const;
+export const RANGES = {
+  '5m': 5 * 60_000,
+  '15m': 15 * 60_000,
+  '1h': 3_600_000,
+  '6h': 6 * 3_600_000,
+  '24h': 24 * 3_600_000,
+  '7d': 7 * 24 * 3_600_000,
+} as const;
 export type RangeKey = keyof typeof RANGES;
 export const DEFAULT_RANGE: RangeKey = '1h';
 
@@ -46,7 +53,14 @@ export function deviceHref(id: string, range?: RangeKey, metrics?: readonly stri
 /** `?metrics=a,b`: the charts to show; null (absent) means every metric the device has. */
 export function parseMetrics(value: string | null): string[] | null {
   if (value === null) return null;
-  return [...new Set(value.split(',').map((m) => m.trim()).filter(Boolean))];
+  return [
+    ...new Set(
+      value
+        .split(',')
+        .map((m) => m.trim())
+        .filter(Boolean),
+    ),
+  ];
 }
 
 export function ruleHref(id: string | null, prefill: { device?: string; metric?: string } = {}): string {

@@ -25,7 +25,21 @@ export interface RuleDraft {
 }
 
 export function emptyDraft(device = '*', metric = ''): RuleDraft {
-  return { name: '', device, type: 'threshold', metric, op: 'above', value: null, low: null, high: null, hysteresis: 0, for: 0, after: 300, severity: 'warning', enabled: true };
+  return {
+    name: '',
+    device,
+    type: 'threshold',
+    metric,
+    op: 'above',
+    value: null,
+    low: null,
+    high: null,
+    hysteresis: 0,
+    for: 0,
+    after: 300,
+    severity: 'warning',
+    enabled: true,
+  };
 }
 
 export function draftFromRule(rule: Rule): RuleDraft {
@@ -34,7 +48,15 @@ export function draftFromRule(rule: Rule): RuleDraft {
   draft.severity = rule.severity;
   draft.enabled = rule.enabled;
   if (rule.type === 'threshold') {
-    Object.assign(draft, { type: 'threshold', op: rule.op, value: rule.value ?? null, low: rule.low ?? null, high: rule.high ?? null, hysteresis: rule.hysteresis, for: rule.for });
+    Object.assign(draft, {
+      type: 'threshold',
+      op: rule.op,
+      value: rule.value ?? null,
+      low: rule.low ?? null,
+      high: rule.high ?? null,
+      hysteresis: rule.hysteresis,
+      for: rule.for,
+    });
   } else {
     Object.assign(draft, { type: 'nodata', after: rule.after });
   }
@@ -54,8 +76,20 @@ export function ruleFromDraft(d: RuleDraft): RuleBody {
     return { ...base, type: 'nodata', after: num(d.after) as number, ...(metric ? { metric } : {}) };
   }
   const limits = d.op === 'outside' ? { low: num(d.low), high: num(d.high) } : { value: num(d.value) };
-  const defined = Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined)) as { value?: number; low?: number; high?: number };
-  return { ...base, type: 'threshold', metric: d.metric.trim(), op: d.op, ...defined, hysteresis: num(d.hysteresis) ?? 0, for: num(d.for) ?? 0 };
+  const defined = Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined)) as {
+    value?: number;
+    low?: number;
+    high?: number;
+  };
+  return {
+    ...base,
+    type: 'threshold',
+    metric: d.metric.trim(),
+    op: d.op,
+    ...defined,
+    hysteresis: num(d.hysteresis) ?? 0,
+    for: num(d.for) ?? 0,
+  };
 }
 
 /** `*`, an exact id, or a glob with `*` and `?`, matched in linear time (domain/glob.ts). */

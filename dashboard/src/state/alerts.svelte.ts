@@ -28,7 +28,10 @@ export class Alerts {
   }
 
   start(): () => void {
-    const stops = [this.#stream.on('alert', (alert) => (this.list = upsertAlert(this.list, alert))), this.#stream.onResync(() => void this.load())];
+    const stops = [
+      this.#stream.on('alert', (alert) => (this.list = upsertAlert(this.list, alert))),
+      this.#stream.onResync(() => void this.load()),
+    ];
     void this.load();
     return () => {
       for (const stop of stops) stop();

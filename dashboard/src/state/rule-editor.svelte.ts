@@ -7,7 +7,21 @@ import { SignInCancelled } from './session.svelte.ts';
 export const PREVIEW_RANGES: readonly RangeKey[] = ['15m', '1h', '6h', '24h'];
 
 /** Which form fields the API can name in a 400; anything else is shown above the buttons. */
-const FIELDS = new Set(['name', 'device', 'type', 'metric', 'op', 'value', 'low', 'high', 'hysteresis', 'for', 'after', 'severity', 'enabled']);
+const FIELDS = new Set([
+  'name',
+  'device',
+  'type',
+  'metric',
+  'op',
+  'value',
+  'low',
+  'high',
+  'hysteresis',
+  'for',
+  'after',
+  'severity',
+  'enabled',
+]);
 
 /**
  * One rule being written: the form's draft, the API's verdict on it (field errors), and a

@@ -46,7 +46,9 @@ export class Rules {
 
   /** Creates (id null) or replaces a rule; an ApiError with `field` says what to fix. */
   async save(id: string | null, body: RuleBody): Promise<Rule> {
-    const rule = await this.#session.asOperator('Sign in to save rules.', () => (id === null ? api.createRule(body) : api.updateRule(id, body)));
+    const rule = await this.#session.asOperator('Sign in to save rules.', () =>
+      id === null ? api.createRule(body) : api.updateRule(id, body),
+    );
     this.list = sortRules([...this.list.filter((r) => r.id !== rule.id), rule]);
     return rule;
   }

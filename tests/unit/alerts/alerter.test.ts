@@ -59,7 +59,12 @@ let alerter: AlerterHandle | undefined;
 async function start(instance = 'ingest-b'): Promise<AlerterHandle> {
   const parsed = parseConfig({ INSTANCE_ID: instance });
   if (!parsed.ok) throw new Error(parsed.errors.join('; '));
-  alerter = await startAlerter(parsed.config, { alerts, store, logger: silentLogger, connect: async () => broker as unknown as MqttClient });
+  alerter = await startAlerter(parsed.config, {
+    alerts,
+    store,
+    logger: silentLogger,
+    connect: async () => broker as unknown as MqttClient,
+  });
   return alerter;
 }
 

@@ -21,35 +21,173 @@ function run(r: Rule, points: readonly [number, number][], evaluator = new Evalu
 
 describe('threshold rules', () => {
   it.each([
-    ['above fires past the value', { op: 'above', value: 30 }, [[0, 29], [1, 31], [2, 20]], [['fired', 1], ['resolved', 2]]],
-    ['above: equal is not a breach', { op: 'above', value: 30 }, [[0, 30], [1, 30]], []],
-    ['below fires under the value', { op: 'below', value: 10 }, [[0, 11], [1, 9], [2, 12]], [['fired', 1], ['resolved', 2]]],
-    ['outside fires beyond either end', { op: 'outside', low: 10, high: 20 }, [[0, 15], [1, 25], [2, 15], [3, 5], [4, 15]], [['fired', 1], ['resolved', 2], ['fired', 3], ['resolved', 4]]],
+    [
+      'above fires past the value',
+      { op: 'above', value: 30 },
+      [
+        [0, 29],
+        [1, 31],
+        [2, 20],
+      ],
+      [
+        ['fired', 1],
+        ['resolved', 2],
+      ],
+    ],
+    [
+      'above: equal is not a breach',
+      { op: 'above', value: 30 },
+      [
+        [0, 30],
+        [1, 30],
+      ],
+      [],
+    ],
+    [
+      'below fires under the value',
+      { op: 'below', value: 10 },
+      [
+        [0, 11],
+        [1, 9],
+        [2, 12],
+      ],
+      [
+        ['fired', 1],
+        ['resolved', 2],
+      ],
+    ],
+    [
+      'outside fires beyond either end',
+      { op: 'outside', low: 10, high: 20 },
+      [
+        [0, 15],
+        [1, 25],
+        [2, 15],
+        [3, 5],
+        [4, 15],
+      ],
+      [
+        ['fired', 1],
+        ['resolved', 2],
+        ['fired', 3],
+        ['resolved', 4],
+      ],
+    ],
   ] as const)('%s', (_name, spec, points, expected) => {
     expect(run(rule({ type: 'threshold', metric: 't', ...spec }), points as unknown as [number, number][])).toEqual(expected);
   });
 
   it.each([
-    ['not yet at for - 1 s', [[0, 31], [9, 31]], []],
-    ['exactly at for', [[0, 31], [10, 31]], [['fired', 10]]],
-    ['a dip restarts the wait', [[0, 31], [5, 29], [12, 31], [21, 31], [22, 31]], [['fired', 22]]],
+    [
+      'not yet at for - 1 s',
+      [
+        [0, 31],
+        [9, 31],
+      ],
+      [],
+    ],
+    [
+      'exactly at for',
+      [
+        [0, 31],
+        [10, 31],
+      ],
+      [['fired', 10]],
+    ],
+    [
+      'a dip restarts the wait',
+      [
+        [0, 31],
+        [5, 29],
+        [12, 31],
+        [21, 31],
+        [22, 31],
+      ],
+      [['fired', 22]],
+    ],
   ] as const)('for = 10 s: %s', (_name, points, expected) => {
-    expect(run(rule({ type: 'threshold', metric: 't', op: 'above', value: 30, for: 10 }), points as unknown as [number, number][])).toEqual(expected);
+    expect(run(rule({ type: 'threshold', metric: 't', op: 'above', value: 30, for: 10 }), points as unknown as [number, number][])).toEqual(
+      expected,
+    );
   });
 
   it.each([
-    ['above: stays firing within the band', { op: 'above', value: 30 }, [[0, 31], [1, 28], [2, 28.01]], [['fired', 0]]],
-    ['above: the band edge itself does not clear', { op: 'above', value: 30 }, [[0, 31], [1, 28]], [['fired', 0]]],
-    ['above: beyond the band clears', { op: 'above', value: 30 }, [[0, 31], [1, 27.99]], [['fired', 0], ['resolved', 1]]],
-    ['below: clears only above value + h', { op: 'below', value: 10 }, [[0, 9], [1, 12], [2, 12.5]], [['fired', 0], ['resolved', 2]]],
-    ['outside: clears only inside the shrunk band', { op: 'outside', low: 0, high: 10 }, [[0, 11], [1, 9], [2, 7.9]], [['fired', 0], ['resolved', 2]]],
+    [
+      'above: stays firing within the band',
+      { op: 'above', value: 30 },
+      [
+        [0, 31],
+        [1, 28],
+        [2, 28.01],
+      ],
+      [['fired', 0]],
+    ],
+    [
+      'above: the band edge itself does not clear',
+      { op: 'above', value: 30 },
+      [
+        [0, 31],
+        [1, 28],
+      ],
+      [['fired', 0]],
+    ],
+    [
+      'above: beyond the band clears',
+      { op: 'above', value: 30 },
+      [
+        [0, 31],
+        [1, 27.99],
+      ],
+      [
+        ['fired', 0],
+        ['resolved', 1],
+      ],
+    ],
+    [
+      'below: clears only above value + h',
+      { op: 'below', value: 10 },
+      [
+        [0, 9],
+        [1, 12],
+        [2, 12.5],
+      ],
+      [
+        ['fired', 0],
+        ['resolved', 2],
+      ],
+    ],
+    [
+      'outside: clears only inside the shrunk band',
+      { op: 'outside', low: 0, high: 10 },
+      [
+        [0, 11],
+        [1, 9],
+        [2, 7.9],
+      ],
+      [
+        ['fired', 0],
+        ['resolved', 2],
+      ],
+    ],
   ] as const)('hysteresis 2: %s', (_name, spec, points, expected) => {
-    expect(run(rule({ type: 'threshold', metric: 't', hysteresis: 2, ...spec }), points as unknown as [number, number][])).toEqual(expected);
+    expect(run(rule({ type: 'threshold', metric: 't', hysteresis: 2, ...spec }), points as unknown as [number, number][])).toEqual(
+      expected,
+    );
   });
 
   it('ignores late and duplicate readings', () => {
     const r = rule({ type: 'threshold', metric: 't', op: 'above', value: 30 });
-    expect(run(r, [[5, 31], [3, 10], [5, 10], [6, 10]])).toEqual([['fired', 5], ['resolved', 6]]);
+    expect(
+      run(r, [
+        [5, 31],
+        [3, 10],
+        [5, 10],
+        [6, 10],
+      ]),
+    ).toEqual([
+      ['fired', 5],
+      ['resolved', 6],
+    ]);
   });
 
   it('matches devices by glob and ignores other metrics', () => {
@@ -62,9 +200,29 @@ describe('threshold rules', () => {
   it('carries on from a saved state after a restart', () => {
     const r = rule({ type: 'threshold', metric: 't', op: 'above', value: 30, for: 10 });
     const first = new Evaluator([r]);
-    run(r, [[0, 31], [5, 31]], first);
+    run(
+      r,
+      [
+        [0, 31],
+        [5, 31],
+      ],
+      first,
+    );
     const restored = new Evaluator([r], JSON.parse(JSON.stringify(first.state())));
-    expect(run(r, [[10, 31], [11, 31], [12, 10]], restored)).toEqual([['fired', 10], ['resolved', 12]]);
+    expect(
+      run(
+        r,
+        [
+          [10, 31],
+          [11, 31],
+          [12, 10],
+        ],
+        restored,
+      ),
+    ).toEqual([
+      ['fired', 10],
+      ['resolved', 12],
+    ]);
   });
 
   it('resolves firing alerts of a rule that is removed, and keeps state across renames', () => {
@@ -84,7 +242,10 @@ describe('threshold rules', () => {
         fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 200 }),
         (threshold, h, noise) => {
           const r = rule({ type: 'threshold', metric: 't', op: 'above', value: threshold, hysteresis: h });
-          const points: [number, number][] = [[0, threshold + 1], ...noise.map((n, i): [number, number] => [i + 1, threshold - h + n * (h + 5)])];
+          const points: [number, number][] = [
+            [0, threshold + 1],
+            ...noise.map((n, i): [number, number] => [i + 1, threshold - h + n * (h + 5)]),
+          ];
           expect(run(r, points)).toEqual([['fired', 0]]);
         },
       ),

@@ -31,11 +31,42 @@ describe('LeaderElection: who leads', () => {
   it.each<Row>([
     { name: 'alone, it leads without having heard anyone', self: 'b', heard: [], at: 0, leader: 'b' },
     { name: 'hearing only itself changes nothing', self: 'b', heard: [[0, 'b']], at: 10_000, leader: 'b' },
-    { name: 'the smallest live id leads', self: 'c', heard: [[0, 'b'], [0, 'a'], [0, 'd']], at: 1_000, leader: 'a' },
-    { name: 'it leads when it has the smallest id', self: 'a', heard: [[0, 'b'], [0, 'c']], at: 1_000, leader: 'a' },
-    { name: 'ids compare as strings: ingest-10 sorts before ingest-2', self: 'ingest-2', heard: [[0, 'ingest-10']], at: 0, leader: 'ingest-10' },
+    {
+      name: 'the smallest live id leads',
+      self: 'c',
+      heard: [
+        [0, 'b'],
+        [0, 'a'],
+        [0, 'd'],
+      ],
+      at: 1_000,
+      leader: 'a',
+    },
+    {
+      name: 'it leads when it has the smallest id',
+      self: 'a',
+      heard: [
+        [0, 'b'],
+        [0, 'c'],
+      ],
+      at: 1_000,
+      leader: 'a',
+    },
+    {
+      name: 'ids compare as strings: ingest-10 sorts before ingest-2',
+      self: 'ingest-2',
+      heard: [[0, 'ingest-10']],
+      at: 0,
+      leader: 'ingest-10',
+    },
     { name: 'upper case sorts before lower case', self: 'a', heard: [[0, 'B']], at: 0, leader: 'B' },
-    { name: 'a tie with its own id (a duplicate INSTANCE_ID, a config error) goes to itself, so both lead', self: 'a', heard: [[0, 'a']], at: 0, leader: 'a' },
+    {
+      name: 'a tie with its own id (a duplicate INSTANCE_ID, a config error) goes to itself, so both lead',
+      self: 'a',
+      heard: [[0, 'a']],
+      at: 0,
+      leader: 'a',
+    },
   ])('$name', (row) => {
     const election = electAt(row);
     expect(election.leader()).toBe(row.leader);
@@ -47,12 +78,45 @@ describe('LeaderElection: expiry and clock edges', () => {
   it.each<Row>([
     { name: 'a leader heard exactly ttl ago is still alive', self: 'b', heard: [[0, 'a']], at: TTL, leader: 'a' },
     { name: 'a leader silent for more than ttl has expired', self: 'b', heard: [[0, 'a']], at: TTL + 1, leader: 'b' },
-    { name: 'the next smallest live id takes over', self: 'c', heard: [[0, 'a'], [3_000, 'b']], at: 4_000, leader: 'b' },
-    { name: 'hearing a leader again keeps it alive', self: 'b', heard: [[0, 'a'], [3_000, 'a']], at: 6_000, leader: 'a' },
-    { name: 'a forward clock jump past ttl expires everyone else', self: 'c', heard: [[0, 'a'], [0, 'b']], at: 3_600_000, leader: 'c' },
+    {
+      name: 'the next smallest live id takes over',
+      self: 'c',
+      heard: [
+        [0, 'a'],
+        [3_000, 'b'],
+      ],
+      at: 4_000,
+      leader: 'b',
+    },
+    {
+      name: 'hearing a leader again keeps it alive',
+      self: 'b',
+      heard: [
+        [0, 'a'],
+        [3_000, 'a'],
+      ],
+      at: 6_000,
+      leader: 'a',
+    },
+    {
+      name: 'a forward clock jump past ttl expires everyone else',
+      self: 'c',
+      heard: [
+        [0, 'a'],
+        [0, 'b'],
+      ],
+      at: 3_600_000,
+      leader: 'c',
+    },
     // Heard "in the future" (the clock stepped back): alive until ttl after that future time.
     { name: 'a backward clock step keeps the leader alive longer, not shorter', self: 'b', heard: [[10_000, 'a']], at: 5_000, leader: 'a' },
-    { name: '…and it still expires once the clock passes its time plus ttl', self: 'b', heard: [[10_000, 'a']], at: 10_000 + TTL + 1, leader: 'b' },
+    {
+      name: '…and it still expires once the clock passes its time plus ttl',
+      self: 'b',
+      heard: [[10_000, 'a']],
+      at: 10_000 + TTL + 1,
+      leader: 'b',
+    },
   ])('$name', (row) => {
     expect(electAt(row).leader()).toBe(row.leader);
   });

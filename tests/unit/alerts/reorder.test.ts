@@ -22,27 +22,56 @@ describe('ReorderBuffer (hold 300 ms)', () => {
     {
       name: 'nothing comes out before the hold has passed',
       arrivals: [[0, 1]],
-      releases: [[299, []], [300, [1]], [301, []]],
+      releases: [
+        [299, []],
+        [300, [1]],
+        [301, []],
+      ],
     },
     {
       name: 'out-of-order entries arriving within the hold come out in ts order',
-      arrivals: [[0, 3], [100, 1], [200, 2]],
-      releases: [[250, []], [500, [1, 2, 3]]],
+      arrivals: [
+        [0, 3],
+        [100, 1],
+        [200, 2],
+      ],
+      releases: [
+        [250, []],
+        [500, [1, 2, 3]],
+      ],
     },
     {
       name: 'each is released when its own hold ends, so a step sees a ts-ordered prefix',
-      arrivals: [[0, 3], [100, 1], [200, 2]],
-      releases: [[300, [3]], [400, [1]], [500, [2]]],
+      arrivals: [
+        [0, 3],
+        [100, 1],
+        [200, 2],
+      ],
+      releases: [
+        [300, [3]],
+        [400, [1]],
+        [500, [2]],
+      ],
     },
     {
       // The evaluator treats ts 1 as late for a series that has seen ts 3 (docs/alerts.md).
       name: 'an entry arriving after the hold of a newer one comes out after it: late',
-      arrivals: [[0, 3], [400, 1]],
-      releases: [[300, [3]], [700, [1]]],
+      arrivals: [
+        [0, 3],
+        [400, 1],
+      ],
+      releases: [
+        [300, [3]],
+        [700, [1]],
+      ],
     },
     {
       name: 'entries from several devices are merged by ts',
-      arrivals: [[0, 20], [0, 10], [50, 15]],
+      arrivals: [
+        [0, 20],
+        [0, 10],
+        [50, 15],
+      ],
       releases: [[350, [10, 15, 20]]],
     },
   ])('$name', ({ arrivals, releases }) => {
@@ -102,7 +131,10 @@ describe('ReorderBuffer bound', () => {
     let ts = 0;
     let released = 0;
     for (let step = 0; step < 100; step++) {
-      buffer.add(Array.from({ length: 250 }, () => entry(ts++)), step);
+      buffer.add(
+        Array.from({ length: 250 }, () => entry(ts++)),
+        step,
+      );
       released += buffer.release(step).length;
       expect(buffer.size).toBeLessThanOrEqual(1_000);
     }
@@ -114,7 +146,10 @@ describe('ReorderBuffer bound', () => {
     buffer.add([entry(1)], 0);
     expect(buffer.release(299)).toEqual([]);
     expect(tsOf(buffer.release(300))).toEqual([1]);
-    buffer.add(Array.from({ length: 100_001 }, (_v, i) => entry(i)), 1_000);
+    buffer.add(
+      Array.from({ length: 100_001 }, (_v, i) => entry(i)),
+      1_000,
+    );
     expect(buffer.release(1_000)).toHaveLength(100_001);
   });
 });

@@ -48,8 +48,15 @@ async function receiver(answer: (n: number, payload: WebhookPayload) => Answer =
     req.on('end', () => {
       const payload = JSON.parse(Buffer.concat(chunks).toString('utf8')) as WebhookPayload;
       const n = arrivals.length;
-      const abandoned = new Promise<void>((resolve) => res.on('close', () => { if (!res.writableFinished) resolve(); }));
-      const respond = (status: number) => { res.statusCode = status; res.end(); };
+      const abandoned = new Promise<void>((resolve) =>
+        res.on('close', () => {
+          if (!res.writableFinished) resolve();
+        }),
+      );
+      const respond = (status: number) => {
+        res.statusCode = status;
+        res.end();
+      };
       const arrival: Arrival = { payload, at: performance.now(), respond, abandoned };
       arrivals.push(arrival);
       waiting.get(n)?.(arrival);
@@ -65,22 +72,45 @@ async function receiver(answer: (n: number, payload: WebhookPayload) => Answer =
     arrivals,
     arrival: (n) => (arrivals[n] ? Promise.resolve(arrivals[n]) : new Promise((resolve) => waiting.set(n, resolve))),
     ids: () => arrivals.map((a) => a.payload.deliveryId),
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
   open.push(r);
   return r;
 }
 
 function sender(r: Receiver, options: Partial<WebhookOptions> = {}): WebhookSender {
-  const s = new WebhookSender({ url: r.url, publicUrl: 'http://dash.example/', logger: silentLogger, baseBackoffMs: 1, maxBackoffMs: 5, ...options });
+  const s = new WebhookSender({
+    url: r.url,
+    publicUrl: 'http://dash.example/',
+    logger: silentLogger,
+    baseBackoffMs: 1,
+    maxBackoffMs: 5,
+    ...options,
+  });
   senders.push(s);
   return s;
 }
 
 function alert(id: string, over: Partial<Alert> = {}): Alert {
   return {
-    id, ruleId: 'r1', device: 'd1', metric: 't', severity: 'warning', state: 'firing', acknowledged: false,
-    value: 31, threshold: 30, startedAt: 1_700_000_000_000, resolvedAt: null, ackedAt: null, message: 't above 30', ...over,
+    id,
+    ruleId: 'r1',
+    device: 'd1',
+    metric: 't',
+    severity: 'warning',
+    state: 'firing',
+    acknowledged: false,
+    value: 31,
+    threshold: 30,
+    startedAt: 1_700_000_000_000,
+    resolvedAt: null,
+    ackedAt: null,
+    message: 't above 30',
+    ...over,
   };
 }
 
@@ -284,8 +314,18 @@ describe('WebhookSender.stop()', () => {
 describe('alertLink', () => {
   it.each([
     ['firing: 15 min either side of the start', 'http://d/', alert('a'), 'http://d/devices/d1?from=1699999100000&to=1700000900000'],
-    ['resolved: up to 15 min after the end', 'http://d', alert('a', { resolvedAt: 1_700_000_600_000 }), 'http://d/devices/d1?from=1699999100000&to=1700001500000'],
-    ['device ids are encoded', 'http://d//', alert('a', { device: 'a b/c' }), 'http://d/devices/a%20b%2Fc?from=1699999100000&to=1700000900000'],
+    [
+      'resolved: up to 15 min after the end',
+      'http://d',
+      alert('a', { resolvedAt: 1_700_000_600_000 }),
+      'http://d/devices/d1?from=1699999100000&to=1700001500000',
+    ],
+    [
+      'device ids are encoded',
+      'http://d//',
+      alert('a', { device: 'a b/c' }),
+      'http://d/devices/a%20b%2Fc?from=1699999100000&to=1700000900000',
+    ],
   ] as const)('%s', (_name, base, a, expected) => {
     expect(alertLink(base, a)).toBe(expected);
   });

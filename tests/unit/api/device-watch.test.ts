@@ -24,7 +24,11 @@ type Emitted = readonly (readonly [string, number])[];
 function harness(now = 0) {
   const clock = { now };
   const events: DeviceEvent[] = [];
-  const watch = new DeviceWatch(STALE, (e) => events.push(e), () => clock.now);
+  const watch = new DeviceWatch(
+    STALE,
+    (e) => events.push(e),
+    () => clock.now,
+  );
   return { clock, events, watch };
 }
 
@@ -43,19 +47,130 @@ function play(steps: readonly Step[]): Emitted {
 describe('DeviceWatch transitions', () => {
   it.each<[string, readonly Step[], Emitted]>([
     ['first telemetry announces online', [['telemetry', 0]], [['online', 0]]],
-    ['more telemetry while online says nothing', [['telemetry', 0], ['telemetry', 500], ['tick', 900], ['telemetry', 1_400]], [['online', 0]]],
-    ['silent for exactly STALE is still online', [['telemetry', 0], ['tick', STALE]], [['online', 0]]],
-    ['silent for longer than STALE turns stale on a tick', [['telemetry', 0], ['tick', STALE + 1], ['tick', STALE + 500]], [['online', 0], ['stale', STALE + 1]]],
-    ['telemetry after stale is online again', [['telemetry', 0], ['tick', 2_000], ['telemetry', 2_100]], [['online', 0], ['stale', 2_000], ['online', 2_100]]],
+    [
+      'more telemetry while online says nothing',
+      [
+        ['telemetry', 0],
+        ['telemetry', 500],
+        ['tick', 900],
+        ['telemetry', 1_400],
+      ],
+      [['online', 0]],
+    ],
+    [
+      'silent for exactly STALE is still online',
+      [
+        ['telemetry', 0],
+        ['tick', STALE],
+      ],
+      [['online', 0]],
+    ],
+    [
+      'silent for longer than STALE turns stale on a tick',
+      [
+        ['telemetry', 0],
+        ['tick', STALE + 1],
+        ['tick', STALE + 500],
+      ],
+      [
+        ['online', 0],
+        ['stale', STALE + 1],
+      ],
+    ],
+    [
+      'telemetry after stale is online again',
+      [
+        ['telemetry', 0],
+        ['tick', 2_000],
+        ['telemetry', 2_100],
+      ],
+      [
+        ['online', 0],
+        ['stale', 2_000],
+        ['online', 2_100],
+      ],
+    ],
     ['offline from an unknown device announces offline', [['status', 0, 'offline']], [['offline', 0]]],
-    ['offline after telemetry', [['telemetry', 0], ['status', 100, 'offline']], [['online', 0], ['offline', 100]]],
-    ['offline stays offline however long it is silent (offline wins over stale)', [['status', 0, 'offline'], ['tick', 10_000], ['tick', 100_000]], [['offline', 0]]],
-    ['telemetry after offline brings it back online', [['status', 0, 'offline'], ['telemetry', 50]], [['offline', 0], ['online', 50]]],
-    ['online after offline, with telemetry within STALE, is online', [['telemetry', 0], ['status', 100, 'offline'], ['status', 200, 'online']], [['online', 0], ['offline', 100], ['online', 200]]],
-    ['an offline heard as of the last telemetry (same ts) is offline', [['telemetry', 100], ['status-ts', 100, 'offline', 100]], [['online', 100], ['offline', 100]]],
-    ['an offline older than the last telemetry changes nothing', [['telemetry', 100], ['status-ts', 150, 'offline', 99]], [['online', 100]]],
-    ['repeated offline says it once', [['status', 0, 'offline'], ['status', 10, 'offline']], [['offline', 0]]],
-    ['a tick with nothing changed says nothing', [['telemetry', 0], ['tick', 10], ['tick', 20]], [['online', 0]]],
+    [
+      'offline after telemetry',
+      [
+        ['telemetry', 0],
+        ['status', 100, 'offline'],
+      ],
+      [
+        ['online', 0],
+        ['offline', 100],
+      ],
+    ],
+    [
+      'offline stays offline however long it is silent (offline wins over stale)',
+      [
+        ['status', 0, 'offline'],
+        ['tick', 10_000],
+        ['tick', 100_000],
+      ],
+      [['offline', 0]],
+    ],
+    [
+      'telemetry after offline brings it back online',
+      [
+        ['status', 0, 'offline'],
+        ['telemetry', 50],
+      ],
+      [
+        ['offline', 0],
+        ['online', 50],
+      ],
+    ],
+    [
+      'online after offline, with telemetry within STALE, is online',
+      [
+        ['telemetry', 0],
+        ['status', 100, 'offline'],
+        ['status', 200, 'online'],
+      ],
+      [
+        ['online', 0],
+        ['offline', 100],
+        ['online', 200],
+      ],
+    ],
+    [
+      'an offline heard as of the last telemetry (same ts) is offline',
+      [
+        ['telemetry', 100],
+        ['status-ts', 100, 'offline', 100],
+      ],
+      [
+        ['online', 100],
+        ['offline', 100],
+      ],
+    ],
+    [
+      'an offline older than the last telemetry changes nothing',
+      [
+        ['telemetry', 100],
+        ['status-ts', 150, 'offline', 99],
+      ],
+      [['online', 100]],
+    ],
+    [
+      'repeated offline says it once',
+      [
+        ['status', 0, 'offline'],
+        ['status', 10, 'offline'],
+      ],
+      [['offline', 0]],
+    ],
+    [
+      'a tick with nothing changed says nothing',
+      [
+        ['telemetry', 0],
+        ['tick', 10],
+        ['tick', 20],
+      ],
+      [['online', 0]],
+    ],
   ])('%s', (_name, steps, expected) => {
     expect(play(steps)).toEqual(expected);
   });
@@ -93,16 +208,25 @@ class FakeDevices implements DeviceSource {
   }
 }
 
-const record = (id: string, over: Partial<DeviceRecord> = {}): DeviceRecord => ({ id, reported: null, reportedAt: null, lastSeen: null, values: {}, ...over });
+const record = (id: string, over: Partial<DeviceRecord> = {}): DeviceRecord => ({
+  id,
+  reported: null,
+  reportedAt: null,
+  lastSeen: null,
+  values: {},
+  ...over,
+});
 
 describe('DeviceWatch.load', () => {
   it('takes each device state from the store silently, then announces changes from there', async () => {
     const { clock, events, watch } = harness(10_000);
-    await watch.load(new FakeDevices([
-      record('live', { lastSeen: 9_500 }),
-      record('gone', { reported: 'offline', reportedAt: 9_000, lastSeen: 8_000 }),
-      record('quiet', { lastSeen: 1_000 }),
-    ]));
+    await watch.load(
+      new FakeDevices([
+        record('live', { lastSeen: 9_500 }),
+        record('gone', { reported: 'offline', reportedAt: 9_000, lastSeen: 8_000 }),
+        record('quiet', { lastSeen: 1_000 }),
+      ]),
+    );
     expect(events).toEqual([]);
     clock.now = 10_600;
     watch.tick();
@@ -143,7 +267,11 @@ describe('DeviceWatch timers (fake timers)', () => {
     const store = new FakeDevices([record('d1')], 2);
     const errors: string[] = [];
     let done = false;
-    void watch.loadWithRetry(store, (err) => errors.push(err.message)).then(() => { done = true; });
+    void watch
+      .loadWithRetry(store, (err) => errors.push(err.message))
+      .then(() => {
+        done = true;
+      });
     await vi.advanceTimersByTimeAsync(0);
     expect([store.calls, errors.length, done]).toEqual([1, 1, false]);
     await vi.advanceTimersByTimeAsync(4_999);
@@ -159,7 +287,11 @@ describe('DeviceWatch timers (fake timers)', () => {
     const { watch } = harness();
     const store = new FakeDevices([], 1_000);
     let done = false;
-    void watch.loadWithRetry(store, () => undefined).then(() => { done = true; });
+    void watch
+      .loadWithRetry(store, () => undefined)
+      .then(() => {
+        done = true;
+      });
     await vi.advanceTimersByTimeAsync(0);
     watch.stop();
     await vi.advanceTimersByTimeAsync(5_000);
@@ -169,13 +301,20 @@ describe('DeviceWatch timers (fake timers)', () => {
   it('start() ticks often enough to announce stale within a quarter of STALE_AFTER (at most 1 s), and stop() ends it', async () => {
     vi.useFakeTimers({ now: 0 });
     const events: DeviceEvent[] = [];
-    const watch = new DeviceWatch(60_000, (e) => events.push(e), () => Date.now());
+    const watch = new DeviceWatch(
+      60_000,
+      (e) => events.push(e),
+      () => Date.now(),
+    );
     watch.start();
     watch.sawTelemetry('d1');
     await vi.advanceTimersByTimeAsync(60_000);
     expect(events.map((e) => e.status)).toEqual(['online']);
     await vi.advanceTimersByTimeAsync(1_000);
-    expect(events.map((e) => [e.status, e.ts])).toEqual([['online', 0], ['stale', 61_000]]);
+    expect(events.map((e) => [e.status, e.ts])).toEqual([
+      ['online', 0],
+      ['stale', 61_000],
+    ]);
     watch.sawTelemetry('d1');
     watch.stop();
     await vi.advanceTimersByTimeAsync(120_000);
@@ -188,7 +327,11 @@ describe('DeviceWatch timers (fake timers)', () => {
     [60_000, 1_000],
   ])('STALE_AFTER %i ms ticks every %i ms', async (staleAfter, every) => {
     vi.useFakeTimers({ now: 0 });
-    const watch = new DeviceWatch(staleAfter, () => undefined, () => Date.now());
+    const watch = new DeviceWatch(
+      staleAfter,
+      () => undefined,
+      () => Date.now(),
+    );
     const tick = vi.spyOn(watch, 'tick');
     watch.start();
     await vi.advanceTimersByTimeAsync(every * 3);

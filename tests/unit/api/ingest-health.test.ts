@@ -38,9 +38,20 @@ describe('IngestHealth', () => {
     { name: 'a healthy ingest', reports: [snap(), snap()], store: null },
     { name: 'messages held unacked', reports: [snap(), snap({ unacked: 3 })], store: /holds 3/ },
     { name: 'store errors growing', reports: [snap({ storeErrors: 1 }), snap({ storeErrors: 4 })], store: /failing/ },
-    { name: 'errors that stopped growing (recovered)', reports: [snap({ storeErrors: 4, unacked: 1 }), snap({ storeErrors: 4 })], store: null },
+    {
+      name: 'errors that stopped growing (recovered)',
+      reports: [snap({ storeErrors: 4, unacked: 1 }), snap({ storeErrors: 4 })],
+      store: null,
+    },
     { name: 'a blocked backend', reports: [snap({ store: store({ blockedBy: 'bad token' }) })], store: /bad token/ },
-    { name: 'a spool that the backend refuses', reports: [snap({ store: store({ unackedReadings: 10 }) }), snap({ store: store({ unackedReadings: 20, writeErrors: { ...store().writeErrors, transient: 2 } }) })], store: /refusing/ },
+    {
+      name: 'a spool that the backend refuses',
+      reports: [
+        snap({ store: store({ unackedReadings: 10 }) }),
+        snap({ store: store({ unackedReadings: 20, writeErrors: { ...store().writeErrors, transient: 2 } }) }),
+      ],
+      store: /refusing/,
+    },
   ])('$name', ({ reports, store: expected }) => {
     const health = new IngestHealth(() => 1_000);
     for (const r of reports) health.record(r);

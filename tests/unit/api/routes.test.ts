@@ -16,7 +16,21 @@ function entry(device: string, ts: number, values: Record<string, number>): Tele
 }
 
 function firing(id: string, device = 'dev-1'): Alert {
-  return { id, ruleId: 'r-1', device, metric: 't', severity: 'warning', state: 'firing', acknowledged: false, value: 31, threshold: 30, startedAt: NOW - 5_000, resolvedAt: null, ackedAt: null, message: 't above 30' };
+  return {
+    id,
+    ruleId: 'r-1',
+    device,
+    metric: 't',
+    severity: 'warning',
+    state: 'firing',
+    acknowledged: false,
+    value: 31,
+    threshold: 30,
+    startedAt: NOW - 5_000,
+    resolvedAt: null,
+    ackedAt: null,
+    message: 't above 30',
+  };
 }
 
 let api: ApiHarness;
@@ -35,7 +49,12 @@ describe('devices', () => {
     const res = await api.request({ path: '/api/devices' });
     expect(res.status).toBe(200);
     expect(res.json).toEqual([
-      { id: 'dev-1', status: 'online', lastSeen: NOW - 1_000, values: { h: { value: 40, ts: NOW - 2_000 }, t: { value: 21.5, ts: NOW - 2_000 } } },
+      {
+        id: 'dev-1',
+        status: 'online',
+        lastSeen: NOW - 1_000,
+        values: { h: { value: 40, ts: NOW - 2_000 }, t: { value: 21.5, ts: NOW - 2_000 } },
+      },
       { id: 'dev-2', status: 'stale', lastSeen: NOW - 600_000, values: { t: { value: 19, ts: NOW - 600_000 } } },
       { id: 'dev-3', status: 'offline', lastSeen: null, values: {} },
     ]);
@@ -75,7 +94,11 @@ describe('readings', () => {
   });
 
   it('defaults to the last hour and every metric', async () => {
-    const body = (await api.request({ path: '/api/devices/dev-1/readings' })).json as { from: number; to: number; series: Record<string, unknown> };
+    const body = (await api.request({ path: '/api/devices/dev-1/readings' })).json as {
+      from: number;
+      to: number;
+      series: Record<string, unknown>;
+    };
     expect(body.to).toBe(NOW);
     expect(body.from).toBe(NOW - 3_600_000);
     expect(Object.keys(body.series).sort()).toEqual(['h', 't']);
@@ -114,7 +137,11 @@ describe('alerts', () => {
     api.alerts.recordTransition(firing('a-2', 'dev-2'));
     expect(((await api.request({ path: '/api/alerts' })).json as Alert[]).map((a) => a.id).sort()).toEqual(['a-1', 'a-2']);
     expect(((await api.request({ path: '/api/alerts?device=dev-2' })).json as Alert[]).map((a) => a.id)).toEqual(['a-2']);
-    for (const [query, code] of [['state=some', 'bad_state'], ['limit=0', 'bad_limit'], ['device=bad%20id', 'bad_device']] as const) {
+    for (const [query, code] of [
+      ['state=some', 'bad_state'],
+      ['limit=0', 'bad_limit'],
+      ['device=bad%20id', 'bad_device'],
+    ] as const) {
       const res = await api.request({ path: `/api/alerts?${query}` });
       expect(res.status, query).toBe(400);
       expect(res.json, query).toMatchObject({ error: { code } });
@@ -139,7 +166,10 @@ describe('alerts', () => {
   it('needs the operator token to acknowledge, and 404s an unknown alert', async () => {
     api.alerts.recordTransition(firing('a-1'));
     expect((await api.request({ method: 'POST', path: '/api/alerts/a-1/ack' })).status).toBe(401);
-    expect((await api.request({ method: 'POST', path: '/api/alerts/a-1/ack', headers: { authorization: 'Bearer wrong-token-xxxxxxxx' } })).status).toBe(401);
+    expect(
+      (await api.request({ method: 'POST', path: '/api/alerts/a-1/ack', headers: { authorization: 'Bearer wrong-token-xxxxxxxx' } }))
+        .status,
+    ).toBe(401);
     expect(api.alerts.getAlert('a-1')?.acknowledged).toBe(false);
     const missing = await api.operator({ method: 'POST', path: '/api/alerts/nope/ack' });
     expect(missing.status).toBe(404);
@@ -164,7 +194,11 @@ describe('rules', () => {
 
     expect((await api.operator({ method: 'DELETE', path: `/api/rules/${rule.id}` })).status).toBe(204);
     expect((await api.request({ path: `/api/rules/${rule.id}` })).status).toBe(404);
-    expect(api.bus.published.map((p) => p.topic)).toEqual([VIGIL_TOPICS.rulesChanged, VIGIL_TOPICS.rulesChanged, VIGIL_TOPICS.rulesChanged]);
+    expect(api.bus.published.map((p) => p.topic)).toEqual([
+      VIGIL_TOPICS.rulesChanged,
+      VIGIL_TOPICS.rulesChanged,
+      VIGIL_TOPICS.rulesChanged,
+    ]);
     expect(JSON.parse(api.bus.published[0]!.payload)).toEqual({ at: NOW });
   });
 
@@ -206,7 +240,10 @@ describe('rules', () => {
 
   it('previews a rule over stored history without storing or announcing anything', async () => {
     const start = NOW - 600_000;
-    api.store.appendSync([entry('dev-1', start, { t: 20 }), entry('dev-1', start + 60_000, { t: 31 }), entry('dev-1', start + 120_000, { t: 25 })], NOW);
+    api.store.appendSync(
+      [entry('dev-1', start, { t: 20 }), entry('dev-1', start + 60_000, { t: 31 }), entry('dev-1', start + 120_000, { t: 25 })],
+      NOW,
+    );
     const res = await api.request({ method: 'POST', path: '/api/rules/preview', body: { rule: RULE, from: '-1h' } });
     expect(res.status).toBe(200);
     const body = res.json as { transitions: { kind: string; device: string; ts: number }[]; truncated: boolean };
@@ -224,9 +261,13 @@ describe('rules', () => {
 
 describe('rejected', () => {
   it('lists the newest rejections first, filtered by device, with a bounded limit', async () => {
-    for (let i = 0; i < 5; i++) api.rejected.push({ ts: NOW + i, topic: `devices/d-${i % 2}/telemetry`, device: `d-${i % 2}`, reason: 'bad_json', payload: '{' });
+    for (let i = 0; i < 5; i++)
+      api.rejected.push({ ts: NOW + i, topic: `devices/d-${i % 2}/telemetry`, device: `d-${i % 2}`, reason: 'bad_json', payload: '{' });
     expect(((await api.request({ path: '/api/rejected?limit=2' })).json as { ts: number }[]).map((r) => r.ts)).toEqual([NOW + 4, NOW + 3]);
-    expect(((await api.request({ path: '/api/rejected?device=d-1' })).json as { ts: number }[]).map((r) => r.ts)).toEqual([NOW + 3, NOW + 1]);
+    expect(((await api.request({ path: '/api/rejected?device=d-1' })).json as { ts: number }[]).map((r) => r.ts)).toEqual([
+      NOW + 3,
+      NOW + 1,
+    ]);
     expect((await api.request({ path: '/api/rejected?limit=x' })).json).toMatchObject({ error: { code: 'bad_limit' } });
     expect((await api.request({ path: '/api/rejected?limit=1001' })).status).toBe(400);
   });
@@ -241,10 +282,16 @@ describe('health', () => {
 
   it('is degraded (503) when the store does not answer or the broker is gone', async () => {
     api.store.faults.ping = new Error('influxd is restarting');
-    expect(await api.request({ path: '/api/health' })).toMatchObject({ status: 503, json: { status: 'degraded', checks: { broker: 'up', store: 'down' } } });
+    expect(await api.request({ path: '/api/health' })).toMatchObject({
+      status: 503,
+      json: { status: 'degraded', checks: { broker: 'up', store: 'down' } },
+    });
     api.store.faults.ping = undefined;
     api.bus.connected = false;
-    expect(await api.request({ path: '/api/health' })).toMatchObject({ status: 503, json: { status: 'degraded', checks: { broker: 'down', store: 'up' } } });
+    expect(await api.request({ path: '/api/health' })).toMatchObject({
+      status: 503,
+      json: { status: 'degraded', checks: { broker: 'down', store: 'up' } },
+    });
   });
 });
 

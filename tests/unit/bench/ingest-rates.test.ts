@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { crossing, floodRate, heldRate } from '../../../bench/scenarios/ingest-rates.ts';
 
 describe('ingest rate arithmetic', () => {
-  const timeline = [[0, 0], [1_000, 1_000], [2_000, 3_000], [3_000, 5_000], [4_000, 5_000]] as const;
+  const timeline = [
+    [0, 0],
+    [1_000, 1_000],
+    [2_000, 3_000],
+    [3_000, 5_000],
+    [4_000, 5_000],
+  ] as const;
 
   it('crossing interpolates between samples', () => {
     expect(crossing(timeline, 2_000)).toBe(1_500);
@@ -16,8 +22,18 @@ describe('ingest rate arithmetic', () => {
   });
 
   it('a spool cannot look faster than what entered it', () => {
-    const landed = [[0, 0], [1_000, 0], [2_000, 0], [2_500, 5_000]] as const;
-    const entered = [[0, 0], [1_000, 2_500], [2_000, 5_000], [2_500, 5_000]] as const;
+    const landed = [
+      [0, 0],
+      [1_000, 0],
+      [2_000, 0],
+      [2_500, 5_000],
+    ] as const;
+    const entered = [
+      [0, 0],
+      [1_000, 2_500],
+      [2_000, 5_000],
+      [2_500, 5_000],
+    ] as const;
     // 10% entered at 200 ms, all landed at 2500 ms.
     expect(floodRate(landed, entered)).toBeCloseTo(4_500 / 2.3);
   });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { SseScanner } from '../../../bench/clients/sse-parse.ts';
 
-const frame = (seq: number, ts: number) => `id: boot-${seq}\nevent: reading\ndata: {"device":"sim-001","ts":${ts},"values":{"temperature":21.5}}\n\n`;
+const frame = (seq: number, ts: number) =>
+  `id: boot-${seq}\nevent: reading\ndata: {"device":"sim-001","ts":${ts},"values":{"temperature":21.5}}\n\n`;
 
 describe('SseScanner', () => {
   it('reads the ts of every event and skips retry lines and comments', () => {

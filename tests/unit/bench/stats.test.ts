@@ -72,8 +72,20 @@ describe('ratio and slope', () => {
   });
 
   it('slope fits a least-squares line', () => {
-    expect(slope([[0, 1], [1, 3], [2, 5]])).toBeCloseTo(2);
-    expect(slope([[0, 4], [1, 4], [2, 4]])).toBe(0);
+    expect(
+      slope([
+        [0, 1],
+        [1, 3],
+        [2, 5],
+      ]),
+    ).toBeCloseTo(2);
+    expect(
+      slope([
+        [0, 4],
+        [1, 4],
+        [2, 4],
+      ]),
+    ).toBe(0);
     expect(slope([[0, 1]])).toBe(0);
   });
 });
@@ -88,7 +100,13 @@ describe('soak memory trend', () => {
     expect(flat.floorMbPerMinute).toBeCloseTo(0, 5);
     expect(flat.mbPerMinute).toBeGreaterThan(0.5);
     expect(flat.flat).toBe(true);
-    const leak = memoryTrend({ name: 'api', rss: saw.map(([t, b]) => [t, b + t * 0.05 * MB] as const), rssStartBytes: 0, rssEndBytes: 0, rssMaxBytes: 0 });
+    const leak = memoryTrend({
+      name: 'api',
+      rss: saw.map(([t, b]) => [t, b + t * 0.05 * MB] as const),
+      rssStartBytes: 0,
+      rssEndBytes: 0,
+      rssMaxBytes: 0,
+    });
     expect(leak.floorMbPerMinute).toBeGreaterThan(2);
     expect(leak.flat).toBe(false);
   });

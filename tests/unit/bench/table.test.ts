@@ -3,7 +3,15 @@ import { formatMarkdown, formatTable, mb, ms, num, times, verdict } from '../../
 
 describe('formatTable', () => {
   it('aligns numbers right and text left under a rule, with notes below', () => {
-    const text = formatTable({ title: 'T', headers: ['path', 'readings/s'], rows: [['Vigil', '12,000'], ['peer mosquitto_sub', '70,000']], notes: ['a note'] });
+    const text = formatTable({
+      title: 'T',
+      headers: ['path', 'readings/s'],
+      rows: [
+        ['Vigil', '12,000'],
+        ['peer mosquitto_sub', '70,000'],
+      ],
+      notes: ['a note'],
+    });
     expect(text.split('\n')).toEqual([
       'T',
       'path                readings/s',
@@ -15,14 +23,27 @@ describe('formatTable', () => {
   });
 
   it('right-aligns figures with units', () => {
-    const text = formatTable({ title: 'T', headers: ['p99', 'x'], rows: [['9.5 ms', 'a'], ['1,234 ms', 'b']] });
+    const text = formatTable({
+      title: 'T',
+      headers: ['p99', 'x'],
+      rows: [
+        ['9.5 ms', 'a'],
+        ['1,234 ms', 'b'],
+      ],
+    });
     expect(text.split('\n').slice(3)).toEqual(['  9.5 ms  a', '1,234 ms  b']);
   });
 });
 
 describe('formatMarkdown', () => {
   it('renders a pipe table and escapes pipes in cells', () => {
-    expect(formatMarkdown({ title: 'T', headers: ['a', 'b'], rows: [['1', 'x|y']] }).split('\n')).toEqual(['**T**', '', '| a | b |', '|---|---|', '| 1 | x\\|y |']);
+    expect(formatMarkdown({ title: 'T', headers: ['a', 'b'], rows: [['1', 'x|y']] }).split('\n')).toEqual([
+      '**T**',
+      '',
+      '| a | b |',
+      '|---|---|',
+      '| 1 | x\\|y |',
+    ]);
   });
 });
 

@@ -14,10 +14,29 @@ import type { Alert, Transition } from '../../../domain/alert.ts';
 
 const hub = { clients: 0, eventsSent: 0, clientsDropped: 0, replayHits: 0, resets: 0 };
 const snap = (instance: string, at = Date.now()): IngestSnapshot => ({
-  instance, at, received: 1, accepted: 1, points: 1, rejected: {}, ignoredRetained: 0, storeErrors: 0, unacked: 0, forwardDropped: 0,
-  writeLatency: { bounds: [0.001], counts: [1, 0], sum: 0.0005, count: 1 }, alertLeader: false,
+  instance,
+  at,
+  received: 1,
+  accepted: 1,
+  points: 1,
+  rejected: {},
+  ignoredRetained: 0,
+  storeErrors: 0,
+  unacked: 0,
+  forwardDropped: 0,
+  writeLatency: { bounds: [0.001], counts: [1, 0], sum: 0.0005, count: 1 },
+  alertLeader: false,
   webhook: { delivered: 0, failures: 0, dropped: 0, queued: 0 },
-  store: { unackedReadings: 0, spooledRows: 0, readingsWritten: 1, droppedOutsideRetention: 0, droppedByBackend: 0, writeErrors: { partial: 0, transient: 0, timeout: 0, permanent: 0, too_large: 0, no_database: 0 }, writeLatency: { count: 1, sumMs: 1, maxMs: 1 }, blockedBy: null },
+  store: {
+    unackedReadings: 0,
+    spooledRows: 0,
+    readingsWritten: 1,
+    droppedOutsideRetention: 0,
+    droppedByBackend: 0,
+    writeErrors: { partial: 0, transient: 0, timeout: 0, permanent: 0, too_large: 0, no_database: 0 },
+    writeLatency: { count: 1, sumMs: 1, maxMs: 1 },
+    blockedBy: null,
+  },
   busRejected: { 'vigil/events/readings': { wrong_shape: 3 } },
 });
 
@@ -39,7 +58,7 @@ describe('MetricsRegistry and bus input', () => {
     expect(registry.ingestInstances).toBe(1);
   });
 
-  it('shows the API\'s and each ingest\'s rejections in one family', async () => {
+  it("shows the API's and each ingest's rejections in one family", async () => {
     const rejections = new BusRejections();
     rejections.reject(VIGIL_TOPICS.alert, { ok: false, reason: 'unknown_kind', detail: '' }, 10);
     const registry = new MetricsRegistry(hub as never, undefined, Date.now, rejections);
@@ -84,7 +103,18 @@ describe('subscribeBus', () => {
 });
 
 describe('AlertFanOut', () => {
-  const transition: Transition = { kind: 'fired', ruleId: 'r-1', device: 'd-1', metric: 't', severity: 'warning', ts: 1_700_000_000_000, startedAt: 1_700_000_000_000, value: 31, threshold: 30, message: 'hot' };
+  const transition: Transition = {
+    kind: 'fired',
+    ruleId: 'r-1',
+    device: 'd-1',
+    metric: 't',
+    severity: 'warning',
+    ts: 1_700_000_000_000,
+    startedAt: 1_700_000_000_000,
+    value: 31,
+    threshold: 30,
+    message: 'hot',
+  };
 
   it('stores, publishes, sends and records a transition, and an acknowledgement once', () => {
     const alerts = new AlertStore(':memory:');
@@ -99,7 +129,10 @@ describe('AlertFanOut', () => {
     });
     const stored = fanOut.transition(transition);
     expect(alerts.getAlert(stored.id)).toEqual(stored);
-    expect(fanOut.acknowledge(stored.id, 1_700_000_100_000)).toMatchObject({ changed: true, alert: { acknowledged: true, ackedAt: 1_700_000_100_000 } });
+    expect(fanOut.acknowledge(stored.id, 1_700_000_100_000)).toMatchObject({
+      changed: true,
+      alert: { acknowledged: true, ackedAt: 1_700_000_100_000 },
+    });
     expect(fanOut.acknowledge(stored.id, 1_700_000_200_000)).toMatchObject({ changed: false, alert: { ackedAt: 1_700_000_100_000 } });
     expect(fanOut.acknowledge('nope', 1)).toBeUndefined();
     expect(published.map((p) => [p.topic, p.qos, (JSON.parse(p.message) as Alert).acknowledged])).toEqual([
@@ -107,7 +140,10 @@ describe('AlertFanOut', () => {
       ['vigil/events/alert', 1, true],
     ]);
     expect(sent.map(([event]) => event)).toEqual(['fired', 'acknowledged']);
-    expect(recorded).toEqual([[stored.id, 'fired', transition.ts], [stored.id, 'acknowledged', 1_700_000_100_000]]);
+    expect(recorded).toEqual([
+      [stored.id, 'fired', transition.ts],
+      [stored.id, 'acknowledged', 1_700_000_100_000],
+    ]);
     alerts.close();
   });
 });

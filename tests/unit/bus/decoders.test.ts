@@ -114,7 +114,11 @@ function commonCases(key: BusKey): Case[] {
     ['5,000,000-element array', FIVE_MILLION, 'too_large'],
     [`nested ${depth} deep`, nested(depth), 'too_deep'],
     [`nested ${MAX_DEPTH + 1} deep`, nested(MAX_DEPTH + 1), 'too_deep'],
-    ['deep object inside a valid value', enc(v.withField('extra', JSON.parse(`${'{"a":'.repeat(MAX_DEPTH)}1${'}'.repeat(MAX_DEPTH)}`))), 'too_deep'],
+    [
+      'deep object inside a valid value',
+      enc(v.withField('extra', JSON.parse(`${'{"a":'.repeat(MAX_DEPTH)}1${'}'.repeat(MAX_DEPTH)}`))),
+      'too_deep',
+    ],
   ];
 }
 
@@ -172,9 +176,21 @@ const specific: { [K in BusKey]: Case[] } = {
   ],
   stats: [
     ['writeLatency {}', enc({ ...snapshot, writeLatency: {} }), 'wrong_shape'],
-    ['writeLatency counts not matching bounds', enc({ ...snapshot, writeLatency: { ...snapshot.writeLatency, counts: [1] } }), 'wrong_shape'],
-    ['writeLatency bounds descending', enc({ ...snapshot, writeLatency: { ...snapshot.writeLatency, bounds: [0.01, 0.001] } }), 'wrong_shape'],
-    ['writeLatency bound injecting a line', enc({ ...snapshot, writeLatency: { ...snapshot.writeLatency, bounds: ['1"} 9\nvigil_fake 1', 2] } }), 'wrong_shape'],
+    [
+      'writeLatency counts not matching bounds',
+      enc({ ...snapshot, writeLatency: { ...snapshot.writeLatency, counts: [1] } }),
+      'wrong_shape',
+    ],
+    [
+      'writeLatency bounds descending',
+      enc({ ...snapshot, writeLatency: { ...snapshot.writeLatency, bounds: [0.01, 0.001] } }),
+      'wrong_shape',
+    ],
+    [
+      'writeLatency bound injecting a line',
+      enc({ ...snapshot, writeLatency: { ...snapshot.writeLatency, bounds: ['1"} 9\nvigil_fake 1', 2] } }),
+      'wrong_shape',
+    ],
     ['received injecting a line', enc({ ...snapshot, received: '1\nvigil_fake_total 999' }), 'wrong_shape'],
     ['received "NaN"', enc({ ...snapshot, received: 'NaN' }), 'wrong_shape'],
     ['received 1e999', enc(JSON.stringify(snapshot).replace('"received":10', '"received":1e999')), 'wrong_shape'],
@@ -190,7 +206,14 @@ const specific: { [K in BusKey]: Case[] } = {
     ['an instance of 41 characters', enc({ ...snapshot, instance: 'i'.repeat(41) }), 'bad_instance'],
     ['an instance with non-ASCII letters', enc({ ...snapshot, instance: 'ingést' }), 'bad_instance'],
     ['an instance as a number', enc({ ...snapshot, instance: 1 }), 'bad_instance'],
-    ['40 histogram bounds', enc({ ...snapshot, writeLatency: { bounds: Array.from({ length: 40 }, (_, i) => i + 1), counts: Array(41).fill(0), sum: 0, count: 0 } }), 'too_many_entries'],
+    [
+      '40 histogram bounds',
+      enc({
+        ...snapshot,
+        writeLatency: { bounds: Array.from({ length: 40 }, (_, i) => i + 1), counts: Array(41).fill(0), sum: 0, count: 0 },
+      }),
+      'too_many_entries',
+    ],
     ['blockedBy of 600 characters', enc({ ...snapshot, store: { ...snapshot.store, blockedBy: 'b'.repeat(600) } }), 'too_long'],
   ],
   rulesChanged: [
@@ -230,10 +253,16 @@ describe.each(keys)('bus decoder %s', (key) => {
 
   it('never throws, whatever the bytes or JSON', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.uint8Array({ maxLength: 256 }), fc.json().map((t) => Buffer.from(t))), (bytes) => {
-        const result: Decoded<unknown> = kind.decode(bytes, NOW);
-        expect(typeof result.ok).toBe('boolean');
-      }),
+      fc.property(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 256 }),
+          fc.json().map((t) => Buffer.from(t)),
+        ),
+        (bytes) => {
+          const result: Decoded<unknown> = kind.decode(bytes, NOW);
+          expect(typeof result.ok).toBe('boolean');
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -246,7 +275,11 @@ describe('readings', () => {
   });
 
   it('splits batches by entries and bytes so each decodes', () => {
-    const wide = { device: 'sim-wide', ts: NOW, values: Object.fromEntries(Array.from({ length: 2_000 }, (_, i) => [`metric_${i}`, i * 1.5])) };
+    const wide = {
+      device: 'sim-wide',
+      ts: NOW,
+      values: Object.fromEntries(Array.from({ length: 2_000 }, (_, i) => [`metric_${i}`, i * 1.5])),
+    };
     const entries = Array.from({ length: 600 }, (_, i) => (i % 3 === 0 ? wide : { ...entry, ts: NOW - i }));
     const { payloads, dropped } = encodeBatches(entries, 500);
     expect(dropped).toBe(0);

@@ -12,7 +12,11 @@ describe('Vigil topics', () => {
   });
 
   it('has one kind per topic, each under 1 MiB', () => {
-    expect(Object.values(BUS).map((k) => k.topic).sort()).toEqual(Object.values(VIGIL_TOPICS).sort());
+    expect(
+      Object.values(BUS)
+        .map((k) => k.topic)
+        .sort(),
+    ).toEqual(Object.values(VIGIL_TOPICS).sort());
     for (const kind of Object.values(BUS)) expect(kind.maxBytes).toBeLessThan(1024 * 1024);
   });
 });

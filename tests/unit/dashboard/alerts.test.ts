@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../../dashboard/src/lib/api.ts';
-import { compareAlerts, formatThreshold, mergeAlert, mergeSnapshot, needsAttention, upsertAlert, worstFiring } from '../../../dashboard/src/lib/alerts.ts';
+import {
+  compareAlerts,
+  formatThreshold,
+  mergeAlert,
+  mergeSnapshot,
+  needsAttention,
+  upsertAlert,
+  worstFiring,
+} from '../../../dashboard/src/lib/alerts.ts';
 
 const alert = (over: Partial<Alert> = {}): Alert => ({
   id: 'a1',
@@ -27,7 +35,14 @@ describe('alerts', () => {
     expect(mergeAlert(acked, alert())).toMatchObject({ acknowledged: true, ackedAt: 2_000, state: 'firing' });
     // Resolved (without the ack) and acked (without the resolution), in either order.
     for (const merged of [mergeAlert(acked, resolved), mergeAlert(resolved, acked)]) {
-      expect(merged).toMatchObject({ state: 'resolved', resolvedAt: 3_000, acknowledged: true, ackedAt: 2_000, value: 29, message: 'ok again' });
+      expect(merged).toMatchObject({
+        state: 'resolved',
+        resolvedAt: 3_000,
+        acknowledged: true,
+        ackedAt: 2_000,
+        value: 29,
+        message: 'ok again',
+      });
     }
   });
 
@@ -58,7 +73,9 @@ describe('alerts', () => {
     expect(needsAttention(alert({ acknowledged: true }))).toBe(true);
     expect(needsAttention(alert({ state: 'resolved' }))).toBe(true);
     expect(needsAttention(alert({ state: 'resolved', acknowledged: true }))).toBe(false);
-    expect(worstFiring([alert({ severity: 'info' }), alert({ severity: 'critical', state: 'resolved' }), alert({ severity: 'warning' })])).toBe('warning');
+    expect(
+      worstFiring([alert({ severity: 'info' }), alert({ severity: 'critical', state: 'resolved' }), alert({ severity: 'warning' })]),
+    ).toBe('warning');
     expect(worstFiring([])).toBeNull();
     expect(formatThreshold([10, 20])).toBe('10 – 20');
     expect(formatThreshold(5)).toBe('5');

@@ -24,7 +24,9 @@ describe('api', () => {
 
   it("turns an error answer into an ApiError naming the field, without repeating the field's name", async () => {
     answer(400, { error: { code: 'invalid_rule', message: 'value: value is required for op "above"', field: 'value' } });
-    const err = await api.updateRule('r/1', { name: 'n', device: '*', type: 'nodata', after: 1, severity: 'info', enabled: true }).catch((e: unknown) => e);
+    const err = await api
+      .updateRule('r/1', { name: 'n', device: '*', type: 'nodata', after: 1, severity: 'info', enabled: true })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect(err).toMatchObject({ status: 400, code: 'invalid_rule', field: 'value', message: 'value is required for op "above"' });
   });
@@ -42,7 +44,13 @@ describe('api', () => {
     await api.alerts({ state: 'active', limit: 5 });
     await api.rejected('gw:1', 20);
     await api.history('d 1', { from: '-1h', points: 300 });
-    expect(calls.map((c) => c.url)).toEqual(['/api/alerts?state=active&limit=5', '/api/rejected?device=gw%3A1&limit=20', '/api/devices/d%201/readings?from=-1h&points=300']);
-    expect(csvUrl('d1', { from: '-6h', to: 'now', metrics: ['a', 'b'] })).toBe('/api/devices/d1/readings.csv?from=-6h&to=now&metrics=a%2Cb');
+    expect(calls.map((c) => c.url)).toEqual([
+      '/api/alerts?state=active&limit=5',
+      '/api/rejected?device=gw%3A1&limit=20',
+      '/api/devices/d%201/readings?from=-1h&points=300',
+    ]);
+    expect(csvUrl('d1', { from: '-6h', to: 'now', metrics: ['a', 'b'] })).toBe(
+      '/api/devices/d1/readings.csv?from=-6h&to=now&metrics=a%2Cb',
+    );
   });
 });

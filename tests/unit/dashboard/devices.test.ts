@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { parseStreamEvent } from '../../../dashboard/src/lib/api.ts';
-import { applyDeviceEvent, applyReading, applySnapshot, compareIds, emptyDevice, matchesFilter, sortDevices } from '../../../dashboard/src/lib/devices.ts';
+import {
+  applyDeviceEvent,
+  applyReading,
+  applySnapshot,
+  compareIds,
+  emptyDevice,
+  matchesFilter,
+  sortDevices,
+} from '../../../dashboard/src/lib/devices.ts';
 
 describe('device state', () => {
   it('moves a metric forward in time only', () => {
@@ -56,7 +64,13 @@ describe('device state', () => {
 
 describe('sortDevices', () => {
   const d = (id: string, status: 'online' | 'stale' | 'offline', lastSeen: number | null) => ({ id, status, lastSeen });
-  const fleet = [d('sim-10', 'online', 50), d('sim-2', 'offline', 10), d('sim-1', 'stale', null), d('sim-3', 'online', 90), d('sim-4', 'stale', 20)];
+  const fleet = [
+    d('sim-10', 'online', 50),
+    d('sim-2', 'offline', 10),
+    d('sim-1', 'stale', null),
+    d('sim-3', 'online', 90),
+    d('sim-4', 'stale', 20),
+  ];
   const ids = (list: readonly { id: string }[]) => list.map((x) => x.id);
 
   it('puts problems first: firing alerts, then offline, stale, online, each by id', () => {

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { deviceHref, matchRoute, overviewHref, parseMetrics, parseOverviewQuery, parseRangeKey, ruleHref } from '../../../dashboard/src/lib/routes.ts';
+import {
+  deviceHref,
+  matchRoute,
+  overviewHref,
+  parseMetrics,
+  parseOverviewQuery,
+  parseRangeKey,
+  ruleHref,
+} from '../../../dashboard/src/lib/routes.ts';
 
 describe('routes', () => {
   it('matches the overview and device pages', () => {

@@ -1,10 +1,43 @@
 import { describe, expect, it } from 'vitest';
 import type { Rule, Transition } from '../../../dashboard/src/lib/api.ts';
-import { describeRule, draftFromRule, emptyDraft, firingSpans, matchesDevice, ruleFromDraft, thresholdLines } from '../../../dashboard/src/lib/rules.ts';
+import {
+  describeRule,
+  draftFromRule,
+  emptyDraft,
+  firingSpans,
+  matchesDevice,
+  ruleFromDraft,
+  thresholdLines,
+} from '../../../dashboard/src/lib/rules.ts';
 import { parseRule } from '../../../domain/rule.ts';
 
-const hot: Rule = { id: 'r1', name: 'Hot', device: 'sim-*', type: 'threshold', metric: 'temperature', op: 'above', value: 30, hysteresis: 0.5, for: 60, severity: 'critical', enabled: true };
-const band: Rule = { id: 'r2', name: 'Band', device: '*', type: 'threshold', metric: 'temperature', op: 'outside', low: 10, high: 20, hysteresis: 0, for: 0, severity: 'info', enabled: true };
+const hot: Rule = {
+  id: 'r1',
+  name: 'Hot',
+  device: 'sim-*',
+  type: 'threshold',
+  metric: 'temperature',
+  op: 'above',
+  value: 30,
+  hysteresis: 0.5,
+  for: 60,
+  severity: 'critical',
+  enabled: true,
+};
+const band: Rule = {
+  id: 'r2',
+  name: 'Band',
+  device: '*',
+  type: 'threshold',
+  metric: 'temperature',
+  op: 'outside',
+  low: 10,
+  high: 20,
+  hysteresis: 0,
+  for: 0,
+  severity: 'info',
+  enabled: true,
+};
 const silent: Rule = { id: 'r3', name: 'Quiet', device: 'gw-1', type: 'nodata', after: 300, severity: 'warning', enabled: true };
 
 describe('rule drafts', () => {
@@ -19,11 +52,28 @@ describe('rule drafts', () => {
 
   it('sends only the fields of the chosen type and op, leaving missing numbers for the API to name', () => {
     const draft = { ...emptyDraft('boiler-1', 'temperature'), name: ' Warm ', low: 5, high: 9 };
-    expect(ruleFromDraft(draft)).toEqual({ name: 'Warm', device: 'boiler-1', severity: 'warning', enabled: true, type: 'threshold', metric: 'temperature', op: 'above', hysteresis: 0, for: 0 });
+    expect(ruleFromDraft(draft)).toEqual({
+      name: 'Warm',
+      device: 'boiler-1',
+      severity: 'warning',
+      enabled: true,
+      type: 'threshold',
+      metric: 'temperature',
+      op: 'above',
+      hysteresis: 0,
+      for: 0,
+    });
     expect(parseRule(ruleFromDraft(draft))).toMatchObject({ ok: false, field: 'value' });
     expect(ruleFromDraft({ ...draft, op: 'outside' })).toMatchObject({ low: 5, high: 9 });
     expect(ruleFromDraft({ ...draft, op: 'outside' })).not.toHaveProperty('value');
-    expect(ruleFromDraft({ ...draft, type: 'nodata', metric: '', after: 60 })).toEqual({ name: 'Warm', device: 'boiler-1', severity: 'warning', enabled: true, type: 'nodata', after: 60 });
+    expect(ruleFromDraft({ ...draft, type: 'nodata', metric: '', after: 60 })).toEqual({
+      name: 'Warm',
+      device: 'boiler-1',
+      severity: 'warning',
+      enabled: true,
+      type: 'nodata',
+      after: 60,
+    });
     expect(ruleFromDraft({ ...draft, device: '  ' }).device).toBe('*');
   });
 });

@@ -28,11 +28,31 @@ describe('insertPoint', () => {
 
 describe('sparkPath', () => {
   it('scales time to x and value to y, highest value at the top', () => {
-    expect(sparkPath([[0, 0], [50, 10], [100, 5]], 100, 20, 0)).toBe('M0,20L50,0L100,10');
+    expect(
+      sparkPath(
+        [
+          [0, 0],
+          [50, 10],
+          [100, 5],
+        ],
+        100,
+        20,
+        0,
+      ),
+    ).toBe('M0,20L50,0L100,10');
   });
 
   it('draws a flat series through the middle and nothing for fewer than two points', () => {
-    expect(sparkPath([[0, 3], [10, 3]], 100, 20)).toBe('M0,10L100,10');
+    expect(
+      sparkPath(
+        [
+          [0, 3],
+          [10, 3],
+        ],
+        100,
+        20,
+      ),
+    ).toBe('M0,10L100,10');
     expect(sparkPath([[0, 3]], 100, 20)).toBe('');
   });
 });

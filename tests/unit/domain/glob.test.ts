@@ -12,9 +12,13 @@ describe('device globs', () => {
   it('agree with the regex translation on small patterns', () => {
     const alphabet = fc.constantFrom('a', 'b', '.', '-', '*', '?');
     fc.assert(
-      fc.property(fc.string({ unit: alphabet, maxLength: 8 }), fc.string({ unit: fc.constantFrom('a', 'b', '.', '-'), maxLength: 10 }), (pattern, text) => {
-        expect(globMatch(pattern, text)).toBe(viaRegex(pattern, text));
-      }),
+      fc.property(
+        fc.string({ unit: alphabet, maxLength: 8 }),
+        fc.string({ unit: fc.constantFrom('a', 'b', '.', '-'), maxLength: 10 }),
+        (pattern, text) => {
+          expect(globMatch(pattern, text)).toBe(viaRegex(pattern, text));
+        },
+      ),
       { numRuns: 5_000 },
     );
   });

@@ -108,7 +108,9 @@ describe('parseTelemetry accepted forms', () => {
   });
 
   it('flat form with ts in epoch ms', () => {
-    expect(accepted(parse('{"ts": 1732430000123, "temperature": -3}'))).toEqual([{ device: 'sim-001', ts: 1_732_430_000_123, values: { temperature: -3 } }]);
+    expect(accepted(parse('{"ts": 1732430000123, "temperature": -3}'))).toEqual([
+      { device: 'sim-001', ts: 1_732_430_000_123, values: { temperature: -3 } },
+    ]);
   });
 
   it.each([
@@ -223,7 +225,9 @@ describe('parseTelemetry is total', () => {
   });
 
   it('accepts any well-formed flat reading and returns its values unchanged', () => {
-    const metric = fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_.]{0,63}$/).filter((m) => !['ts', '__proto__', 'prototype', 'constructor', 'values'].includes(m));
+    const metric = fc
+      .stringMatching(/^[A-Za-z_][A-Za-z0-9_.]{0,63}$/)
+      .filter((m) => !['ts', '__proto__', 'prototype', 'constructor', 'values'].includes(m));
     const value = fc.double({ noNaN: true, noDefaultInfinity: true });
     fc.assert(
       fc.property(fc.dictionary(metric, value, { minKeys: 1, maxKeys: 20 }), fc.integer({ min: MIN_TS_MS, max: NOW }), (values, ts) => {

@@ -47,7 +47,11 @@ function ingest(store: MemoryStore, options: Partial<AcknowledgeOptions> = {}) {
 type OnMessage = ReturnType<typeof acknowledgeAfter>;
 
 /** Resolves with the callback's argument for each packet, delivered strictly one after another. */
-async function deliver(onMessage: OnMessage, packets: readonly IPublishPacket[], acked: (Error | undefined)[] = []): Promise<(Error | undefined)[]> {
+async function deliver(
+  onMessage: OnMessage,
+  packets: readonly IPublishPacket[],
+  acked: (Error | undefined)[] = [],
+): Promise<(Error | undefined)[]> {
   for (const p of packets) acked.push(await new Promise<Error | undefined>((resolve) => onMessage(p, (err) => resolve(err))));
   return acked;
 }
@@ -144,7 +148,9 @@ describe('acknowledgeAfter', () => {
       if (++calls === 1) throw 'nope';
     };
     const errors: string[] = [];
-    await new Promise<void>((resolve) => acknowledgeAfter(flaky, { maxBackoffMs: 1, onStoreError: (err) => errors.push(err.message) })(reading(NOW, 1), () => resolve()));
+    await new Promise<void>((resolve) =>
+      acknowledgeAfter(flaky, { maxBackoffMs: 1, onStoreError: (err) => errors.push(err.message) })(reading(NOW, 1), () => resolve()),
+    );
     expect(errors).toEqual(['nope']);
     expect(calls).toBe(2);
   });

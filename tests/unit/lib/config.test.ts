@@ -65,7 +65,13 @@ describe('parseConfig', () => {
       ALERT_WEBHOOK_URL: 'http://hooks.example/alert',
       LOG_LEVEL: 'debug',
     });
-    expect(config.mqtt).toEqual({ urls: ['mqtt://a:1883', 'mqtts://b:8883'], username: 'user', password: 'secret', embeddedPort: 11883, clientId: 'site-1' });
+    expect(config.mqtt).toEqual({
+      urls: ['mqtt://a:1883', 'mqtts://b:8883'],
+      username: 'user',
+      password: 'secret',
+      embeddedPort: 11883,
+      clientId: 'site-1',
+    });
     expect(config.topicPrefix).toBe('plant/a');
     expect(config.store).toEqual({
       kind: 'influx',
@@ -139,7 +145,11 @@ describe('parseConfig', () => {
   });
 
   it('gives every key either a literal default or words for what unset means', () => {
-    for (const key of CONFIG_KEYS) expect([key.default, key.unset].filter((v) => v !== undefined), key.name).toHaveLength(1);
+    for (const key of CONFIG_KEYS)
+      expect(
+        [key.default, key.unset].filter((v) => v !== undefined),
+        key.name,
+      ).toHaveLength(1);
   });
 
   // The literal defaults are the only ones (the schema has none of its own): setting a key to its

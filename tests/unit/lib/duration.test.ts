@@ -19,9 +19,12 @@ describe('parseDuration', () => {
     expect(parseDuration(text)).toBe(ms);
   });
 
-  it.each(['', 'xyz', '-1s', '1e3', '10 s', 's', '1S', '1y', '1h30m', '.5s', '1.s', 'NaN', 'Infinity', '9'.repeat(400)])('rejects %j', (text) => {
-    expect(parseDuration(text)).toBeNull();
-  });
+  it.each(['', 'xyz', '-1s', '1e3', '10 s', 's', '1S', '1y', '1h30m', '.5s', '1.s', 'NaN', 'Infinity', '9'.repeat(400)])(
+    'rejects %j',
+    (text) => {
+      expect(parseDuration(text)).toBeNull();
+    },
+  );
 });
 
 describe('formatDuration', () => {

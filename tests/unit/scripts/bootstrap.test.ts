@@ -123,7 +123,15 @@ describe('Debian packages', () => {
   });
 
   it('asks for everything the tests use', () => {
-    expect(TEST_DEBIAN_PACKAGES.map((p) => p.pkg)).toEqual(['mosquitto', 'mosquitto-clients', 'influxdb', 'chromium', 'docker-compose', 'nginx', 'openssl']);
+    expect(TEST_DEBIAN_PACKAGES.map((p) => p.pkg)).toEqual([
+      'mosquitto',
+      'mosquitto-clients',
+      'influxdb',
+      'chromium',
+      'docker-compose',
+      'nginx',
+      'openssl',
+    ]);
   });
 
   it('finds real binaries, including daemons outside a user PATH, and not made-up ones', () => {
@@ -134,13 +142,21 @@ describe('Debian packages', () => {
   it('without root: one line naming the packages and the exact command, then exit 1', () => {
     const fake = recorder();
     const exits: number[] = [];
-    ensureDebianPackages(list, { isRoot: () => false, exists: () => false, run: fake.run, log: fake.log, exit: (code) => exits.push(code) });
+    ensureDebianPackages(list, {
+      isRoot: () => false,
+      exists: () => false,
+      run: fake.run,
+      log: fake.log,
+      exit: (code) => exits.push(code),
+    });
     expect(exits).toEqual([1]);
     expect(fake.calls).toEqual([]);
     expect(fake.lines).toHaveLength(1);
     expect(fake.lines[0]).toContain('mosquitto, mosquitto-clients, chromium');
     expect(fake.lines[0]).toContain(aptInstallCommand(['mosquitto', 'mosquitto-clients', 'chromium']));
-    expect(aptInstallCommand(['a', 'b'])).toBe('apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends a b');
+    expect(aptInstallCommand(['a', 'b'])).toBe(
+      'apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends a b',
+    );
   });
 
   it('as root: apt-get update once, then installs only what is missing, with service starts held off', () => {

@@ -19,7 +19,12 @@ describe('simulated device', () => {
   it('sends flat readings with an explicit ts that ingest accepts', () => {
     const d = device({ metrics: ['temperature', 'humidity', 'co2'] });
     const message = d.message(NOW);
-    expect(JSON.parse(message.payload.toString())).toEqual({ ts: NOW, temperature: expect.any(Number), humidity: expect.any(Number), co2: expect.any(Number) });
+    expect(JSON.parse(message.payload.toString())).toEqual({
+      ts: NOW,
+      temperature: expect.any(Number),
+      humidity: expect.any(Number),
+      co2: expect.any(Number),
+    });
     expect(accept(d, message.payload, NOW)).toHaveLength(1);
   });
 
@@ -87,7 +92,10 @@ describe('simulated device', () => {
   it('is the same device with the same values for the same seed and index', () => {
     const values = (seed: number, index: number) => {
       const d = device({ seed, metrics: ['temperature', 'pressure'] }, index);
-      return { id: d.id, values: Array.from({ length: 50 }, (_, i) => (JSON.parse(d.message(NOW + i * 1000).payload.toString()) as Record<string, number>)) };
+      return {
+        id: d.id,
+        values: Array.from({ length: 50 }, (_, i) => JSON.parse(d.message(NOW + i * 1000).payload.toString()) as Record<string, number>),
+      };
     };
     const strip = (v: ReturnType<typeof values>) => ({ id: v.id, values: v.values.map(({ ts: _ts, ...rest }) => rest) });
     expect(strip(values(42, 3))).toEqual(strip(values(42, 3)));

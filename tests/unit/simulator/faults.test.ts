@@ -44,7 +44,9 @@ describe('fault payloads', () => {
   it('makes the oversized payloads just that: over 64 KiB', () => {
     const fault = PAYLOAD_FAULTS.find((f) => f.reason === 'too_large')!;
     for (let v = 0; v < fault.variants; v++) {
-      expect(fault.make({ device: 'sim-001', now: NOW, metrics: ['temperature'] }, v).payload.byteLength).toBeGreaterThan(MAX_PAYLOAD_BYTES);
+      expect(fault.make({ device: 'sim-001', now: NOW, metrics: ['temperature'] }, v).payload.byteLength).toBeGreaterThan(
+        MAX_PAYLOAD_BYTES,
+      );
     }
   });
 

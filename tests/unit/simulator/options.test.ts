@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_FAULT_RATE, DEFAULT_OPTIONS, deviceId, parseArgs, USAGE, validateOptions, type SimulatorOptions } from '../../../simulator/options.ts';
+import {
+  DEFAULT_FAULT_RATE,
+  DEFAULT_OPTIONS,
+  deviceId,
+  parseArgs,
+  USAGE,
+  validateOptions,
+  type SimulatorOptions,
+} from '../../../simulator/options.ts';
 
 function options(argv: string[], env: Record<string, string> = {}): SimulatorOptions {
   const result = parseArgs(argv, env);
@@ -35,13 +43,48 @@ describe('simulator options', () => {
 
   it('parses every flag, in both --flag value and --flag=value forms', () => {
     const o = options([
-      '--devices', '50', '--interval=500ms', '--metrics', 'temperature,co2,battery', '--seed', '42',
-      '--broker', 'mqtt://10.0.0.5:1884', '--duration', '2m', '--count', '1000', '--rate=250.5',
-      '--qos', '1', '--batch', '10', '--anomalies', '5%', '--faults', '0.1', '--prefix', 'site/a', '--id-prefix', 'lab-',
+      '--devices',
+      '50',
+      '--interval=500ms',
+      '--metrics',
+      'temperature,co2,battery',
+      '--seed',
+      '42',
+      '--broker',
+      'mqtt://10.0.0.5:1884',
+      '--duration',
+      '2m',
+      '--count',
+      '1000',
+      '--rate=250.5',
+      '--qos',
+      '1',
+      '--batch',
+      '10',
+      '--anomalies',
+      '5%',
+      '--faults',
+      '0.1',
+      '--prefix',
+      'site/a',
+      '--id-prefix',
+      'lab-',
     ]);
     expect(o).toMatchObject({
-      devices: 50, intervalMs: 500, metrics: ['temperature', 'co2', 'battery'], seed: 42, broker: 'mqtt://10.0.0.5:1884',
-      durationMs: 120_000, count: 1000, rate: 250.5, qos: 1, batch: 10, anomalies: 0.05, faults: 0.1, prefix: 'site/a', idPrefix: 'lab-',
+      devices: 50,
+      intervalMs: 500,
+      metrics: ['temperature', 'co2', 'battery'],
+      seed: 42,
+      broker: 'mqtt://10.0.0.5:1884',
+      durationMs: 120_000,
+      count: 1000,
+      rate: 250.5,
+      qos: 1,
+      batch: 10,
+      anomalies: 0.05,
+      faults: 0.1,
+      prefix: 'site/a',
+      idPrefix: 'lab-',
     });
   });
 
@@ -65,7 +108,22 @@ describe('simulator options', () => {
     expect(result.ok && result.help).toBe(true);
     const short = parseArgs(['-h']);
     expect(short.ok && short.help).toBe(true);
-    for (const flag of ['--devices', '--interval', '--metrics', '--seed', '--broker', '--duration', '--count', '--rate', '--qos', '--batch', '--anomalies', '--faults', '--prefix', '--help']) {
+    for (const flag of [
+      '--devices',
+      '--interval',
+      '--metrics',
+      '--seed',
+      '--broker',
+      '--duration',
+      '--count',
+      '--rate',
+      '--qos',
+      '--batch',
+      '--anomalies',
+      '--faults',
+      '--prefix',
+      '--help',
+    ]) {
       expect(USAGE).toContain(flag);
     }
   });

@@ -11,12 +11,18 @@ describe('scheduler', () => {
     vi.useRealTimers();
   });
 
-  function run(options: { devices: number; rate?: number; intervalMs?: number; budget?: number; turn?: (i: number) => TurnResult }, ms: number) {
+  function run(
+    options: { devices: number; rate?: number; intervalMs?: number; budget?: number; turn?: (i: number) => TurnResult },
+    ms: number,
+  ) {
     const turns: number[] = [];
     let exhausted = 0;
     const scheduler = new Scheduler({
       devices: options.devices,
-      schedule: options.rate !== undefined ? { kind: 'rate', perSecond: options.rate } : { kind: 'interval', intervalMs: options.intervalMs ?? 1000 },
+      schedule:
+        options.rate !== undefined
+          ? { kind: 'rate', perSecond: options.rate }
+          : { kind: 'interval', intervalMs: options.intervalMs ?? 1000 },
       budget: options.budget,
       turn: (i) => {
         turns.push(i);

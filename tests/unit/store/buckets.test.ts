@@ -53,10 +53,15 @@ describe('bucketStep', () => {
 
   it('does not waste the budget: at least half the requested buckets on long ranges', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 4_102_444_800_000 }), fc.integer({ min: HOUR, max: 400 * DAY }), fc.integer({ min: 10, max: 5_000 }), (from, span, points) => {
-        const step = bucketStep(from, from + span, points);
-        expect(bucketsTouched(from, from + span, step)).toBeGreaterThanOrEqual(Math.floor(points / 2));
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 4_102_444_800_000 }),
+        fc.integer({ min: HOUR, max: 400 * DAY }),
+        fc.integer({ min: 10, max: 5_000 }),
+        (from, span, points) => {
+          const step = bucketStep(from, from + span, points);
+          expect(bucketsTouched(from, from + span, step)).toBeGreaterThanOrEqual(Math.floor(points / 2));
+        },
+      ),
       { numRuns: 1_000 },
     );
   });

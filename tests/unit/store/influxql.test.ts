@@ -1,7 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { METRIC_NAME } from '../../../domain/reading.ts';
-import { deviceIs, durationLiteral, fieldKey, fieldRef, metricOf, quoteIdent, quoteString, timeLiteral, timeRange } from '../../../store/influx/influxql.ts';
+import {
+  deviceIs,
+  durationLiteral,
+  fieldKey,
+  fieldRef,
+  metricOf,
+  quoteIdent,
+  quoteString,
+  timeLiteral,
+  timeRange,
+} from '../../../store/influx/influxql.ts';
 
 /**
  * InfluxQL's own scanner rule for a quoted token (influxql/scanner.go ScanString): returns the

@@ -10,8 +10,14 @@ describe('describeServer', () => {
       build: 'OSS',
       label: 'InfluxDB 1.x 1.6.7~rc0 (OSS)',
     });
-    expect(describeServer({ 'X-Influxdb-Version': 'v2.7.10', 'X-Influxdb-Build': 'OSS' })).toMatchObject({ major: 2, label: 'InfluxDB 2.x v2.7.10 (OSS)' });
-    expect(describeServer({ 'x-influxdb-version': '3.0.1', 'x-influxdb-build': 'Core' })).toMatchObject({ major: 3, label: 'InfluxDB 3.x 3.0.1 (Core)' });
+    expect(describeServer({ 'X-Influxdb-Version': 'v2.7.10', 'X-Influxdb-Build': 'OSS' })).toMatchObject({
+      major: 2,
+      label: 'InfluxDB 2.x v2.7.10 (OSS)',
+    });
+    expect(describeServer({ 'x-influxdb-version': '3.0.1', 'x-influxdb-build': 'Core' })).toMatchObject({
+      major: 3,
+      label: 'InfluxDB 3.x 3.0.1 (Core)',
+    });
     expect(describeServer({}, { version: '3.1.0', revision: 'abc' })).toMatchObject({ major: 3, version: '3.1.0' });
   });
 
@@ -26,6 +32,8 @@ describe('credentials', () => {
     expect(credentials(undefined)).toEqual({});
     expect(credentials('abc==')).toEqual({ token: 'abc==' });
     expect(credentials('apiv3_xyz')).toEqual({ token: 'apiv3_xyz' });
-    expect(credentials('vigil:s3cr:et')).toEqual({ headers: { Authorization: `Basic ${Buffer.from('vigil:s3cr:et').toString('base64')}` } });
+    expect(credentials('vigil:s3cr:et')).toEqual({
+      headers: { Authorization: `Basic ${Buffer.from('vigil:s3cr:et').toString('base64')}` },
+    });
   });
 });

@@ -15,7 +15,12 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const row = (line: string, points = 1, device?: string, seenAt?: number) => ({ line, points, ...(device ? { device } : {}), ...(seenAt ? { seenAt } : {}) });
+const row = (line: string, points = 1, device?: string, seenAt?: number) => ({
+  line,
+  points,
+  ...(device ? { device } : {}),
+  ...(seenAt ? { seenAt } : {}),
+});
 
 describe('Spool', () => {
   it('keeps rows in order across a reopen and deletes only what was acknowledged', () => {
@@ -85,7 +90,9 @@ describe('Spool', () => {
 describe('line protocol', () => {
   it('renders one line per entry with ms timestamps and escaped tags', () => {
     const values = Object.assign(Object.create(null) as Record<string, number>, { 'temp.inner': 21.5, time: 3 });
-    expect(telemetryLine({ device: 'dev.a:b-c_d', ts: 1_732_430_000_123, values })).toBe('telemetry,device=dev.a:b-c_d temp.inner=21.5,time-=3 1732430000123');
+    expect(telemetryLine({ device: 'dev.a:b-c_d', ts: 1_732_430_000_123, values })).toBe(
+      'telemetry,device=dev.a:b-c_d temp.inner=21.5,time-=3 1732430000123',
+    );
     expect(telemetryLine({ device: 'a b,c', ts: 5, values })).toBe('telemetry,device=a\\ b\\,c temp.inner=21.5,time-=3 5');
     expect(statusLine('d1', 'offline', 7)).toBe('devices,device=d1 status="offline" 7');
     expect(seenLine('d1', 9)).toBe('devices,device=d1 seen=1i 9');

@@ -4,7 +4,10 @@ import { MemoryStore } from '../../../store/memory.ts';
 import { BASE, collect, defineStoreContract, entry } from '../../contract/store-contract.ts';
 
 // The same suite the SQLite and InfluxDB stores pass (tests/integration/store-contract-*.test.ts).
-defineStoreContract('in-memory', async ({ retentionMs, now }) => new MemoryStore({ ...(retentionMs ? { retentionMs } : {}), ...(now ? { now } : {}) }));
+defineStoreContract(
+  'in-memory',
+  async ({ retentionMs, now }) => new MemoryStore({ ...(retentionMs ? { retentionMs } : {}), ...(now ? { now } : {}) }),
+);
 
 describe('in-memory store: what tests lean on beyond the contract', () => {
   it('keeps the first value of a (device, metric, ts) written twice with different values, as SQLite does', async () => {
@@ -41,7 +44,21 @@ describe('in-memory store: what tests lean on beyond the contract', () => {
 
   it('keeps alert events in order', () => {
     const store = new MemoryStore();
-    const alert: Alert = { id: 'a', ruleId: 'r', device: 'd', metric: 't', severity: 'warning', state: 'firing', acknowledged: false, value: 1, threshold: 0, startedAt: 1, resolvedAt: null, ackedAt: null, message: 't > 0' };
+    const alert: Alert = {
+      id: 'a',
+      ruleId: 'r',
+      device: 'd',
+      metric: 't',
+      severity: 'warning',
+      state: 'firing',
+      acknowledged: false,
+      value: 1,
+      threshold: 0,
+      startedAt: 1,
+      resolvedAt: null,
+      ackedAt: null,
+      message: 't > 0',
+    };
     store.recordAlertEvent(alert, 'fired', 1);
     store.recordAlertEvent(alert, 'acknowledged', 2);
     expect(store.alertEvents.map((e) => e.event)).toEqual(['fired', 'acknowledged']);

@@ -42,7 +42,11 @@ const CASES: readonly (readonly [string, string, boolean])[] = [
   ['dashboard/src/lib/probe-own.ts', "import { x } from '../state/devices.svelte.ts';", false],
   ['dashboard/src/lib/probe-domain.ts', "import type { x } from '../../../domain/devices.ts';", false],
   ['dashboard/src/lib/probe-store.ts', "import type { x } from '../../../store/port.ts';", true],
-  ['dashboard/src/components/Probe.svelte', "<script lang=\"ts\">\n  import { x } from '../../../api/index.ts';\n  console.log(x);\n</script>", true],
+  [
+    'dashboard/src/components/Probe.svelte',
+    '<script lang="ts">\n  import { x } from \'../../../api/index.ts\';\n  console.log(x);\n</script>',
+    true,
+  ],
   ['tests/unit/probe-anything.ts', "import { x } from '../../api/index.ts';", false],
 ];
 
