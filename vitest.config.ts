@@ -41,13 +41,15 @@ export default defineConfig({
         'app/**',
         'dashboard/src/**',
       ],
-      exclude: ['**/*.d.ts', '**/*.d.mts'],
+      // .svelte files are covered by the e2e tier; v8 coverage cannot parse them.
+      exclude: ['**/*.d.ts', '**/*.d.mts', '**/*.svelte'],
       reporter: ['text-summary', 'json-summary', 'html'],
       reportsDirectory: 'coverage',
       // The floor of `npm run coverage` (the unit tier), set a little below what it measured on
-      // 2026-12-01 (statements 36.2%, branches 41.5%, functions 36.2%, lines 36.5%; CONTRIBUTING.md).
+      // 2026-12-01 after the bus, seams and edge work landed (statements 65.4%, branches 63.4%,
+      // functions 64.3%, lines 66.8%; .svelte excluded; CONTRIBUTING.md).
       // Raise it when coverage grows; never lower it to pass.
-      thresholds: { statements: 35, branches: 40, functions: 35, lines: 35 },
+      thresholds: { statements: 63, branches: 61, functions: 62, lines: 64 },
     },
   },
 });

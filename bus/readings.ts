@@ -50,7 +50,7 @@ export const readings = defineKind({
   qos: 1,
   maxBytes: MAX_READINGS_BYTES,
   schema: batchSchema,
-  latestTs: (batch) => batch.reduce((max, e) => (Math.max(e.ts , max)), 0),
+  latestTs: (batch) => batch.reduce((max, e) => Math.max(e.ts, max), 0),
   build: (batch): readonly TelemetryEntry[] => batch,
 });
 
