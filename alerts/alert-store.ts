@@ -10,8 +10,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Alert } from '../domain/alert.ts';
-import type { EvaluatorState } from './evaluator.ts';
-import type { Rule } from '../domain/rule.ts';
+import { decodeEvaluatorState, type EvaluatorState } from './evaluator.ts';
+import { parseRule, type Rule } from '../domain/rule.ts';
 
 const SCHEMA_KEY = 'alerts_schema';
 const SCHEMA: readonly string[] = [
@@ -88,12 +88,13 @@ export class AlertStore {
   }
 
   listRules(): Rule[] {
-    return (this.db.prepare('SELECT body FROM alert_rules ORDER BY id').all() as { body: string }[]).map((r) => JSON.parse(r.body) as Rule);
+    const rows = this.db.prepare('SELECT id, body FROM alert_rules ORDER BY id').all() as RuleRow[];
+    return rows.flatMap((row) => decodeRule(row) ?? []);
   }
 
   getRule(id: string): Rule | undefined {
-    const row = this.db.prepare('SELECT body FROM alert_rules WHERE id = ?').get(id) as { body: string } | undefined;
-    return row ? (JSON.parse(row.body) as Rule) : undefined;
+    const row = this.db.prepare('SELECT id, body FROM alert_rules WHERE id = ?').get(id) as RuleRow | undefined;
+    return row ? decodeRule(row) : undefined;
   }
 
   putRule(rule: Rule, now = Date.now()): void {
@@ -155,7 +156,7 @@ export class AlertStore {
 
   loadEvaluatorState(): EvaluatorState | undefined {
     const row = this.db.prepare('SELECT body FROM alert_evaluator WHERE id = 1').get() as { body: string } | undefined;
-    return row ? (JSON.parse(row.body) as EvaluatorState) : undefined;
+    return row ? decodeEvaluatorState(row.body) : undefined;
   }
 
   saveEvaluatorState(state: EvaluatorState, now = Date.now()): void {
@@ -187,4 +188,21 @@ function toAlert(row: AlertRow): Alert {
     ackedAt: row.acked_at,
     message: row.message,
   };
+}
+
+interface RuleRow {
+  readonly id: string;
+  readonly body: string;
+}
+
+/** A stored rule through the same schema as an operator's; a row that no longer passes is skipped, not trusted. */
+function decodeRule(row: RuleRow): Rule | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(row.body);
+  } catch {
+    return undefined;
+  }
+  const parsed = parseRule(json);
+  return parsed.ok ? ({ ...parsed.rule, id: row.id } as Rule) : undefined;
 }

@@ -12,6 +12,7 @@ import type { Transition } from '../domain/alert.ts';
 import type { TelemetryEntry } from '../domain/reading.ts';
 
 export type { Transition } from '../domain/alert.ts';
+import { z } from 'zod';
 import { deviceMatcher, thresholdOf, type NodataRule, type Rule, type ThresholdRule } from '../domain/rule.ts';
 
 export interface ThresholdState {
@@ -31,6 +32,24 @@ export interface NodataState {
 export interface EvaluatorState {
   readonly threshold: Record<string, ThresholdState>;
   readonly nodata: Record<string, NodataState>;
+}
+
+const instant = z.number().finite();
+const evaluatorStateSchema = z.object({
+  threshold: z.record(z.string(), z.object({ phase: z.enum(['ok', 'pending', 'firing']), since: instant, lastTs: instant })),
+  nodata: z.record(z.string(), z.object({ lastTs: instant, firing: z.boolean(), since: instant })),
+});
+
+/** The saved state, or undefined when it is not valid JSON of that shape (start over rather than trust it). */
+export function decodeEvaluatorState(body: string): EvaluatorState | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  const parsed = evaluatorStateSchema.safeParse(json);
+  return parsed.success ? parsed.data : undefined;
 }
 
 const key = (ruleId: string, device: string) => `${ruleId}\u0000${device}`;
