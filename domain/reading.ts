@@ -42,6 +42,8 @@ export const REJECT_REASONS = [
   'future_ts',
   'bad_topic',
   'bad_status',
+  // Device sources (sources/): a payload with nothing numeric left once strings etc. are skipped.
+  'no_values',
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 

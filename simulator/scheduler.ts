@@ -18,7 +18,10 @@ export type Schedule = { readonly kind: 'interval'; readonly intervalMs: number 
 export interface SchedulerOptions {
   readonly devices: number;
   readonly schedule: Schedule;
-  /** Total telemetry messages allowed; undefined means unlimited. */
+  /**
+   * Total telemetry messages allowed; undefined means unlimited. It is split into fixed per-device
+   * shares up front, so which device sends how many does not depend on timing and a seed replays.
+   */
   readonly budget: number | undefined;
   readonly turn: (device: number) => TurnResult;
   /** Called once when the budget is spent. */
@@ -37,6 +40,8 @@ export class Scheduler {
   private readonly now: () => number;
   private readonly due: Float64Array;
   private remaining: number;
+  /** What each device may still send of the budget (Infinity without one). */
+  private readonly share: Float64Array;
   private tokens = 1;
   private lastRefill = 0;
   private cursor = 0;
@@ -52,6 +57,7 @@ export class Scheduler {
     this.now = options.now ?? (() => performance.now());
     this.remaining = options.budget ?? Infinity;
     this.due = new Float64Array(options.devices);
+    this.share = budgetShares(options.budget, options.devices);
   }
 
   get left(): number {
@@ -106,8 +112,9 @@ export class Scheduler {
     else this.timer = setTimeout(() => this.tick(), sleep);
   }
 
-  private spend(): void {
+  private spend(device: number): void {
     this.remaining--;
+    this.share[device]!--;
   }
 
   /** Returns how long to sleep; 0 means "more to do right away". */
@@ -124,10 +131,14 @@ export class Scheduler {
     while (this.tokens >= 1 && this.remaining > 0 && fruitless < devices) {
       const device = this.cursor;
       this.cursor = (this.cursor + 1) % devices;
+      if (this.share[device]! <= 0) {
+        fruitless++;
+        continue;
+      }
       const result = this.options.turn(device);
       if (result === 'sent') {
         this.tokens -= 1;
-        this.spend();
+        this.spend(device);
         fruitless = 0;
       } else fruitless++;
       if (++turns % 256 === 0 && this.now() - start > SLICE_MS) return 0;
@@ -155,16 +166,18 @@ export class Scheduler {
         this.lagged += Math.floor((start - due) / intervalMs);
         due = start;
       }
-      while (due <= start && this.remaining > 0) {
+      while (due <= start && this.share[i]! > 0) {
         const result = this.options.turn(i);
         if (result === 'busy') {
           busy = true;
           break;
         }
-        if (result === 'sent') this.spend();
+        if (result === 'sent') this.spend(i);
         due += intervalMs;
         if (!this.running) return 0;
       }
+      // A device done with its share is never due again, so it does not keep the loop awake.
+      if (this.share[i]! <= 0) due = Infinity;
       this.due[i] = due;
       if (due < next) next = due;
       if (this.now() - start > SLICE_MS) {
@@ -178,4 +191,14 @@ export class Scheduler {
     if (busy) this.blocked = true;
     return Math.min(MAX_SLEEP_MS, Math.max(floor, next - this.now()));
   }
+}
+
+/** Splits a budget into per-device shares: equal, the first devices taking one more of the rest. */
+export function budgetShares(budget: number | undefined, devices: number): Float64Array {
+  const shares = new Float64Array(devices);
+  if (budget === undefined) return shares.fill(Infinity);
+  const base = Math.floor(budget / devices);
+  const rest = budget % devices;
+  for (let i = 0; i < devices; i++) shares[i] = base + (i < rest ? 1 : 0);
+  return shares;
 }

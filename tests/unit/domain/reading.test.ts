@@ -82,7 +82,7 @@ const REJECTIONS: [RejectReason, string, Uint8Array | string, string?][] = [
 ];
 
 /** Reasons that belong to topics and status payloads, not to parseTelemetry. */
-const NOT_FROM_TELEMETRY: readonly RejectReason[] = ['bad_topic', 'bad_status'];
+const NOT_FROM_TELEMETRY: readonly RejectReason[] = ['bad_topic', 'bad_status', 'no_values'];
 
 describe('parseTelemetry rejections', () => {
   it.each(REJECTIONS)('%s: %s', (reason, _label, payload, device) => {

@@ -63,6 +63,28 @@ describe('scheduler', () => {
     expect(interval.exhausted).toBe(1);
   });
 
+  it('splits the budget into fixed per-device shares, so a busy device still sends its part', () => {
+    for (const schedule of [{ rate: 1000 }, { intervalMs: 10 }]) {
+      const sent = [0, 0, 0];
+      // Device 2 is busy for the first 100 ms, as a slow connection would be: the others must not
+      // take its part of the budget, or the split (and with it a seed's replay) depends on timing.
+      run(
+        {
+          devices: 3,
+          budget: 31,
+          ...schedule,
+          turn: (i) => {
+            if (i === 2 && performance.now() < 100) return 'busy';
+            sent[i]!++;
+            return 'sent';
+          },
+        },
+        5_000,
+      );
+      expect(sent).toEqual([11, 10, 10]);
+    }
+  });
+
   it('does not spend the budget on idle turns, nor lose busy devices', () => {
     let calls = 0;
     const { turns } = run({ devices: 2, rate: 1000, budget: 50, turn: () => (++calls % 3 === 0 ? 'idle' : 'sent') }, 5_000);

@@ -1,5 +1,5 @@
 /**
- * The dependency direction (domain <- lib <- bus <- store <- alerts <- processes <- app; the
+ * The dependency direction (domain <- lib <- bus <- sources, store <- alerts <- processes <- app; the
  * dashboard reaches only domain/) is enforced by Biome's noRestrictedImports in biome.json's
  * per-folder overrides. These tests run the real Biome with the real biome.json over probe files
  * in a temp tree, so a config edit that silently stops enforcing a direction fails here.
@@ -24,6 +24,12 @@ const CASES: readonly (readonly [string, string, boolean])[] = [
   ['bus/probe-store.ts', "import { x } from '../store/port.ts';", true],
   ['store/influx/probe-bus.ts', "import { x } from '../../bus/topics.ts';", false],
   ['store/probe-alerts.ts', "import { x } from '../alerts/evaluator.ts';", true],
+  ['bus/probe-sources.ts', "import { x } from '../sources/types.ts';", true],
+  ['sources/probe-domain.ts', "import { x } from '../domain/reading.ts';", false],
+  ['sources/probe-bus.ts', "import { x } from '../bus/topics.ts';", false],
+  ['sources/probe-store.ts', "import { x } from '../store/port.ts';", true],
+  ['sources/presets/probe-ingest.ts', "import { x } from '../../ingest/index.ts';", true],
+  ['ingest/probe-sources.ts', "import { x } from '../sources/types.ts';", false],
   ['alerts/probe-store.ts', "import { x } from '../store/port.ts';", false],
   ['alerts/probe-api.ts', "import { x } from '../api/index.ts';", true],
   ['ingest/probe-api.ts', "import { x } from '../api/index.ts';", true],

@@ -1,0 +1,54 @@
+/**
+ * A device source maps MQTT topics and payload formats to Vigil's devices, readings, units and
+ * status (SPEC "Device sources"). The native format is the source `vigil`; presets and custom
+ * sources from SOURCES_FILE implement the same interface. Decoders return results and never
+ * throw on any input: every message is a stranger's.
+ */
+import type { DeviceStatus, RejectReason, TelemetryEntry } from '../domain/reading.ts';
+
+export interface SourceMessage {
+  readonly topic: string;
+  readonly payload: Uint8Array;
+  /** A retained message replayed on subscribe, not a live publish. */
+  readonly retain: boolean;
+  readonly receivedAt: number;
+}
+
+/** What a source learned about a device beside its readings (names, units): goes to the registry. */
+export interface DeviceMeta {
+  readonly device: string;
+  /** The original, unsanitized name (topic segment, friendly name, discovery `name`). */
+  readonly name?: string;
+  readonly units?: Readonly<Record<string, string>>;
+}
+
+export type Decoded =
+  | {
+      readonly kind: 'readings';
+      readonly entries: readonly TelemetryEntry[];
+      readonly meta: readonly DeviceMeta[];
+      /** Strings, nulls and arrays left out (SPEC `skipped_fields`). */
+      readonly skippedFields: number;
+      /** Timestamps outside the accepted window replaced by the receive time. */
+      readonly tsFallbacks: number;
+    }
+  | { readonly kind: 'status'; readonly device: string; readonly status: DeviceStatus; readonly meta: readonly DeviceMeta[] }
+  /**
+   * The message configured the source (Home Assistant discovery): nothing to store. `subscribe`
+   * lists MQTT filters the source now needs (a state topic a discovery message named).
+   */
+  | { readonly kind: 'configured'; readonly subscribe: readonly string[]; readonly meta: readonly DeviceMeta[] }
+  /** The source's own topic, deliberately not stored (bridge chatter, retained replays). */
+  | { readonly kind: 'ignored'; readonly why: string }
+  | { readonly kind: 'rejected'; readonly device: string | null; readonly reason: RejectReason; readonly detail: string };
+
+export interface Source {
+  readonly name: string;
+  /** MQTT filters this source needs, with any configured prefix applied. */
+  readonly filters: readonly string[];
+  /**
+   * undefined: not this source's topic (the router asks the next source). Otherwise the outcome;
+   * it must not throw.
+   */
+  decode(message: SourceMessage): Decoded | undefined;
+}
