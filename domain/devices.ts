@@ -33,6 +33,23 @@ export function deviceState(record: DeviceRecord, now: number, staleAfterMs: num
   return 'online';
 }
 
+/**
+ * What a device source learned about a device beside its readings: its original name and the
+ * units of its metrics. Ingest hands it to the device registry, where operator values win.
+ */
+export interface DeviceMeta {
+  readonly device: string;
+  /** The original, unsanitized name (topic segment, friendly name, discovery `name`). */
+  readonly name?: string;
+  readonly units?: Readonly<Record<string, string>>;
+}
+
+/** Where ingest puts discovered names and units (the registry implements it). */
+export interface DeviceMetaSink {
+  /** Cheap when nothing changed: called for every message that carries meta. */
+  noteDiscovered(meta: DeviceMeta): void;
+}
+
 export interface DeviceView {
   readonly id: string;
   readonly status: DeviceState;

@@ -4,6 +4,7 @@
  * sources from SOURCES_FILE implement the same interface. Decoders return results and never
  * throw on any input: every message is a stranger's.
  */
+import type { DeviceMeta } from '../domain/devices.ts';
 import type { DeviceStatus, RejectReason, TelemetryEntry } from '../domain/reading.ts';
 
 export interface SourceMessage {
@@ -14,13 +15,7 @@ export interface SourceMessage {
   readonly receivedAt: number;
 }
 
-/** What a source learned about a device beside its readings (names, units): goes to the registry. */
-export interface DeviceMeta {
-  readonly device: string;
-  /** The original, unsanitized name (topic segment, friendly name, discovery `name`). */
-  readonly name?: string;
-  readonly units?: Readonly<Record<string, string>>;
-}
+export type { DeviceMeta } from '../domain/devices.ts';
 
 export type Decoded =
   | {
