@@ -11,6 +11,7 @@ import { startInflux } from '../../tests/helpers/influx.ts';
 import { cpuLine } from '../harness/cpu.ts';
 import { scoped } from '../harness/scope.ts';
 import { ratio } from '../stats.ts';
+import { ratioTarget } from '../targets.ts';
 import { ms, num, times, type Table } from '../table.ts';
 import { runIngestCase, type IngestCase, type IngestOutcome } from './ingest-run.ts';
 import { runStorePeers, runSubscriberPeer, type SubscriberOutcome } from './ingest-peers.ts';
@@ -24,22 +25,30 @@ interface Sizes {
   readonly rateSeconds: number;
 }
 
-const TARGETS = { qos0Sqlite: 20_000, qos1Sqlite: 12_000, qos1Influx: 8_000, batched: 80_000 };
+/** Offered rates of the runs held at a set rate (information: the verdicts are ratios, below). */
+const LOADS = { qos0Sqlite: 20_000, qos1Sqlite: 12_000, qos1Influx: 8_000, batched: 80_000 };
+/**
+ * Capacity goals against the peers in the same run (issue 18): one reading per message at >= 0.6x
+ * a bare mqtt.js subscriber at the same QoS; batches at >= 0.8x of the raw store at its best
+ * (better-sqlite3 with 1,000 readings a transaction; InfluxDB /write of 5,000 lines).
+ */
+const GOALS = { single: 0.6, batched: 0.8 };
 
 function cases(quick: boolean, s: Sizes): IngestCase[] {
   const out: IngestCase[] = [];
   for (const store of ['sqlite', 'influx'] as const) {
-    const single = store === 'sqlite' ? TARGETS.qos0Sqlite : TARGETS.qos1Influx;
+    const single = store === 'sqlite' ? LOADS.qos0Sqlite : LOADS.qos1Influx;
     out.push({ store, qos: 0, batch: 1, load: { kind: 'rate', readingsPerSecond: single, seconds: s.rateSeconds } });
     out.push({ store, qos: 1, batch: 1, load: { kind: 'flood', messages: s.floodSingle } });
-    out.push({ store, qos: 0, batch: BATCH, load: { kind: 'rate', readingsPerSecond: TARGETS.batched, seconds: s.rateSeconds } });
+    out.push({ store, qos: 0, batch: BATCH, load: { kind: 'rate', readingsPerSecond: LOADS.batched, seconds: s.rateSeconds } });
     out.push({ store, qos: 1, batch: BATCH, load: { kind: 'flood', messages: s.floodBatched } });
+    // Capacity under overload (QoS 0 loses what does not fit): the QoS 0 figure judged against mqtt.js.
+    out.push({ store, qos: 0, batch: 1, load: { kind: 'flood', messages: s.floodSingle } });
     if (!quick) {
-      // Capacity under overload (QoS 0 loses what does not fit), and QoS 1 held at its target.
-      out.push({ store, qos: 0, batch: 1, load: { kind: 'flood', messages: s.floodSingle } });
-      const qos1Target = store === 'sqlite' ? TARGETS.qos1Sqlite : TARGETS.qos1Influx;
+      // QoS 1 held at a set rate: information on how it behaves below its ceiling.
+      const qos1Target = store === 'sqlite' ? LOADS.qos1Sqlite : LOADS.qos1Influx;
       out.push({ store, qos: 1, batch: 1, load: { kind: 'rate', readingsPerSecond: qos1Target, seconds: s.rateSeconds } });
-      out.push({ store, qos: 1, batch: BATCH, load: { kind: 'rate', readingsPerSecond: TARGETS.batched, seconds: s.rateSeconds } });
+      out.push({ store, qos: 1, batch: BATCH, load: { kind: 'rate', readingsPerSecond: LOADS.batched, seconds: s.rateSeconds } });
     }
   }
   return out;
@@ -49,12 +58,6 @@ const loadText = (c: IngestCase) =>
   c.load.kind === 'flood' ? `flood ${num(c.load.messages * c.batch)}` : `${num(c.load.readingsPerSecond)}/s × ${c.load.seconds} s`;
 const caseName = (c: IngestCase) =>
   `Vigil ${c.store === 'sqlite' ? 'SQLite' : 'InfluxDB'} QoS ${c.qos} ${c.batch > 1 ? `batch ${c.batch}` : 'single'}`;
-
-function target(c: IngestCase): number | undefined {
-  if (c.batch > 1) return TARGETS.batched;
-  if (c.store === 'sqlite') return c.qos === 0 ? TARGETS.qos0Sqlite : TARGETS.qos1Sqlite;
-  return c.qos === 1 ? TARGETS.qos1Influx : undefined;
-}
 
 export async function ingestScenario(ctx: ScenarioContext): Promise<ScenarioResult> {
   const sizes: Sizes = ctx.quick
@@ -166,20 +169,26 @@ export async function ingestScenario(ctx: ScenarioContext): Promise<ScenarioResu
       ],
     };
 
-    const targets: TargetCheck[] = [];
-    for (const { c, outcome: o } of runs) {
-      const want = target(c);
-      if (want === undefined) continue;
-      const zeroLoss = c.qos === 0 || o.lost === 0;
-      targets.push({
-        scenario: 'ingest',
-        what: `${caseName(c)} (${loadText(c)})`,
-        target: `>= ${num(want)} readings/s${c.qos === 1 ? ', zero loss' : ''}`,
-        measured: `${num(o.rate)}/s, lost ${num(o.lost)}${c.qos === 0 ? ' (QoS 0)' : ''}`,
-        // A held rate counts as met within 2%: the run's edges (start-up, the last poll) cost a little.
-        met: o.rate >= want * (c.load.kind === 'rate' ? 0.98 : 1) && zeroLoss,
+    // Only floods measure capacity; a run held at a set rate says nothing about the ceiling.
+    const targets: TargetCheck[] = runs
+      .filter(({ c }) => c.load.kind === 'flood')
+      .map(({ c, outcome: o }) => {
+        const batched = c.batch > 1;
+        const peer = batched
+          ? { rate: storeCeiling(c), name: c.store === 'sqlite' ? 'raw better-sqlite3 (1,000/transaction)' : 'raw /write (5,000 lines)' }
+          : { rate: mqttPeer(c.qos, 1), name: `bare mqtt.js QoS ${c.qos}` };
+        return ratioTarget({
+          scenario: 'ingest',
+          what: `${caseName(c)} (${loadText(c)})`,
+          value: o.rate,
+          peer: peer.rate,
+          peerName: peer.name,
+          goal: batched ? GOALS.batched : GOALS.single,
+          better: 'higher',
+          format: (n) => `${num(n)}/s`,
+          ...(c.qos === 1 ? { also: { ok: o.lost === 0, text: `lost ${num(o.lost)}` } } : {}),
+        });
       });
-    }
     const data: JsonValue = {
       sizes: { ...sizes },
       runs: runs.map(({ c, outcome }) => ({

@@ -5,8 +5,8 @@
 import type { RoleUsage } from '../harness/cpu.ts';
 import { slope } from '../stats.ts';
 
-/** Flat: the floor of the RSS sawtooth over the last 80% of the run rises by less than this per minute. */
-export const FLAT_MB_PER_MIN = 1;
+/** Flat: the floor of the RSS sawtooth over the last 80% of the run rises by less than this per minute (issue 18: 0.5 MB/min). */
+export const FLAT_MB_PER_MIN = 0.5;
 
 export interface MemoryTrend {
   readonly name: string;
