@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { formatFrame } from './frame.ts';
 import type { HubEvent } from './hub.ts';
+import type { SharedFrames } from './shared-frames.ts';
 
 export interface StreamFilter {
   readonly devices?: ReadonlySet<string>;
@@ -26,7 +27,7 @@ export interface EventSource {
 }
 
 /** Frames of up to this size go to the socket in one write. */
-const CHUNK_BYTES = 64 * 1024;
+export const CHUNK_BYTES = 64 * 1024;
 /** Pings and the like queued for a client that is not reading; more are pointless. */
 const MAX_CONTROL = 8;
 
@@ -45,6 +46,8 @@ export class SseClient {
   private waitingForDrain = false;
   /** Set once the cursor first reaches the newest event: the replay (if any) is done. */
   private live = false;
+  /** For clients whose bytes depend only on the event-type filter: the key they share frames by. */
+  private readonly shareKey: string | undefined;
 
   constructor(
     private readonly res: ServerResponse,
@@ -57,6 +60,7 @@ export class SseClient {
     private readonly onSent: (events: number) => void,
     private readonly onReset: () => void = () => {},
   ) {
+    this.shareKey = filter.devices || filter.metrics ? undefined : filter.events ? [...filter.events].sort().join(',') : '*';
     res.once('close', () => {
       this.closed = true;
       this.control.length = 0;
@@ -77,12 +81,20 @@ export class SseClient {
     this.control.push(text);
   }
 
-  /** Writes from the cursor as far as the budget allows; returns how many events went out. */
-  pump(): number {
+  /**
+   * Writes from the cursor as far as the budget allows; returns how many events went out. With
+   * `shared`, a client without device or metric filters writes the frames formatted once for all.
+   */
+  pump(shared?: SharedFrames): number {
     if (this.closed || this.waitingForDrain) return 0;
     let sent = 0;
     let chunk = this.control.length > 0 ? this.control.splice(0).join('') : '';
     const head = this.source.head();
+    if (shared && this.shareKey !== undefined) {
+      if (chunk.length > 0) this.send(chunk);
+      chunk = '';
+      sent = this.pumpShared(shared, head);
+    }
     while (this.next <= head && this.res.writableLength + chunk.length < this.budgetBytes) {
       const event = this.source.eventAt(this.next);
       if (!event) {
@@ -111,12 +123,26 @@ export class SseClient {
     return sent;
   }
 
+  private pumpShared(shared: SharedFrames, head: number): number {
+    let sent = 0;
+    const keep = (event: HubEvent) => this.frameFor(event) !== null;
+    while (!this.waitingForDrain && this.next <= head && this.res.writableLength < this.budgetBytes) {
+      const piece = shared.from(this.next, head, this.shareKey!, keep);
+      // Out of the ring: the unshared path below sends the reset.
+      if (!piece) break;
+      this.next = piece.next;
+      sent += piece.events;
+      if (piece.bytes.length > 0) this.send(piece.bytes);
+    }
+    return sent;
+  }
+
   /**
    * The socket buffers up to the budget (far past its high-water mark, so a fast reader is not
    * slowed by one round trip per 16 KiB); past it we wait for 'drain', which a write that
    * returned false is sure to emit.
    */
-  private send(chunk: string): void {
+  private send(chunk: string | Buffer): void {
     this.res.write(chunk);
     if (this.res.writableLength >= this.budgetBytes) this.waitingForDrain = true;
   }

@@ -6,9 +6,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { SseClient, type StreamFilter } from './client.ts';
+import { CHUNK_BYTES, SseClient, type StreamFilter } from './client.ts';
 import { formatFrame, type StreamEventType } from './frame.ts';
 import { Ring } from './ring.ts';
+import { SharedFrames } from './shared-frames.ts';
 
 export type { StreamEventType } from './frame.ts';
 
@@ -53,6 +54,8 @@ export class EventHub {
   private readonly retryMs: number;
   private readonly pingTimer: NodeJS.Timeout;
   private flushScheduled = false;
+  /** Shared frame pieces the last flush built (tests: one per distinct cursor and event filter). */
+  lastFlushBuilds = 0;
   readonly stats: HubStats = { clients: 0, eventsSent: 0, clientsDropped: 0, replayHits: 0, resets: 0 };
   private readonly source = {
     bootId: this.bootId,
@@ -154,10 +157,12 @@ export class EventHub {
     setImmediate(() => {
       this.flushScheduled = false;
       const oldest = this.ring.first()?.seq ?? this.seq + 1;
+      const shared = new SharedFrames(this.source.eventAt, CHUNK_BYTES);
       for (const client of this.clients) {
         client.checkStuck(oldest);
-        client.pump();
+        client.pump(shared);
       }
+      this.lastFlushBuilds = shared.builds;
     });
   }
 }

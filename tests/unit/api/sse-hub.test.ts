@@ -13,9 +13,9 @@ class FakeResponse extends EventEmitter {
   received = '';
   destroyed = false;
   ended = false;
-  write(chunk: string): boolean {
+  write(chunk: string | Buffer): boolean {
     this.writableLength += chunk.length;
-    this.received += chunk;
+    this.received += chunk.toString();
     return this.writableLength < 16 * 1024;
   }
   /** The reader takes everything buffered. */
@@ -74,6 +74,24 @@ describe('Ring', () => {
 });
 
 describe('EventHub', () => {
+  it('formats a turn of events once for all clients that share a filter, and each gets the same bytes', async () => {
+    const hub = hubWith({});
+    const whole = Array.from({ length: 50 }, () => attach(hub));
+    const readings = Array.from({ length: 5 }, () => attach(hub, undefined, { events: new Set(['reading']) }));
+    const oneDevice = attach(hub, undefined, { devices: new Set(['d-2']) });
+    await turn();
+    for (let i = 0; i < 30; i++) hub.publish(i % 3 === 0 ? 'alert' : 'reading', { device: `d-${i % 4}`, i }, `d-${i % 4}`);
+    await turn();
+    // One piece for the unfiltered cursor and one for the readings-only filter; the device-filtered
+    // client builds its own.
+    expect(hub.lastFlushBuilds).toBe(2);
+    const events = whole[0]!.frames();
+    expect(events).toHaveLength(30);
+    for (const res of whole) expect(res.frames()).toEqual(events);
+    for (const res of readings) expect(res.frames()).toEqual(events.filter((f) => f.event === 'reading'));
+    expect(oneDevice.frames().map((f) => JSON.parse(f.data).device)).toEqual(Array(7).fill('d-2'));
+  });
+
   it('bounds the replay ring in bytes as well as events', () => {
     const hub = hubWith({ replayEvents: 1_000, replayBytes: 4 * 1024 * 1024 });
     for (let i = 0; i < 150; i++) hub.publish('alert', { big: 'x'.repeat(1024 * 1024) }, null);
