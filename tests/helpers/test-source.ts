@@ -1,6 +1,7 @@
 /**
  * A test-only device source, so ingest's source wiring is exercised end to end without the
- * presets: `site/{device}/value` carries a bare number (metric `value`, unit °C),
+ * presets: `site/{device}/value` carries a bare number (metric `value`, unit °C), optionally
+ * `number@epochMs` (so a stream of readings can have distinct timestamps),
  * `site/{device}/status` online/offline, `site/{device}/config` a JSON `{"state_topic"}` that
  * makes the source subscribe to that topic (whose bare numbers are then the device's `value`),
  * and `site/bridge/#` is the source's own chatter, ignored. Other `site/` topics are not its own.
@@ -14,11 +15,12 @@ export function siteSource(name = 'site'): Source {
   /** State topic -> device, learned from config messages. */
   const stateTopics = new Map<string, string>();
   const value = (device: string, message: SourceMessage): Decoded => {
-    const text = utf8.decode(message.payload).trim();
+    const [text = '', at] = utf8.decode(message.payload).trim().split('@');
     const n = Number(text);
     if (text === '' || !Number.isFinite(n))
       return { kind: 'rejected', device, reason: 'bad_value', detail: `not a number: ${text.slice(0, 40)}` };
-    const ts = Math.max(message.receivedAt, MIN_TS_MS);
+    const given = Number(at);
+    const ts = at !== undefined && Number.isInteger(given) && given >= MIN_TS_MS ? given : message.receivedAt;
     return {
       kind: 'readings',
       entries: [{ device, ts, values: { value: n } }],
