@@ -4,7 +4,8 @@
  * source topic are stored and counted in /api/sources and /metrics; a topic no source takes is
  * listed by /api/sources/unmatched with its payload cut to 1 KiB, and acknowledged; a source's
  * `configured` topics reach it through the tap; and a QoS 1 reading on a source topic is still
- * acknowledged only once durable, across a kill -9 (the embedded-durability approach).
+ * acknowledged only once durable, across a kill -9 (the embedded-durability approach); a second
+ * ingest without a shared subscription (Aedes has none) warns once and shows in /metrics.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -12,7 +13,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { connect, type MqttClient } from 'mqtt';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { start as startIngest, type IngestHandle } from '../../ingest/index.ts';
+import { parseConfig } from '../../lib/config.ts';
 import type { SourceView, UnmatchedView } from '../../api/sources.ts';
 import { closeClients, connectClient } from '../helpers/mqtt.ts';
 import { freePort } from '../helpers/ports.ts';
@@ -182,4 +186,48 @@ describe('embedded broker: a source topic is acknowledged only once durable', ()
     console.log(`site source, kill -9: acknowledged ${promised.size}, stored ${rows.size}, lost ${lost.length}`);
     expect({ lost: lost.length, doubled: doubled.length }).toEqual({ lost: 0, doubled: 0 });
   }, 120_000);
+});
+
+describe('a second ingest without shared subscriptions', () => {
+  let vigil: TestVigil;
+  let second: IngestHandle | undefined;
+  let dir: string;
+
+  beforeAll(async () => {
+    vigil = await startTestVigil();
+    dir = await mkdtemp(join(tmpdir(), 'vigil-second-'));
+  });
+  afterAll(async () => {
+    await second?.stop();
+    await vigil?.dispose();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('warns once and /metrics counts the duplicate consumers', async () => {
+    const creds = vigil.serviceCredentials!;
+    const parsed = parseConfig({
+      MQTT_URL: vigil.brokerUrl,
+      MQTT_USERNAME: creds.username,
+      MQTT_PASSWORD: creds.password,
+      MQTT_CLIENT_ID: vigil.config.mqtt.clientId,
+      INSTANCE_ID: 'second-ingest',
+      SQLITE_PATH: join(dir, 'second.db'),
+      LOG_LEVEL: 'warn',
+    });
+    if (!parsed.ok) throw new Error(parsed.errors.join('; '));
+    const lines: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) });
+    second = await startIngest(parsed.config, { logger });
+    const text = await eventually(
+      async () => {
+        const metrics = await (await fetch(`${vigil.url}/metrics`)).text();
+        return /^vigil_ingest_duplicate_consumers 2$/m.test(metrics) ? metrics : undefined;
+      },
+      10_000,
+      'both ingests report a duplicate consumer',
+    );
+    expect(text).toContain('# TYPE vigil_ingest_duplicate_consumers gauge');
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect(lines.filter((l) => l.includes('without a shared subscription'))).toHaveLength(1);
+  });
 });
