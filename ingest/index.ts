@@ -82,7 +82,11 @@ export async function start(config: VigilConfig, deps: IngestDeps = {}): Promise
       },
       rejected(r) {
         stats.reject(r.reason);
-        rejectLog.warn(`reject:${r.reason}:${r.device ?? ''}`, { topic: r.topic, reason: r.reason, detail: r.detail }, 'message rejected');
+        rejectLog.warn(
+          `reject:${r.reason}:${r.device ?? ''}`,
+          { topic: r.topic, source: r.source, reason: r.reason, detail: r.detail },
+          'message rejected',
+        );
         forwarder?.rejected({
           ts: r.ts,
           topic: r.topic,

@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { start as startIngest, type IngestHandle } from '../../ingest/index.ts';
 import { parseConfig } from '../../lib/config.ts';
 import type { SourceView, UnmatchedView } from '../../api/sources.ts';
+import type { DeviceMeta } from '../../domain/devices.ts';
 import { closeClients, connectClient } from '../helpers/mqtt.ts';
 import { freePort } from '../helpers/ports.ts';
 import { siteSource } from '../helpers/test-source.ts';
@@ -28,9 +29,12 @@ const root = join(import.meta.dirname, '..', '..');
 describe('device sources on the embedded broker', () => {
   let vigil: TestVigil;
   let device: MqttClient;
+  /** An in-memory DeviceMetaSink: what ingest hands the registry. */
+  const discovered: DeviceMeta[] = [];
 
   beforeAll(async () => {
-    vigil = await startTestVigil({}, undefined, { ingest: { sources: [siteSource()] } });
+    const meta = { noteDiscovered: (m: DeviceMeta) => void discovered.push(m) };
+    vigil = await startTestVigil({}, undefined, { ingest: { sources: [siteSource()], meta } });
     device = await connectClient(vigil.brokerUrl, { clientId: 'site-device' });
   });
   afterAll(async () => {
@@ -47,6 +51,7 @@ describe('device sources on the embedded broker', () => {
     const { status, body } = await getJson<{ values: Record<string, { value: number }> }>(`${vigil.url}/api/devices/boiler`);
     expect(status).toBe(200);
     expect(body.values['value']?.value).toBe(61.5);
+    expect(discovered).toContainEqual({ device: 'boiler', name: 'Site boiler', units: { value: '°C' } });
     await device.publishAsync('site/boiler/value', 'n/a', { qos: 1 });
     await device.publishAsync('site/bridge/state', '{"up":true}', { qos: 0 });
     await device.publishAsync('devices/native-1/telemetry', '{"t":1}', { qos: 1 });
