@@ -7,7 +7,7 @@
  */
 import type { DeviceMeta } from '../domain/devices.ts';
 import type { DeviceStatus, RejectReason, TelemetryEntry } from '../domain/reading.ts';
-import type { SourceRouter } from '../sources/router.ts';
+import type { Routed, SourceRouter } from '../sources/router.ts';
 import type { DurableSink } from '../store/port.ts';
 
 export interface Rejected {
@@ -53,10 +53,32 @@ export function isReservedTopic(topic: string): boolean {
 export function createMessageHandler(options: MessageHandlerOptions): MessageHandler {
   const { router, sink, outcomes } = options;
   const now = options.now ?? Date.now;
+  /**
+   * Messages whose write failed, by payload (acknowledgeAfter retries with the same buffer): a
+   * retry reuses the first decode, so the source's counters see the message once, and a
+   * reading without ts keeps the time it first arrived.
+   */
+  const held = new WeakMap<Uint8Array, { receivedAt: number; routed: Routed }>();
+  const hold = <T>(payload: Uint8Array, first: { receivedAt: number; routed: Routed }, write: () => T): T => {
+    try {
+      const result = write();
+      if (result instanceof Promise) {
+        result.then(
+          () => held.delete(payload),
+          () => held.set(payload, first),
+        );
+      } else held.delete(payload);
+      return result;
+    } catch (err) {
+      held.set(payload, first);
+      throw err;
+    }
+  };
   return (topic, payload, retain) => {
     if (isReservedTopic(topic)) return;
-    const receivedAt = now();
-    const routed = router.route({ topic, payload, retain, receivedAt });
+    const again = held.get(payload);
+    const receivedAt = again?.receivedAt ?? now();
+    const routed = again?.routed ?? router.route({ topic, payload, retain, receivedAt });
     if (routed.source === null) {
       outcomes.unmatched?.(topic);
       return;
@@ -65,14 +87,14 @@ export function createMessageHandler(options: MessageHandlerOptions): MessageHan
     switch (decoded.kind) {
       case 'readings': {
         const started = performance.now();
-        sink.appendSync(decoded.entries, receivedAt);
+        hold(payload, { receivedAt, routed }, () => sink.appendSync(decoded.entries, receivedAt));
         outcomes.accepted(decoded.entries, receivedAt, (performance.now() - started) / 1000);
         if (decoded.meta.length > 0) outcomes.meta(decoded.meta);
         return;
       }
       case 'status':
         if (decoded.meta.length > 0) outcomes.meta(decoded.meta);
-        return outcomes.status(decoded.device, decoded.status, receivedAt);
+        return hold(payload, { receivedAt, routed }, () => outcomes.status(decoded.device, decoded.status, receivedAt));
       case 'configured':
         if (decoded.meta.length > 0) outcomes.meta(decoded.meta);
         if (decoded.subscribe.length > 0) outcomes.configured(source, decoded.subscribe);

@@ -198,4 +198,37 @@ describe('handleMessage', () => {
     expect(await store.device('pump')).toMatchObject({ values: { value: { value: 40 } } });
     expect(heard.unmatched).toEqual([]);
   });
+
+  it('a retry after a failed write counts the message once and keeps its first receive time', async () => {
+    let clock = NOW;
+    const store = new MemoryStore();
+    const router = new SourceRouter([vigilSource('devices'), siteSource()]);
+    const outcomes: MessageOutcomes = {
+      accepted: () => undefined,
+      rejected: () => undefined,
+      status: (device, status, ts) => store.recordStatus(device, status, ts),
+      ignored: () => undefined,
+      configured: () => undefined,
+      meta: () => undefined,
+    };
+    const handle = createMessageHandler({ router, sink: store, outcomes, now: () => clock });
+    const reading = bytes('21.5');
+    const status = bytes('offline');
+    store.faults.write = new Error('disk full');
+    expect(() => handle('site/boiler/value', reading, false)).toThrow('disk full');
+    await expect(handle('site/boiler/status', status, false)).rejects.toThrow('disk full');
+    store.faults.write = undefined;
+    clock = NOW + 5_000;
+    handle('site/boiler/value', reading, false);
+    await handle('site/boiler/status', status, false);
+    expect(router.counters.get('site')).toMatchObject({ matched: 2, points: 1 });
+    expect(await store.device('boiler')).toMatchObject({
+      values: { value: { value: 21.5, ts: NOW } },
+      reported: 'offline',
+      reportedAt: NOW,
+    });
+    // Held only until it went through: the same bytes again are a new message.
+    handle('site/boiler/value', reading, false);
+    expect(router.counters.get('site')).toMatchObject({ matched: 3, points: 2 });
+  });
 });
