@@ -174,9 +174,11 @@ export async function start(config: VigilConfig, deps: IngestDeps = {}): Promise
         logger.info({ broker: redact(url), clientId, topics: router.filters() }, 'ingest takes device messages from the embedded broker');
         continue;
       }
+      // Listed first: a `configured` message in the session's backlog, handled while this
+      // subscribe is in flight, then subscribes on this client too.
+      subscribed.push({ client, shared, url });
       const topics = subscriptionFilters(router.filters(), shared);
       if (topics.length > 0) await client.subscribeAsync(topics, { qos: 1 });
-      subscribed.push({ client, shared, url });
       if (!shared) everyConsumerShared = false;
       logger.info({ broker: redact(url), clientId, topics, protocol: client.options.protocolVersion }, 'ingest subscribed');
       if (config.sources.discoverTopics) {
