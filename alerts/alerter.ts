@@ -41,6 +41,8 @@ export interface AlerterHandle extends Handle {
   webhookStats(): WebhookStats;
   /** Messages on Vigil topics this alerter dropped; ingest reports them in its stats snapshot. */
   busRejected(): BusRejectedCounts;
+  /** Other ingest instances heard alive on vigil/stats/ingest (ingest's duplicate-consumer warning). */
+  otherInstances(): number;
 }
 
 export async function startAlerter(config: VigilConfig, deps: AlerterDeps): Promise<AlerterHandle> {
@@ -162,6 +164,11 @@ export async function startAlerter(config: VigilConfig, deps: AlerterDeps): Prom
       }
     });
     const noWebhook: WebhookStats = { delivered: 0, failures: 0, dropped: 0, queued: 0 };
-    return { isLeader: () => leading, webhookStats: () => webhook?.stats ?? noWebhook, busRejected: () => rejections.snapshot() };
+    return {
+      isLeader: () => leading,
+      webhookStats: () => webhook?.stats ?? noWebhook,
+      busRejected: () => rejections.snapshot(),
+      otherInstances: () => election.others(),
+    };
   });
 }

@@ -30,6 +30,14 @@ export class LeaderElection {
     return best;
   }
 
+  /** Live instances other than this one. */
+  others(): number {
+    this.leader();
+    let n = 0;
+    for (const instance of this.lastSeen.keys()) if (instance !== this.self) n++;
+    return n;
+  }
+
   isLeader(): boolean {
     return this.leader() === this.self;
   }

@@ -9,6 +9,7 @@ import type { Alert } from '../domain/alert.ts';
 import type { DeviceStatus, TelemetryEntry } from '../domain/reading.ts';
 import type { DeviceEvent, RejectedMessage } from '../domain/events.ts';
 import type { IngestSnapshot } from '../bus/ingest-stats.ts';
+import type { SourcesSnapshot } from '../bus/sources.ts';
 import { subscribeBus, type BusRejections } from '../bus/index.ts';
 import type { Logger } from '../lib/logger.ts';
 import { connectMqtt, type ConnectOptions, type MqttClient } from '../lib/mqtt.ts';
@@ -18,6 +19,7 @@ export interface BusListener {
   device(event: DeviceEvent & { readonly status: DeviceStatus }): void;
   rejected(message: RejectedMessage): void;
   ingestStats(snapshot: IngestSnapshot): void;
+  sources(snapshot: SourcesSnapshot): void;
   alert(alert: Alert): void;
 }
 
@@ -37,6 +39,7 @@ export async function connectBus(
       device: (event) => listener.device(event),
       rejected: (message) => listener.rejected(message),
       stats: (snapshot) => listener.ingestStats(snapshot),
+      sources: (snapshot) => listener.sources(snapshot),
       alert: (alert) => listener.alert(alert),
     },
     { rejections, logger },

@@ -9,6 +9,7 @@ import type { OperatorAuth } from './auth.ts';
 import type { MetricsRegistry } from './metrics.ts';
 import type { EventHub } from './sse/hub.ts';
 import type { IngestHealth } from './ingest-health.ts';
+import type { SourcesView } from './sources.ts';
 import type { Ring } from './sse/ring.ts';
 
 /**
@@ -32,5 +33,7 @@ export interface ApiServices {
   readonly auth: OperatorAuth;
   /** What ingest's stats reports say: store writes failing, its MQTT session taken. */
   readonly ingestHealth: IngestHealth;
+  /** What ingest reports about its device sources and unmatched topics. */
+  readonly sources: SourcesView;
   readonly now: () => number;
 }

@@ -37,6 +37,8 @@ import { Ring } from './sse/ring.ts';
 import { serveDashboard } from './static.ts';
 import { hostGuard } from './host-guard.ts';
 import { IngestHealth } from './ingest-health.ts';
+import { formatSources, SourcesView } from './sources.ts';
+import { sourceRoutes } from './routes/sources.ts';
 import { resolveToken } from './token.ts';
 
 export interface ApiDeps {
@@ -77,6 +79,8 @@ export async function start(config: VigilConfig, deps: ApiDeps = {}): Promise<Ap
     resources.defer(() => watch.stop());
 
     const ingestHealth = new IngestHealth();
+    const sources = new SourcesView(Date.now, metrics.busRejections);
+    metrics.append(() => formatSources(sources));
     const bus = await resources.open(
       connectBus(
         primaryBrokerUrl(config),
@@ -97,6 +101,7 @@ export async function start(config: VigilConfig, deps: ApiDeps = {}): Promise<Ap
             metrics.recordIngest(snapshot);
             ingestHealth.record(snapshot);
           },
+          sources: (snapshot) => sources.record(snapshot),
           alert: (alert) => hub.publish('alert', alert, alert.device),
         },
         logger,
@@ -119,6 +124,7 @@ export async function start(config: VigilConfig, deps: ApiDeps = {}): Promise<Ap
       alerts,
       webhook,
       ingestHealth,
+      sources,
       now: Date.now,
     };
     const app = buildApp(services, deps.dashboardDir ?? DEFAULT_DASHBOARD);
@@ -152,6 +158,7 @@ export function buildApp(services: ApiServices, dashboardDir = DEFAULT_DASHBOARD
   healthRoutes(router, services);
   deviceRoutes(router, services);
   rejectedRoutes(router, services);
+  sourceRoutes(router, services);
   streamRoutes(router, services);
   metricsRoutes(router, services);
   sessionRoutes(router, services);

@@ -81,6 +81,13 @@ export class MetricsRegistry {
     );
   }
 
+  private readonly extra: (() => string)[] = [];
+
+  /** More families in the text format, rendered at each scrape after the ingest ones. */
+  append(render: () => string): void {
+    this.extra.push(render);
+  }
+
   /** Keeps an ingest snapshot (decoded by bus/ingest-stats.ts); false when refused for room. */
   recordIngest(snapshot: IngestSnapshot): boolean {
     const now = this.now();
@@ -109,7 +116,9 @@ export class MetricsRegistry {
   async text(): Promise<string> {
     // By this process's clock: a snapshot's own `at` is the sender's word.
     this.expire(this.now() - SNAPSHOT_TTL_MS);
-    return (await this.registry.metrics()) + formatIngest([...this.ingest.values()].map((i) => i.snapshot));
+    return (
+      (await this.registry.metrics()) + formatIngest([...this.ingest.values()].map((i) => i.snapshot)) + this.extra.map((r) => r()).join('')
+    );
   }
 
   private expire(cutoff: number): void {

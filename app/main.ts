@@ -10,7 +10,7 @@ import { silentLogger, type Logger } from '../lib/logger.ts';
 import { openStore } from '../store/index.ts';
 import { start as startApi } from '../api/index.ts';
 import { start as startBroker } from '../broker/index.ts';
-import { start as startIngest } from '../ingest/index.ts';
+import { start as startIngest, type IngestDeps } from '../ingest/index.ts';
 import { startBuiltInSimulator } from './simulator.ts';
 import { createMessageTap } from '../lib/message-tap.ts';
 import type { BrokerHandle } from '../broker/index.ts';
@@ -38,6 +38,8 @@ export interface VigilHandle extends Handle {
 export interface VigilOptions {
   readonly logger?: Logger;
   readonly dashboardDir?: string;
+  /** Ingest's extras: device sources beside config's (tests), where discovered names and units go. */
+  readonly ingest?: Pick<IngestDeps, 'sources' | 'meta'>;
 }
 
 export async function startVigil(config: VigilConfig, options: VigilOptions = {}): Promise<VigilHandle> {
@@ -68,7 +70,7 @@ export async function startVigil(config: VigilConfig, options: VigilOptions = {}
       effective = { ...config, mqtt: { ...config.mqtt, urls: [broker.url], username: service.username, password: service.password } };
     }
     const store = await resources.open(openStore(effective, { logger }), (s) => s.close());
-    await resources.open(startIngest(effective, { logger, store, ...(tap ? { tap } : {}) }), (h) => h.stop());
+    await resources.open(startIngest(effective, { ...options.ingest, logger, store, ...(tap ? { tap } : {}) }), (h) => h.stop());
     const api = await resources.open(
       startApi(effective, { logger, store, ...(options.dashboardDir ? { dashboardDir: options.dashboardDir } : {}) }),
       (h) => h.stop(),

@@ -3,7 +3,8 @@
  * retained messages live in memory: they survive client reconnects, not a broker restart.
  *
  * Device messages are not acknowledged from that memory: with a tap (lib/message-tap.ts), every
- * publish on a topic ingest takes is handed to ingest in authorizePublish, which Aedes runs before
+ * device publish (ingest takes `#`, so it also lists topics no source takes) is handed to ingest
+ * in authorizePublish, which Aedes runs before
  * it writes the PUBACK, and the PUBACK waits until ingest says the readings are durable.
  */
 import { createServer } from 'node:net';
@@ -150,7 +151,8 @@ export async function start(options: BrokerOptions): Promise<BrokerHandle> {
           if (size === 0) retained.delete(packet.topic);
           else retained.set(packet.topic, size);
         }
-        if (!tap?.wants(packet.topic)) return callback(null);
+        // Vigil's own topics are the service's, never a device's: the tap sees every other one.
+        if (isVigilTopic(packet.topic) || !tap?.wants(packet.topic)) return callback(null);
         if (!accepting) return callback(new Error('broker is stopping'));
         const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
         // The callback gates the PUBACK (and the routing): an error drops the client unacknowledged.

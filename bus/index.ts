@@ -12,6 +12,7 @@ import { readings } from './readings.ts';
 import { rejectedMessages } from './rejected.ts';
 import type { BusRejections } from './rejections.ts';
 import { rulesChanged } from './rules-changed.ts';
+import { sourcesStats } from './sources.ts';
 import type { VigilTopic } from './topics.ts';
 import type { BusKind } from './wire.ts';
 
@@ -26,6 +27,7 @@ export const BUS = {
   alert: alerts,
   rejected: rejectedMessages,
   stats: ingestStats,
+  sources: sourcesStats,
   rulesChanged,
 } as const;
 

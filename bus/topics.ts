@@ -15,6 +15,8 @@ export const VIGIL_TOPICS = {
   rejected: 'vigil/rejected',
   /** Each ingest process's counters, once a second (bus/ingest-stats.ts). */
   stats: 'vigil/stats/ingest',
+  /** Each ingest process's device sources, their counters and unmatched topics (bus/sources.ts). */
+  sources: 'vigil/stats/sources',
   /** The API says so after changing a rule; alerters reload within a step (bus/rules-changed.ts). */
   rulesChanged: 'vigil/rules/changed',
 } as const;

@@ -6,6 +6,7 @@
 import type { MqttClient } from '../lib/mqtt.ts';
 import type { DeviceEvent, RejectedMessage } from '../domain/events.ts';
 import type { IngestSnapshot } from '../bus/ingest-stats.ts';
+import type { SourcesSnapshot } from '../bus/sources.ts';
 import type { TelemetryEntry } from '../domain/reading.ts';
 import { BUS, publishBus } from '../bus/index.ts';
 import { encodeBatches } from '../bus/readings.ts';
@@ -51,6 +52,10 @@ export class Forwarder {
 
   stats(snapshot: IngestSnapshot): void {
     if (this.client.connected) publishBus(this.client, BUS.stats, snapshot);
+  }
+
+  sources(snapshot: SourcesSnapshot): void {
+    if (this.client.connected) publishBus(this.client, BUS.sources, snapshot);
   }
 
   rejected(message: RejectedMessage): void {

@@ -9,10 +9,9 @@ import { REJECTED_PAYLOAD_LIMIT } from '../domain/events.ts';
 import type { Handle } from '../lib/lifecycle.ts';
 import { startWith } from '../lib/lifecycle.ts';
 import { RateLimitedLog, silentLogger, type Logger } from '../lib/logger.ts';
-import { endMqtt, redact, watchSessionTakeover } from '../lib/mqtt.ts';
+import { endMqtt, redact, watchSessionTakeover, type MqttClient } from '../lib/mqtt.ts';
 import { connectIngest, subscriptionFilters } from './connect.ts';
 import { openStore, type IngestStore } from '../store/index.ts';
-import { deviceTopicFilters } from '../domain/topics.ts';
 import { AlertStore } from '../alerts/alert-store.ts';
 import { startAlerter, type AlerterHandle } from '../alerts/alerter.ts';
 import { Forwarder } from './forward.ts';
@@ -20,8 +19,17 @@ import { createMessageHandler, type MessageOutcomes } from './handle-message.ts'
 import { IngestStats } from './stats.ts';
 import { acknowledgeAfter } from './acknowledge.ts';
 import type { MessageTap } from '../lib/message-tap.ts';
+import type { DeviceMetaSink } from '../domain/devices.ts';
+import type { Source } from '../sources/types.ts';
+import { SourceRouter } from '../sources/router.ts';
+import { sourcesFor } from './sources.ts';
+import { SourceReporter } from './source-report.ts';
+import { startDiscovery } from './discover.ts';
 
 const STATS_INTERVAL_MS = 1_000;
+/** vigil/stats/sources: counters move slowly and the unmatched list is large. */
+const SOURCES_INTERVAL_MS = 2_000;
+const NO_META: DeviceMetaSink = { noteDiscovered: () => undefined };
 const NO_WEBHOOK = { delivered: 0, failures: 0, dropped: 0, queued: 0 };
 
 export interface IngestDeps {
@@ -34,22 +42,34 @@ export interface IngestDeps {
    * still go over MQTT.
    */
   readonly tap?: MessageTap;
+  /** Where discovered device names and units go (the device registry); by default nowhere. */
+  readonly meta?: DeviceMetaSink;
+  /** Sources beside those config names (tests add their own, shown as custom). */
+  readonly sources?: readonly Source[];
 }
 
 export interface IngestHandle extends Handle {
   readonly stats: IngestStats;
+  readonly router: SourceRouter;
 }
 
 export async function start(config: VigilConfig, deps: IngestDeps = {}): Promise<IngestHandle> {
   const logger = (deps.logger ?? silentLogger).child({ component: 'ingest' });
   const stats = new IngestStats(config.instanceId);
   const rejectLog = new RateLimitedLog(logger);
+  // Before anything opens: a bad SOURCES or SOURCES_FILE stops the start with one line each.
+  const sourceSet = sourcesFor(config, deps.sources);
+  const router = new SourceRouter(sourceSet.sources);
+  const reporter = new SourceReporter(config.instanceId, router, sourceSet);
+  const meta = deps.meta ?? NO_META;
 
   return startWith(async (resources) => {
     const store = deps.store ?? (await resources.open(openStore(config, { logger }), (s) => s.close()));
     const urls = config.mqtt.urls.length > 0 ? config.mqtt.urls : [primaryBrokerUrl(config)];
     const auth = { username: config.mqtt.username, password: config.mqtt.password };
-    const filters = deviceTopicFilters(config.topicPrefix);
+    // Clients that read devices over a subscription; a `configured` source adds filters to each.
+    const subscribed: { client: MqttClient; shared: boolean; url: string }[] = [];
+    let everyConsumerShared = true;
 
     const stopping = new AbortController();
     let forwarder: Forwarder | undefined;
@@ -62,7 +82,11 @@ export async function start(config: VigilConfig, deps: IngestDeps = {}): Promise
       },
       rejected(r) {
         stats.reject(r.reason);
-        rejectLog.warn(`reject:${r.reason}:${r.device ?? ''}`, { topic: r.topic, reason: r.reason, detail: r.detail }, 'message rejected');
+        rejectLog.warn(
+          `reject:${r.reason}:${r.device ?? ''}`,
+          { topic: r.topic, source: r.source, reason: r.reason, detail: r.detail },
+          'message rejected',
+        );
         forwarder?.rejected({
           ts: r.ts,
           topic: r.topic,
@@ -75,11 +99,32 @@ export async function start(config: VigilConfig, deps: IngestDeps = {}): Promise
         await store.recordStatus(device, status, ts);
         forwarder?.device({ device, status, ts });
       },
-      ignoredRetained() {
-        stats.ignoredRetained++;
+      ignored(_source, why) {
+        if (why === 'retained') stats.ignoredRetained++;
+      },
+      configured(source, wanted) {
+        const fresh = router.addFilters(source, wanted);
+        if (fresh.length === 0) return;
+        // The embedded broker's tap already hands ingest every topic.
+        for (const { client, shared, url } of subscribed) {
+          client.subscribeAsync(subscriptionFilters(fresh, shared), { qos: 1 }).then(
+            () => logger.info({ broker: redact(url), source, topics: fresh }, 'source subscribed to more topics'),
+            (err: Error) =>
+              rejectLog.warn(`subscribe:${source}`, { broker: redact(url), err: err.message }, 'subscribing for a source failed'),
+          );
+        }
+      },
+      meta(list) {
+        for (const m of list) {
+          try {
+            meta.noteDiscovered(m);
+          } catch (err) {
+            rejectLog.warn('meta', { device: m.device, err: (err as Error).message }, 'recording discovered device names failed');
+          }
+        }
       },
     };
-    const handle = createMessageHandler({ prefix: config.topicPrefix, sink: store, outcomes });
+    const handle = createMessageHandler({ router, sink: store, outcomes });
     const acknowledged = () =>
       acknowledgeAfter(handle, {
         signal: stopping.signal,
@@ -121,19 +166,27 @@ export async function start(config: VigilConfig, deps: IngestDeps = {}): Promise
         );
       });
       if (index === 0 && tap) {
-        // The embedded broker hands device messages over in-process (before their PUBACK); a
-        // subscription as well would store each one twice.
-        tap.attach([filters.telemetry, filters.status], acknowledged());
+        // The embedded broker hands every device message over in-process (before its PUBACK), so
+        // topics no source takes are listed too; a subscription as well would store each twice.
+        tap.attach(['#'], acknowledged());
         resources.defer(() => tap.detach());
-        logger.info(
-          { broker: redact(url), clientId, topics: [filters.telemetry, filters.status] },
-          'ingest takes device messages from the embedded broker',
-        );
+        everyConsumerShared = false;
+        logger.info({ broker: redact(url), clientId, topics: router.filters() }, 'ingest takes device messages from the embedded broker');
         continue;
       }
-      const topics = subscriptionFilters([filters.telemetry, filters.status], shared);
-      await client.subscribeAsync(topics, { qos: 1 });
+      // Listed first: a `configured` message in the session's backlog, handled while this
+      // subscribe is in flight, then subscribes on this client too.
+      subscribed.push({ client, shared, url });
+      const topics = subscriptionFilters(router.filters(), shared);
+      if (topics.length > 0) await client.subscribeAsync(topics, { qos: 1 });
+      if (!shared) everyConsumerShared = false;
       logger.info({ broker: redact(url), clientId, topics, protocol: client.options.protocolVersion }, 'ingest subscribed');
+      if (config.sources.discoverTopics) {
+        const discovery = await resources.open(startDiscovery(url, { ...auth, clientId: `${clientId}-discover` }, router, logger), (d) =>
+          d.stop(),
+        );
+        logger.info({ broker: redact(url), clientId: discovery.clientId }, 'listing topics no source takes (DISCOVER_TOPICS)');
+      }
     }
     let alerter: AlerterHandle | undefined;
     const publishStats = () =>
@@ -152,10 +205,28 @@ export async function start(config: VigilConfig, deps: IngestDeps = {}): Promise
       clearInterval(statsTimer);
       publishStats();
     });
+    const publishSources = () => {
+      noticeDuplicateConsumer();
+      forwarder?.sources(reporter.snapshot());
+    };
+    const noticeDuplicateConsumer = () => {
+      if (everyConsumerShared || reporter.duplicateConsumer || (alerter?.otherInstances() ?? 0) === 0) return;
+      reporter.duplicateConsumer = true;
+      logger.warn(
+        { instance: config.instanceId },
+        'another ingest instance is running, and this one reads devices without a shared subscription: both store every message (use a broker with MQTT v5 shared subscriptions, or run one ingest)',
+      );
+    };
+    const sourcesTimer = setInterval(publishSources, SOURCES_INTERVAL_MS);
+    sourcesTimer.unref();
+    resources.defer(() => {
+      clearInterval(sourcesTimer);
+      publishSources();
+    });
     const alerts = await resources.open(new AlertStore(config.store.sqlitePath), (a) => a.close());
     alerter = await resources.open(startAlerter(config, { alerts, store, logger }), (a) => a.stop());
     // Registered last so it runs first on stop: messages held by a failing store are released.
     resources.defer(() => stopping.abort());
-    return { stats };
+    return { stats, router };
   });
 }

@@ -34,6 +34,14 @@ export interface VigilConfig {
   /** Where people reach the dashboard, for links in alert webhooks. */
   readonly publicUrl: string;
   readonly logLevel: LogLevel;
+  readonly sources: {
+    /** SOURCES: `all`, or the names given (checked against the known sources where they are built). */
+    readonly enabled: 'all' | readonly string[];
+    /** SOURCES_FILE: custom sources, read and validated when ingest starts. */
+    readonly file: string | undefined;
+    /** DISCOVER_TOPICS: on an external broker, also subscribe to `#` to list topics no source takes. */
+    readonly discoverTopics: boolean;
+  };
 }
 
 /** What INSTANCE_ID may be; the bus checks the instance of every ingest stats snapshot against it too. */
@@ -123,6 +131,17 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     default: 'info',
     meaning: '`fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`; JSON lines, pretty on a TTY',
   },
+  {
+    name: 'SOURCES',
+    default: 'all',
+    meaning: 'device sources to enable, comma-separated (`vigil` alone is the strict native format only; docs/ingest.md)',
+  },
+  { name: 'SOURCES_FILE', unset: 'none', meaning: 'JSON or YAML file of custom sources, validated at start' },
+  {
+    name: 'DISCOVER_TOPICS',
+    default: 'false',
+    meaning: 'on an external broker, also subscribe to `#` so `/api/sources/unmatched` lists topics no source takes',
+  },
 ];
 
 /** The literal defaults, keyed by name; what an empty environment is parsed as. */
@@ -161,6 +180,12 @@ const optionalText = z
   .string()
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+/** A source's name: how it appears in SOURCES, `/api/sources` and the `source` label of `/metrics`. */
+export const SOURCE_NAME_PATTERN = /^[a-z0-9_-]{1,32}$/;
+
+const booleanFlag = (name: string) =>
+  z.enum(['true', 'false', '1', '0'], { message: `${name} must be true or false` }).transform((v) => v === 'true' || v === '1');
 
 const brokerUrl = /^(mqtts?|wss?|tcp|ssl):\/\/[^\s/]+/;
 
@@ -219,9 +244,7 @@ const envSchema = z.object({
   RETENTION: duration('RETENTION', 3_600_000),
   HOST: z.string().trim().min(1, 'HOST must not be empty'),
   PORT: port('PORT'),
-  TRUST_PROXY: z
-    .enum(['true', 'false', '1', '0'], { message: 'TRUST_PROXY must be true or false' })
-    .transform((v) => v === 'true' || v === '1'),
+  TRUST_PROXY: booleanFlag('TRUST_PROXY'),
   VIGIL_TOKEN: optionalText.refine((v) => v === undefined || v.length >= 16, 'VIGIL_TOKEN must be at least 16 characters'),
   STALE_AFTER: duration('STALE_AFTER', 1_000),
   SIM_DEVICES: z
@@ -236,6 +259,25 @@ const envSchema = z.object({
   ),
   PUBLIC_URL: optionalText.refine((v) => v === undefined || /^https?:\/\/\S+$/.test(v), 'PUBLIC_URL must be an http:// or https:// URL'),
   LOG_LEVEL: z.enum(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` }),
+  SOURCES: z.string().transform((v, ctx): 'all' | string[] => {
+    const names = v
+      .split(',')
+      .map((n) => n.trim().toLowerCase())
+      .filter(Boolean);
+    if (names.length === 0) {
+      ctx.addIssue({ code: 'custom', message: 'SOURCES must be "all" or a comma-separated list of source names' });
+      return z.NEVER;
+    }
+    if (names.length === 1 && names[0] === 'all') return 'all';
+    const bad = names.find((n) => !SOURCE_NAME_PATTERN.test(n) || n === 'all');
+    if (bad !== undefined) {
+      ctx.addIssue({ code: 'custom', message: `SOURCES has "${bad}": names are 1-32 of a-z 0-9 _ - ("all" only alone)` });
+      return z.NEVER;
+    }
+    return [...new Set(names)];
+  }),
+  SOURCES_FILE: optionalText,
+  DISCOVER_TOPICS: booleanFlag('DISCOVER_TOPICS'),
 });
 
 export type ConfigResult = { ok: true; config: VigilConfig } | { ok: false; errors: string[] };
@@ -288,6 +330,7 @@ export function parseConfig(env: Env): ConfigResult {
     alertWebhookUrl: e.ALERT_WEBHOOK_URL,
     publicUrl: (e.PUBLIC_URL ?? `http://${e.HOST === '0.0.0.0' ? '127.0.0.1' : e.HOST}:${e.PORT}`).replace(/\/+$/, ''),
     logLevel: e.LOG_LEVEL,
+    sources: { enabled: e.SOURCES, file: e.SOURCES_FILE, discoverTopics: e.DISCOVER_TOPICS },
   };
   return { ok: true, config: deepFreeze(config) };
 }

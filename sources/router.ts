@@ -12,6 +12,8 @@ export interface SourceCounters {
   points: number;
   skippedFields: number;
   tsFallbacks: number;
+  /** Claimed and deliberately not stored (retained replays, bridge chatter). */
+  ignored: number;
   rejected: Partial<Record<RejectReason, number>>;
 }
 
@@ -27,6 +29,8 @@ export interface UnmatchedTopic {
 export const UNMATCHED_PAYLOAD_LIMIT = 1024;
 /** Topics remembered; the least recently seen goes first. */
 export const UNMATCHED_TOPICS_LIMIT = 500;
+/** Filters sources may add at run time (discovery naming state topics), all sources together. */
+export const ADDED_FILTERS_LIMIT = 2_000;
 
 export type Routed = { readonly source: string; readonly decoded: Decoded } | { readonly source: null };
 
@@ -36,14 +40,47 @@ export class SourceRouter {
   readonly counters = new Map<string, SourceCounters>();
   /** Insertion order is recency: a topic seen again moves to the end. */
   private readonly unmatchedTopics = new Map<string, UnmatchedTopic>();
+  /** Filters a `configured` outcome asked for, by source. */
+  private readonly added = new Map<string, Set<string>>();
+  private addedCount = 0;
+  /** filters(), kept until a source adds some: DISCOVER_TOPICS asks for every message. */
+  private allFilters: string[] | undefined;
 
   constructor(readonly sources: readonly Source[]) {
-    for (const source of sources) this.counters.set(source.name, { matched: 0, points: 0, skippedFields: 0, tsFallbacks: 0, rejected: {} });
+    for (const source of sources)
+      this.counters.set(source.name, { matched: 0, points: 0, skippedFields: 0, tsFallbacks: 0, ignored: 0, rejected: {} });
   }
 
-  /** Every MQTT filter the enabled sources need. */
-  filters(): string[] {
-    return [...new Set(this.sources.flatMap((s) => s.filters))];
+  /** Every MQTT filter the enabled sources need, those added at run time included. */
+  filters(): readonly string[] {
+    this.allFilters ??= [...new Set(this.sources.flatMap((s) => this.topics(s.name)))];
+    return this.allFilters;
+  }
+
+  /** One source's filters: its own, then those it added. */
+  topics(name: string): string[] {
+    const own = this.sources.find((s) => s.name === name)?.filters ?? [];
+    return [...own, ...(this.added.get(name) ?? [])];
+  }
+
+  /**
+   * Filters a source asked for at run time; returns those not already subscribed, so the caller
+   * subscribes to each once. Bounded: past ADDED_FILTERS_LIMIT a request adds nothing.
+   */
+  addFilters(name: string, filters: readonly string[]): string[] {
+    const known = new Set(this.filters());
+    let mine = this.added.get(name);
+    if (!mine) this.added.set(name, (mine = new Set()));
+    const fresh: string[] = [];
+    for (const filter of filters) {
+      if (known.has(filter) || this.addedCount >= ADDED_FILTERS_LIMIT) continue;
+      known.add(filter);
+      mine.add(filter);
+      this.addedCount++;
+      fresh.push(filter);
+    }
+    if (fresh.length > 0) this.allFilters = undefined;
+    return fresh;
   }
 
   route(message: SourceMessage): Routed {
@@ -68,12 +105,15 @@ export class SourceRouter {
       for (const entry of decoded.entries) c.points += Object.keys(entry.values).length;
       c.skippedFields += decoded.skippedFields;
       c.tsFallbacks += decoded.tsFallbacks;
+    } else if (decoded.kind === 'ignored') {
+      c.ignored++;
     } else if (decoded.kind === 'rejected') {
       c.rejected[decoded.reason] = (c.rejected[decoded.reason] ?? 0) + 1;
     }
   }
 
-  private noteUnmatched(message: SourceMessage): void {
+  /** Also for messages only heard to list topics (DISCOVER_TOPICS), which are never routed. */
+  noteUnmatched(message: SourceMessage): void {
     const payload = lenient.decode(message.payload.subarray(0, UNMATCHED_PAYLOAD_LIMIT));
     const known = this.unmatchedTopics.get(message.topic);
     if (known) {

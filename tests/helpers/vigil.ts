@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startVigil, type VigilHandle } from '../../app/main.ts';
+import { startVigil, type VigilHandle, type VigilOptions } from '../../app/main.ts';
 import { parseConfig, type VigilConfig } from '../../lib/config.ts';
 import { freePort } from './ports.ts';
 
@@ -15,7 +15,7 @@ export interface TestVigil extends VigilHandle {
 }
 
 /** The all-in-one on free loopback ports with its store in a temp dir; no simulator unless asked. */
-export async function startTestVigil(env: Record<string, string> = {}, dir?: string): Promise<TestVigil> {
+export async function startTestVigil(env: Record<string, string> = {}, dir?: string, options: VigilOptions = {}): Promise<TestVigil> {
   const home = dir ?? (await mkdtemp(join(tmpdir(), 'vigil-test-')));
   const parsed = parseConfig({
     PORT: String(await freePort()),
@@ -27,7 +27,7 @@ export async function startTestVigil(env: Record<string, string> = {}, dir?: str
   });
   if (!parsed.ok) throw new Error(parsed.errors.join('; '));
   const config = parsed.config;
-  const vigil = await startVigil(config);
+  const vigil = await startVigil(config, options);
   const same = {
     PORT: String(config.http.port),
     MQTT_PORT: String(config.mqtt.embeddedPort),
@@ -41,7 +41,7 @@ export async function startTestVigil(env: Record<string, string> = {}, dir?: str
     dir: home,
     async restart() {
       await vigil.stop();
-      return startTestVigil(same, home);
+      return startTestVigil(same, home, options);
     },
     async dispose() {
       await vigil.stop();

@@ -125,6 +125,8 @@ const CASES: readonly Case[] = [
   },
   { name: 'rejected', path: '/api/rejected?limit=5', status: 200 },
   { name: 'rejected, bad limit', path: '/api/rejected?limit=x', status: 400, code: 'bad_limit' },
+  { name: 'sources', path: '/api/sources', status: 200 },
+  { name: 'unmatched topics', path: '/api/sources/unmatched', status: 200 },
   { name: 'stream, bad filter', path: '/api/stream?devices=bad%20id', status: 400, code: 'bad_devices' },
   { name: 'session', path: '/api/session', status: 200 },
   { name: 'unknown API route', path: '/api/nothing', status: 404, code: 'not_found' },

@@ -157,3 +157,19 @@ describe('LeaderElection: expiry and clock edges', () => {
     expect(election.leader()).toBe('b');
   });
 });
+
+describe('LeaderElection: others', () => {
+  it('counts the other live instances, not itself, and forgets the silent', () => {
+    let clock = 0;
+    const election = new LeaderElection('ingest-b', TTL, () => clock);
+    election.heard('ingest-b');
+    expect(election.others()).toBe(0);
+    election.heard('ingest-a');
+    election.heard('ingest-c');
+    expect(election.others()).toBe(2);
+    clock = 2_000;
+    election.heard('ingest-c');
+    clock = TTL + 1;
+    expect(election.others()).toBe(1);
+  });
+});

@@ -16,6 +16,7 @@ import { MetricsRegistry } from '../../../api/metrics.ts';
 import { EventHub } from '../../../api/sse/hub.ts';
 import { Ring } from '../../../api/sse/ring.ts';
 import { IngestHealth } from '../../../api/ingest-health.ts';
+import { formatSources, SourcesView } from '../../../api/sources.ts';
 import { inject, type InjectRequest, type InjectResponse } from './inject.ts';
 
 export const TOKEN = 'unit-test-operator-token';
@@ -43,6 +44,8 @@ export interface ApiHarness {
   readonly bus: RecordingBus;
   readonly rejected: Ring<RejectedMessage>;
   readonly config: VigilConfig;
+  /** What ingest's vigil/stats/sources reports would fill. */
+  readonly sources: SourcesView;
   /** The clock the routes read; tests move it. */
   now: number;
   request(request: InjectRequest): Promise<InjectResponse>;
@@ -60,12 +63,16 @@ export function apiHarness(env: Readonly<Record<string, string>> = {}): ApiHarne
   const bus = new RecordingBus();
   const hub = new EventHub();
   const rejected = new Ring<RejectedMessage>(100);
+  const sources = new SourcesView(() => harness.now);
+  const metrics = new MetricsRegistry(hub.stats, undefined, () => harness.now);
+  metrics.append(() => formatSources(sources));
   const harness: ApiHarness = {
     store,
     alerts,
     bus,
     rejected,
     config,
+    sources,
     now: NOW,
     request: (request) => inject(app.callback(), request),
     operator: (request) => inject(app.callback(), { ...request, headers: { authorization: `Bearer ${TOKEN}`, ...request.headers } }),
@@ -84,10 +91,11 @@ export function apiHarness(env: Readonly<Record<string, string>> = {}): ApiHarne
     // The routes publish and read `connected`, nothing else of the client.
     bus: bus as unknown as MqttClient,
     rejected,
-    metrics: new MetricsRegistry(hub.stats, undefined, () => harness.now),
+    metrics,
     auth: new OperatorAuth(config.token ?? TOKEN, config.http.host),
     alerts,
     webhook: undefined,
+    sources,
     now: () => harness.now,
   };
   // A dashboard directory that does not exist: these tests are about /api.

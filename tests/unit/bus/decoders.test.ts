@@ -8,6 +8,7 @@ import { BUS, type BusKey } from '../../../bus/index.ts';
 import { encodeBatches, MAX_READINGS_BYTES } from '../../../bus/readings.ts';
 import { MAX_DEPTH, type BusRejectReason, type Decoded } from '../../../bus/wire.ts';
 import type { IngestSnapshot } from '../../../bus/ingest-stats.ts';
+import type { SourcesSnapshot } from '../../../bus/sources.ts';
 import type { Alert } from '../../../domain/alert.ts';
 
 const NOW = Date.UTC(2026, 11, 1, 12, 0, 0);
@@ -59,6 +60,25 @@ const snapshot: IngestSnapshot = {
   busRejected: { 'vigil/events/readings': { wrong_shape: 2 } },
 };
 
+const unmatchedTopic = {
+  topic: 'tele/plug-1/SENSOR',
+  count: 3,
+  firstSeen: NOW - 9_000,
+  lastSeen: NOW - 100,
+  payload: '{"Power":3}',
+  suggested: 'tasmota',
+};
+const sourceCounts = { matched: 5, points: 9, skippedFields: 1, tsFallbacks: 0, ignored: 1, rejected: { bad_value: 1 } };
+const sources: SourcesSnapshot = {
+  instance: 'ingest-1',
+  at: NOW - 200,
+  duplicateConsumer: false,
+  sources: [{ name: 'vigil', kind: 'native', topics: ['devices/+/telemetry', 'devices/+/status'], counters: sourceCounts }],
+  unmatched: [unmatchedTopic],
+};
+const withSource = (patch: Record<string, unknown>) => ({ ...sources, sources: [{ ...sources.sources[0], ...patch }] });
+const withUnmatched = (patch: Record<string, unknown>) => ({ ...sources, unmatched: [{ ...unmatchedTopic, ...patch }] });
+
 /** A valid example of each kind, and how to put a hostile value into its timestamp or a field. */
 const valid: { [K in BusKey]: { value: unknown; withTs: (ts: unknown) => unknown; withField: (k: string, v: unknown) => unknown } } = {
   readings: { value: [entry], withTs: (ts) => [{ ...entry, ts }], withField: (k, v) => [{ ...entry, [k]: v }] },
@@ -66,6 +86,7 @@ const valid: { [K in BusKey]: { value: unknown; withTs: (ts: unknown) => unknown
   alert: { value: alert, withTs: (ts) => ({ ...alert, startedAt: ts }), withField: (k, v) => ({ ...alert, [k]: v }) },
   rejected: { value: rejected, withTs: (ts) => ({ ...rejected, ts }), withField: (k, v) => ({ ...rejected, [k]: v }) },
   stats: { value: snapshot, withTs: (ts) => ({ ...snapshot, at: ts }), withField: (k, v) => ({ ...snapshot, [k]: v }) },
+  sources: { value: sources, withTs: (ts) => ({ ...sources, at: ts }), withField: (k, v) => ({ ...sources, [k]: v }) },
   rulesChanged: { value: { at: NOW - 10 }, withTs: (ts) => ({ at: ts }), withField: (k, v) => ({ at: NOW, [k]: v }) },
 };
 
@@ -215,6 +236,30 @@ const specific: { [K in BusKey]: Case[] } = {
       'too_many_entries',
     ],
     ['blockedBy of 600 characters', enc({ ...snapshot, store: { ...snapshot.store, blockedBy: 'b'.repeat(600) } }), 'too_long'],
+  ],
+  sources: [
+    ['a source name with label text', enc(withSource({ name: 'x"} 1\nvigil_fake 1' })), 'unknown_kind'],
+    ['a source name of 33 characters', enc(withSource({ name: 'a'.repeat(33) })), 'unknown_kind'],
+    ['an unknown source kind', enc(withSource({ kind: 'plugin' })), 'unknown_kind'],
+    ['an unknown reject reason', enc(withSource({ counters: { ...sourceCounts, rejected: { made_up: 1 } } })), 'unknown_kind'],
+    ['a negative counter', enc(withSource({ counters: { ...sourceCounts, points: -1 } })), 'wrong_shape'],
+    [
+      '65 sources',
+      enc({ ...sources, sources: Array.from({ length: 65 }, (_, i) => ({ ...sources.sources[0], name: `s${i}` })) }),
+      'too_many_entries',
+    ],
+    ['9 topics for one source', enc(withSource({ topics: Array.from({ length: 9 }, (_, i) => `t/${i}`) })), 'too_many_entries'],
+    [
+      '201 unmatched topics',
+      enc({ ...sources, unmatched: Array.from({ length: 201 }, () => ({ ...unmatchedTopic, payload: '' })) }),
+      'too_many_entries',
+    ],
+    ['an unmatched payload over 1 KiB', enc(withUnmatched({ payload: 'p'.repeat(1025) })), 'too_long'],
+    ['an unmatched topic over 512 characters', enc(withUnmatched({ topic: 't'.repeat(513) })), 'too_long'],
+    ['an unmatched lastSeen a day ahead', enc(withUnmatched({ lastSeen: NOW + DAY })), 'future_ts'],
+    ['a suggested preset with label text', enc(withUnmatched({ suggested: 'a"b' })), 'unknown_kind'],
+    ['duplicateConsumer as a string', enc({ ...sources, duplicateConsumer: 'yes' }), 'wrong_shape'],
+    ['an instance with label text', enc({ ...sources, instance: 'x"} 1' }), 'bad_instance'],
   ],
   rulesChanged: [
     ['an empty object', enc({}), 'bad_ts'],

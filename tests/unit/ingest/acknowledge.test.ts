@@ -10,6 +10,8 @@ import type { IPublishPacket } from 'mqtt';
 import { acknowledgeAfter, type AcknowledgeOptions } from '../../../ingest/acknowledge.ts';
 import { createMessageHandler, type MessageHandler, type MessageOutcomes } from '../../../ingest/handle-message.ts';
 import { MemoryStore } from '../../../store/memory.ts';
+import { SourceRouter } from '../../../sources/router.ts';
+import { vigilSource } from '../../../sources/vigil.ts';
 
 const NOW = Date.UTC(2025, 0, 15, 12, 0, 0);
 
@@ -30,10 +32,13 @@ function ingest(store: MemoryStore, options: Partial<AcknowledgeOptions> = {}) {
     accepted: () => undefined,
     rejected: () => undefined,
     status: (device, status, ts) => store.recordStatus(device, status, ts),
-    ignoredRetained: () => undefined,
+    ignored: () => undefined,
+    configured: () => undefined,
+    meta: () => undefined,
   };
   const counters: Counters = { received: 0, settled: 0, errors: [] };
-  const handle = createMessageHandler({ prefix: 'devices', sink: store, outcomes, now: () => NOW });
+  const router = new SourceRouter([vigilSource('devices')]);
+  const handle = createMessageHandler({ router, sink: store, outcomes, now: () => NOW });
   const onMessage = acknowledgeAfter(handle, {
     maxBackoffMs: 1,
     onReceived: () => counters.received++,

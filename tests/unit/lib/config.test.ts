@@ -165,4 +165,24 @@ describe('parseConfig', () => {
     const names = CONFIG_KEYS.map((k) => k.name);
     expect(new Set(names).size).toBe(names.length);
   });
+
+  it('reads the device source settings', () => {
+    expect(ok({}).sources).toEqual({ enabled: 'all', file: undefined, discoverTopics: false });
+    expect(ok({ SOURCES: ' Vigil, tasmota ,vigil', SOURCES_FILE: ' ./sources.yaml ', DISCOVER_TOPICS: 'true' }).sources).toEqual({
+      enabled: ['vigil', 'tasmota'],
+      file: './sources.yaml',
+      discoverTopics: true,
+    });
+  });
+
+  it.each([
+    ['SOURCES', ' , '],
+    ['SOURCES', 'vigil,bad name'],
+    ['SOURCES', 'all,vigil'],
+    ['DISCOVER_TOPICS', 'yes'],
+  ])('refuses %s=%j with a line naming it', (name, value) => {
+    const lines = errors({ [name]: value });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`^${name}`));
+  });
 });
