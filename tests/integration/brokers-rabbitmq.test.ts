@@ -4,7 +4,8 @@
  * back on that, ingest never connected here.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeClients } from '../helpers/mqtt.ts';
+import { closeClients, connectClient } from '../helpers/mqtt.ts';
+import { eventually, getJson, startTestVigil } from '../helpers/vigil.ts';
 import { startRabbitMq, type RabbitMqServer } from '../helpers/rabbitmq.ts';
 import { brokerIngest, deliveryChecks, subscribedProtocol, type BrokerIngest } from './brokers-support.ts';
 
@@ -41,5 +42,29 @@ describe('ingest through RabbitMQ (MQTT plugin)', () => {
     await expect(ingest.start()).rejects.toThrow(/MQTT_PROTOCOL=3\.1\.1/);
     await ingest.dispose();
     ingest = undefined;
+  }, 60_000);
+
+  it('the all-in-one (ingest, alerter, API) works on RabbitMQ: health is up and a reading reaches the API', async () => {
+    const vigil = await startTestVigil({ MQTT_URL: rabbit.url, MQTT_CLIENT_ID: 'vigil-all', INSTANCE_ID: 'all' });
+    try {
+      const device = await connectClient(rabbit.url, { clientId: 'dev-all', protocolVersion: 4 });
+      await device.publishAsync('devices/rmq-all/telemetry', JSON.stringify({ temperature: 21.5 }), { qos: 1 });
+      const health = await eventually(
+        async () => {
+          const { status, body } = await getJson(`${vigil.url}/api/health`);
+          return status === 200 ? body : undefined;
+        },
+        15_000,
+        '/api/health 200',
+      );
+      expect(health).toBeTruthy();
+      await eventually(
+        async () => ((await getJson(`${vigil.url}/api/devices/rmq-all`)).status === 200 ? true : undefined),
+        10_000,
+        'device known',
+      );
+    } finally {
+      await vigil.dispose();
+    }
   }, 60_000);
 });
