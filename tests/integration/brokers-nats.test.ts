@@ -15,7 +15,8 @@ describe('ingest through NATS (MQTT gateway)', () => {
 
   beforeAll(async () => {
     nats = await startNats();
-    ingest = await brokerIngest(nats.url);
+    // A host-name INSTANCE_ID has dots: they are fine in client ids (only topics may not have them).
+    ingest = await brokerIngest(nats.url, { INSTANCE_ID: 'ingest.example' });
     await ingest.start();
   }, 60_000);
   afterAll(async () => {
