@@ -198,13 +198,13 @@ const FLAGS: readonly Flag[] = [
   {
     name: '--count',
     value: 'N',
-    help: 'publish exactly N telemetry messages in total, then stop',
+    help: 'publish exactly N reports (telemetry messages; ESPHome: one set per sensor) in total, then stop',
     apply: whole('--count', 1, 1e15, (n, d) => (d.count = n)),
   },
   {
     name: '--rate',
     value: 'N',
-    help: 'total telemetry messages per second across all devices (replaces --interval scheduling)',
+    help: 'total reports per second across all devices (replaces --interval scheduling)',
     apply: (value, draft) => {
       const n = DECIMAL.test(value) ? Number(value) : NaN;
       if (!(n > 0 && n <= 10_000_000)) return `--rate must be a number of messages per second above 0, at most 10000000${got(value)}`;
@@ -222,7 +222,7 @@ const FLAGS: readonly Flag[] = [
   {
     name: '--batch',
     value: 'N',
-    help: `entries per message, 1-${MAX_BATCH}; above 1 sends JSON arrays (default 1)`,
+    help: `entries per message, 1-${MAX_BATCH}; above 1 sends JSON arrays; vigil, telegraf and senml only (default 1)`,
     apply: whole('--batch', 1, MAX_BATCH, (n, d) => (d.batch = n)),
   },
   {
