@@ -67,7 +67,7 @@ export async function startAlerter(config: VigilConfig, deps: AlerterDeps): Prom
         clientId: `${config.mqtt.clientId}-alerter-${config.instanceId}`,
         clean: true,
         mqttProtocol: config.mqtt.protocol,
-        onFallBack: (reason) => logger.warn({ reason }, FALL_BACK_MESSAGE),
+        onFallBack: (reason) => logger.info({ reason }, FALL_BACK_MESSAGE),
       }),
       (c) => endMqtt(c),
     );

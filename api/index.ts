@@ -85,7 +85,7 @@ export async function start(config: VigilConfig, deps: ApiDeps = {}): Promise<Ap
           password: config.mqtt.password,
           clientId: config.mqtt.clientId,
           mqttProtocol: config.mqtt.protocol,
-          onFallBack: (reason) => logger.warn({ reason }, FALL_BACK_MESSAGE),
+          onFallBack: (reason) => logger.info({ reason }, FALL_BACK_MESSAGE),
         },
         {
           readings: (entries) => {

@@ -103,7 +103,7 @@ export async function start(config: VigilConfig, deps: IngestDeps = {}): Promise
         clientId,
         clean: false,
         mqttProtocol: config.mqtt.protocol,
-        onFallBack: (reason) => logger.warn({ broker: redact(url), reason }, FALL_BACK_MESSAGE),
+        onFallBack: (reason) => logger.info({ broker: redact(url), reason }, FALL_BACK_MESSAGE),
         prepare: (c) => {
           // The first broker also carries Vigil's own topics; its backlog is forwarded too.
           if (index === 0) forwarder = new Forwarder(c);

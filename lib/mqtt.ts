@@ -34,7 +34,7 @@ export interface ConnectOptions extends Omit<IClientOptions, 'protocolVersion'> 
  */
 export const V5_CONNACK_TIMEOUT_MS = 3_000;
 
-/** What every process logs (as a warning) when `auto` settles for 3.1.1. */
+/** What every process logs (at info: the embedded Aedes refuses v5 on every start, which is normal) when `auto` settles for 3.1.1. */
 export const FALL_BACK_MESSAGE = 'the broker did not take MQTT 5; using MQTT 3.1.1 (set MQTT_PROTOCOL=3.1.1 to skip the probe)';
 
 const PERMANENT =
