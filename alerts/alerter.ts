@@ -16,7 +16,7 @@ import { BusRejections, subscribeBus } from '../bus/index.ts';
 import type { Handle } from '../lib/lifecycle.ts';
 import { startWith } from '../lib/lifecycle.ts';
 import type { Logger } from '../lib/logger.ts';
-import { connectMqtt, endMqtt, watchSessionTakeover, type ConnectOptions, type MqttClient } from '../lib/mqtt.ts';
+import { connectMqtt, endMqtt, FALL_BACK_MESSAGE, watchSessionTakeover, type ConnectOptions, type MqttClient } from '../lib/mqtt.ts';
 import type { AlertEventSink, TelemetryReader } from '../store/port.ts';
 import { LeaderElection } from './leader.ts';
 import { ReorderBuffer } from './reorder.ts';
@@ -68,6 +68,8 @@ export async function startAlerter(config: VigilConfig, deps: AlerterDeps): Prom
         password: config.mqtt.password,
         clientId: `${config.mqtt.clientId}-alerter-${config.instanceId}`,
         clean: true,
+        mqttProtocol: config.mqtt.protocol,
+        onFallBack: (reason) => logger.info({ reason }, FALL_BACK_MESSAGE),
       }),
       (c) => endMqtt(c),
     );

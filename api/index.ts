@@ -12,7 +12,7 @@ import type { RejectedMessage } from '../domain/events.ts';
 import type { Handle } from '../lib/lifecycle.ts';
 import { startWith } from '../lib/lifecycle.ts';
 import { silentLogger, type Logger } from '../lib/logger.ts';
-import { endMqtt } from '../lib/mqtt.ts';
+import { endMqtt, FALL_BACK_MESSAGE } from '../lib/mqtt.ts';
 import { closer, listen } from '../lib/net.ts';
 import { openStore } from '../store/index.ts';
 import { AlertStore } from '../alerts/alert-store.ts';
@@ -84,7 +84,13 @@ export async function start(config: VigilConfig, deps: ApiDeps = {}): Promise<Ap
     const bus = await resources.open(
       connectBus(
         primaryBrokerUrl(config),
-        { username: config.mqtt.username, password: config.mqtt.password, clientId: config.mqtt.clientId },
+        {
+          username: config.mqtt.username,
+          password: config.mqtt.password,
+          clientId: config.mqtt.clientId,
+          mqttProtocol: config.mqtt.protocol,
+          onFallBack: (reason) => logger.info({ reason }, FALL_BACK_MESSAGE),
+        },
         {
           readings: (entries) => {
             for (const entry of entries) {

@@ -1,7 +1,8 @@
 /**
- * Ingest's broker connection. MQTT v5 first, because several ingest processes can then share
- * the device topics through a shared subscription ($share/vigil/...); brokers without v5 (the
- * embedded Aedes) get MQTT 3.1.1 and a plain subscription, which suits a single ingest.
+ * Ingest's broker connection. MQTT v5 first (MQTT_PROTOCOL=auto), because several ingest
+ * processes can then share the device topics through a shared subscription ($share/vigil/...);
+ * brokers without v5 (the embedded Aedes, RabbitMQ 3.10) get MQTT 3.1.1 and a plain
+ * subscription, which suits a single ingest. lib/mqtt.ts decides when to fall back.
  */
 import { connectMqtt, type ConnectOptions, type MqttClient } from '../lib/mqtt.ts';
 
@@ -16,14 +17,10 @@ export interface IngestConnection {
 }
 
 export async function connectIngest(url: string, options: ConnectOptions): Promise<IngestConnection> {
-  try {
-    // A v5 session with expiry 0 would end at disconnect: the expiry is what makes it persistent.
-    const client = await connectMqtt(url, { ...options, protocolVersion: 5, properties: { sessionExpiryInterval: SESSION_EXPIRY_S } });
-    return { client, shared: client.serverProperties?.sharedSubscriptionAvailable !== false };
-  } catch (err) {
-    if (!/unacceptable protocol version|unsupported protocol version/i.test((err as Error).message)) throw err;
-  }
-  return { client: await connectMqtt(url, { ...options, protocolVersion: 4 }), shared: false };
+  // A v5 session with expiry 0 would end at disconnect: the expiry is what makes it persistent.
+  const client = await connectMqtt(url, { ...options, v5: { properties: { sessionExpiryInterval: SESSION_EXPIRY_S } } });
+  const v5 = client.options.protocolVersion === 5;
+  return { client, shared: v5 && client.serverProperties?.sharedSubscriptionAvailable !== false };
 }
 
 export function subscriptionFilters(filters: readonly string[], shared: boolean): string[] {

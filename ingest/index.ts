@@ -9,7 +9,7 @@ import { REJECTED_PAYLOAD_LIMIT } from '../domain/events.ts';
 import type { Handle } from '../lib/lifecycle.ts';
 import { startWith } from '../lib/lifecycle.ts';
 import { RateLimitedLog, silentLogger, type Logger } from '../lib/logger.ts';
-import { endMqtt, redact, watchSessionTakeover, type MqttClient } from '../lib/mqtt.ts';
+import { endMqtt, FALL_BACK_MESSAGE, redact, watchSessionTakeover, type MqttClient } from '../lib/mqtt.ts';
 import { connectIngest, subscriptionFilters } from './connect.ts';
 import { openStore, type IngestStore } from '../store/index.ts';
 import { AlertStore } from '../alerts/alert-store.ts';
@@ -147,6 +147,8 @@ export async function start(config: VigilConfig, deps: IngestDeps = {}): Promise
         ...auth,
         clientId,
         clean: false,
+        mqttProtocol: config.mqtt.protocol,
+        onFallBack: (reason) => logger.info({ broker: redact(url), reason }, FALL_BACK_MESSAGE),
         prepare: (c) => {
           // The first broker also carries Vigil's own topics; its backlog is forwarded too.
           if (index === 0) forwarder = new Forwarder(c);

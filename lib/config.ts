@@ -16,6 +16,8 @@ export interface VigilConfig {
     readonly embeddedPort: number;
     /** Base of the client ids; each process appends its role so sessions stay stable across restarts. */
     readonly clientId: string;
+    /** MQTT_PROTOCOL: `auto` tries 5 then 3.1.1 (lib/mqtt.ts connectMqtt); `5` or `3.1.1` force one. */
+    readonly protocol: MqttProtocol;
   };
   /** Names this process among its replicas (ingest's session id, the metrics label). */
   readonly instanceId: string;
@@ -47,6 +49,9 @@ export interface VigilConfig {
 /** What INSTANCE_ID may be; the bus checks the instance of every ingest stats snapshot against it too. */
 export const INSTANCE_ID_PATTERN = /^[A-Za-z0-9_.-]{1,40}$/;
 
+export const MQTT_PROTOCOLS = ['auto', '5', '3.1.1'] as const;
+export type MqttProtocol = (typeof MQTT_PROTOCOLS)[number];
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -75,6 +80,11 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     name: 'MQTT_CLIENT_ID',
     default: 'vigil',
     meaning: 'base of the MQTT client ids (ingest uses `<id>-ingest-<INSTANCE_ID>` with a persistent session)',
+  },
+  {
+    name: 'MQTT_PROTOCOL',
+    default: 'auto',
+    meaning: '`auto`, `5` or `3.1.1`; `auto` tries MQTT 5 and falls back to 3.1.1 on a refusal or on no CONNACK within 3 s',
   },
   {
     name: 'INSTANCE_ID',
@@ -212,6 +222,7 @@ const envSchema = z.object({
     .string()
     .trim()
     .regex(/^[A-Za-z0-9_.:-]{1,40}$/, 'MQTT_CLIENT_ID must be 1-40 letters, digits or _ . : -'),
+  MQTT_PROTOCOL: z.enum(MQTT_PROTOCOLS, { message: `MQTT_PROTOCOL must be one of ${MQTT_PROTOCOLS.join(', ')}` }),
   INSTANCE_ID: z
     .string()
     .trim()
@@ -314,6 +325,7 @@ export function parseConfig(env: Env): ConfigResult {
       password: e.MQTT_PASSWORD,
       embeddedPort: e.MQTT_PORT,
       clientId: e.MQTT_CLIENT_ID,
+      protocol: e.MQTT_PROTOCOL,
     },
     instanceId: e.INSTANCE_ID,
     topicPrefix: e.TOPIC_PREFIX,

@@ -61,11 +61,16 @@ async function statsDecoder() {
  * malformed one proves nothing at all, so both are ignored.
  */
 async function checkIngest() {
-  const { connectAsync } = await import('mqtt');
   const stats = await statsDecoder();
+  const { tsImport } = await import('tsx/esm/api');
+  const { connectMqtt } = await tsImport('../lib/mqtt.ts', import.meta.url);
   const { config, brokerUrl } = await loadConfig();
   const me = config.instanceId;
-  const client = await connectAsync(brokerUrl, {
+  // The processes' own connect logic (lib/mqtt.ts). The check needs nothing of MQTT 5, and auto's
+  // probe could spend 3 s of its 4 s on a broker that ignores v5, so auto means 3.1.1 here.
+  const client = await connectMqtt(brokerUrl, {
+    mqttProtocol: config.mqtt.protocol === '5' ? '5' : '3.1.1',
+    startTimeoutMs: TIMEOUT_MS,
     clientId: `vigil-health-${me}-${process.pid}`.slice(0, 64),
     clean: true,
     connectTimeout: TIMEOUT_MS,

@@ -1,16 +1,20 @@
 /**
  * One device's MQTT connection: its own client with a stable client id, a retained `online` on
- * connect and a retained `offline` last will, plus the two ways a real device vanishes (the
+ * connect and a retained `offline` last will (in its format's words, where it has any), plus the two ways a real device vanishes (the
  * socket dies and the client retries; or it stays dark for a while, then comes back).
  */
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import type { OutMessage, StatusForm } from './formats/index.ts';
 
 export interface ConnectionOptions {
   readonly url: string;
   readonly clientId: string;
   readonly username: string | undefined;
   readonly password: string | undefined;
-  readonly statusTopic: string;
+  /** The format's presence topic and words; undefined: no `online`, no will (Telegraf, SenML, TTN). */
+  readonly status: StatusForm | undefined;
+  /** Published, in order, on every connect before `online` (Home Assistant discovery, ...). */
+  readonly announce: readonly OutMessage[];
   readonly reconnectMs: number;
   readonly connectTimeoutMs: number;
 }
@@ -26,9 +30,6 @@ export interface ConnectionEvents {
 }
 
 export type PublishDone = (err: Error | undefined) => void;
-
-const OFFLINE = Buffer.from('offline');
-const ONLINE = Buffer.from('online');
 
 export class DeviceConnection {
   private client: MqttClient | undefined;
@@ -67,7 +68,7 @@ export class DeviceConnection {
       resubscribe: false,
       // Never queue telemetry while disconnected: the device keeps its own backlog instead.
       queueQoSZero: false,
-      will: { topic: o.statusTopic, payload: OFFLINE, qos: 1, retain: true },
+      ...(o.status ? { will: { topic: o.status.topic, payload: o.status.offline, qos: 1, retain: true } } : {}),
       ...(o.username !== undefined ? { username: o.username } : {}),
       ...(o.password !== undefined ? { password: o.password } : {}),
     };
@@ -79,9 +80,11 @@ export class DeviceConnection {
       this.intended = false;
       const first = !this.everConnected;
       this.everConnected = true;
-      client.publish(o.statusTopic, ONLINE, { qos: 1, retain: true }, (err) => {
+      const onError = (err: Error | undefined) => {
         if (err && !this.closing) this.events.error(err);
-      });
+      };
+      for (const m of o.announce) client.publish(m.topic, m.payload, { qos: 1, retain: m.retain === true }, onError);
+      if (o.status) client.publish(o.status.topic, o.status.online, { qos: 1, retain: true }, onError);
       this.events.connected(first);
     });
     let up = false;
@@ -120,7 +123,7 @@ export class DeviceConnection {
     });
   }
 
-  publish(topic: string, payload: Buffer, qos: 0 | 1, done: PublishDone): void {
+  publish(topic: string, payload: Buffer, qos: 0 | 1, done: PublishDone, retain = false): void {
     const client = this.client;
     if (!client) {
       done(new Error('not connected'));
@@ -128,7 +131,7 @@ export class DeviceConnection {
     }
     const id = ++this.seq;
     this.waiting.set(id, { qos, done });
-    client.publish(topic, payload, { qos, retain: false }, (err) => this.settle(id, err ?? undefined));
+    client.publish(topic, payload, { qos, retain }, (err) => this.settle(id, err ?? undefined));
   }
 
   private settle(id: number, err: Error | undefined): void {
@@ -180,7 +183,8 @@ export class DeviceConnection {
       return;
     }
     const graceful = (async () => {
-      await client.publishAsync(this.options.statusTopic, OFFLINE, { qos: 1, retain: true });
+      const status = this.options.status;
+      if (status) await client.publishAsync(status.topic, status.offline, { qos: 1, retain: true });
       await client.endAsync(false);
     })();
     let timer: NodeJS.Timeout | undefined;

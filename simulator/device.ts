@@ -4,9 +4,12 @@
  */
 import { MAX_BATCH_ENTRIES, MAX_PAYLOAD_BYTES } from '../domain/reading.ts';
 import { FAULT_KINDS, type FaultKind } from './faults.ts';
+import { encodeBatch, encodeFlat } from './formats/vigil.ts';
 import { deviceId, maxEntryBytes, type SimulatorOptions } from './options.ts';
 import { Rng, STREAMS } from './prng.ts';
 import { DeviceSignals } from './signals.ts';
+
+export { encodeBatch, encodeFlat } from './formats/vigil.ts';
 
 export interface Entry {
   readonly ts: number;
@@ -18,6 +21,20 @@ export interface Message {
   readonly payload: Buffer;
   readonly entries: number;
   readonly anomalies: number;
+}
+
+/** One turn's samples, for a format to turn into messages (simulator/formats/). */
+export interface Sampled {
+  readonly entries: readonly Entry[];
+  readonly anomalies: number;
+}
+
+/** How the device's format packs samples; the default is the native format's. */
+export interface Packing {
+  /** Whether several samples go in one message (--batch, backlog flushes). */
+  readonly batches: boolean;
+  /** An upper bound on the bytes one sample takes in a batch message. */
+  readonly entryBytes?: (metrics: readonly string[]) => number;
 }
 
 /** A device that cannot publish keeps at most this many samples, dropping the oldest. */
@@ -32,6 +49,10 @@ export class SimDevice {
   private readonly signals: DeviceSignals;
   private readonly faultRng: Rng;
   private readonly chunkEntries: number;
+  /** Samples per turn: --batch where the format batches, else 1. */
+  private readonly perTurn: number;
+  /** A device whose format sends one reading per message (Tasmota, ESPHome, ...) keeps no backlog, as those devices do not. */
+  private readonly keepsBacklog: boolean;
   private lastTs = -Infinity;
   private backlog: Entry[] = [];
   /** Added to the wall clock when this device stamps a sample. */
@@ -43,12 +64,16 @@ export class SimDevice {
     index: number,
     /** How often this device publishes, for spacing the timestamps inside a batch. */
     private readonly periodMs: number,
+    packing: Packing = { batches: true },
   ) {
     this.index = index;
     this.id = deviceId(options.idPrefix, index, options.devices);
     this.signals = new DeviceSignals({ ...options, deviceIndex: index });
     this.faultRng = Rng.for(options.seed, index, STREAMS.fault);
-    this.chunkEntries = Math.max(1, Math.min(MAX_BATCH_ENTRIES, Math.floor((MAX_PAYLOAD_BYTES - 2) / maxEntryBytes(options.metrics))));
+    const entryBytes = (packing.entryBytes ?? maxEntryBytes)(options.metrics);
+    this.chunkEntries = Math.max(1, Math.min(MAX_BATCH_ENTRIES, Math.floor((MAX_PAYLOAD_BYTES - 2) / entryBytes)));
+    this.perTurn = packing.batches ? options.batch : 1;
+    this.keepsBacklog = packing.batches;
   }
 
   /** How far this device's last timestamp runs ahead of `now` plus its skew: above 0 when it publishes more than 1000 entries a second. */
@@ -80,7 +105,12 @@ export class SimDevice {
 
   /** A turn spent unable to publish: the samples go to the backlog, as a real device buffers them. */
   buffer(now: number): void {
-    for (const entry of this.sample(now, this.options.batch)) this.backlog.push(entry);
+    const samples = this.sample(now, this.perTurn);
+    if (!this.keepsBacklog) {
+      this.dropped += samples.length;
+      return;
+    }
+    for (const entry of samples) this.backlog.push(entry);
     if (this.backlog.length > MAX_BACKLOG) {
       const excess = this.backlog.length - MAX_BACKLOG;
       this.backlog.splice(0, excess);
@@ -90,14 +120,20 @@ export class SimDevice {
 
   /** This turn's message: the backlog first (as batches that fit the limits), else fresh samples. */
   message(now: number): Message {
+    const { entries, anomalies } = this.take(now);
+    const payload = entries.length === 1 ? encodeFlat(entries[0]!) : encodeBatch(entries);
+    return { payload, entries: entries.length, anomalies };
+  }
+
+  /** This turn's samples: the backlog first (in chunks that fit the limits), else fresh ones. */
+  take(now: number): Sampled {
     if (this.backlog.length > 0) {
-      for (const entry of this.sample(now, this.options.batch)) this.backlog.push(entry);
+      for (const entry of this.sample(now, this.perTurn)) this.backlog.push(entry);
       const chunk = this.backlog.splice(0, this.chunkEntries);
-      return { payload: encodeBatch(chunk), entries: chunk.length, anomalies: countAnomalies(chunk) };
+      return { entries: chunk, anomalies: countAnomalies(chunk) };
     }
-    const entries = this.sample(now, this.options.batch);
-    const payload = this.options.batch === 1 ? encodeFlat(entries[0]!) : encodeBatch(entries);
-    return { payload, entries: entries.length, anomalies: countAnomalies(entries) };
+    const entries = this.sample(now, this.perTurn);
+    return { entries, anomalies: countAnomalies(entries) };
   }
 
   /** Whether this turn is a fault, and which: drawn from the device's own fault stream. */
@@ -125,29 +161,4 @@ function countAnomalies(entries: readonly Entry[]): number {
   let n = 0;
   for (const e of entries) if (e.anomaly !== undefined) n++;
   return n;
-}
-
-/**
- * Hand-built JSON: metric names are already checked against METRIC_NAME (nothing to escape) and
- * values are finite, so this is valid JSON and several times faster than JSON.stringify at load.
- */
-function encodeValues(values: Readonly<Record<string, number>>): string {
-  let out = '';
-  for (const metric in values) out += `${out ? ',' : ''}"${metric}":${values[metric]}`;
-  return out;
-}
-
-/** A single reading in the flat form devices most often send: {"ts":..,"temperature":..}. */
-export function encodeFlat(entry: Entry): Buffer {
-  return Buffer.from(`{"ts":${entry.ts},${encodeValues(entry.values)}}`);
-}
-
-/** A batch of explicit entries: [{"ts":..,"values":{..}}, ..]. */
-export function encodeBatch(entries: readonly Entry[]): Buffer {
-  let out = '[';
-  for (let i = 0; i < entries.length; i++) {
-    const e = entries[i]!;
-    out += `${i ? ',' : ''}{"ts":${e.ts},"values":{${encodeValues(e.values)}}}`;
-  }
-  return Buffer.from(`${out}]`);
 }

@@ -6,6 +6,7 @@ import { idempotent, startWith, type Handle } from '../lib/lifecycle.ts';
 import { RateLimitedLog, silentLogger, type Logger } from '../lib/logger.ts';
 import { statusTopic, telemetryTopic } from '../domain/topics.ts';
 import { DeviceConnection } from './connection.ts';
+import { FORMATS, type OutMessage } from './formats/index.ts';
 import { SimDevice } from './device.ts';
 import { payloadFault, type FaultKind } from './faults.ts';
 import { DEFAULT_OPTIONS, validateOptions, type SimulatorOptions } from './options.ts';
@@ -46,8 +47,9 @@ export async function start(input: Partial<SimulatorOptions> = {}, logger: Logge
 
   return startWith(async (resources) => {
     const periodMs = options.rate !== undefined ? Math.max(1, (options.devices * 1000) / options.rate) : options.intervalMs;
-    const devices = Array.from({ length: options.devices }, (_, i) => new SimDevice(options, i, periodMs));
-    const topics = devices.map((d) => ({ telemetry: telemetryTopic(options.prefix, d.id), status: statusTopic(options.prefix, d.id) }));
+    const format = FORMATS[options.format];
+    const devices = Array.from({ length: options.devices }, (_, i) => new SimDevice(options, i, periodMs, format));
+    const speakers = devices.map((d) => format.device({ id: d.id, index: d.index, metrics: options.metrics }, { prefix: options.prefix }));
     const counters = new Counters();
     const meter = new RateMeter();
     let scheduler: Scheduler | undefined;
@@ -63,7 +65,8 @@ export async function start(input: Partial<SimulatorOptions> = {}, logger: Logge
             clientId: device.id,
             username: perDevice(options.username, device.id),
             password: perDevice(options.password, device.id),
-            statusTopic: topics[device.index]!.status,
+            status: speakers[device.index]!.status,
+            announce: speakers[device.index]!.announce,
             reconnectMs: options.reconnectMs,
             connectTimeoutMs: options.connectTimeoutMs,
           },
@@ -126,19 +129,29 @@ export async function start(input: Partial<SimulatorOptions> = {}, logger: Logge
     });
     resources.defer(finish);
 
-    const publish = (i: number, topic: string, payload: Buffer, entries: number, anomalies: number) => {
+    /**
+     * One report: its messages go out together and count once (sent, entries, anomalies) when the
+     * last of them is acknowledged, so --count and the summary count reports whatever the format.
+     */
+    const publish = (i: number, messages: readonly OutMessage[], entries: number, anomalies: number) => {
       inFlight++;
-      connections[i]!.publish(topic, payload, options.qos, (err) => {
+      let left = messages.length;
+      let failed: Error | undefined;
+      const settled = (err: Error | undefined) => {
+        failed ??= err;
+        if (--left > 0) return;
         inFlight--;
-        if (err) {
+        if (failed) {
           counters.errors++;
-          warn.warn(`publish:${err.message}`, { device: devices[i]!.id, err: err.message }, 'publish failed');
+          warn.warn(`publish:${failed.message}`, { device: devices[i]!.id, err: failed.message }, 'publish failed');
           return;
         }
         counters.sent++;
+        counters.messages += messages.length;
         counters.entries += entries;
         counters.anomalies += anomalies;
-      });
+      };
+      for (const m of messages) connections[i]!.publish(m.topic, m.payload, options.qos, settled, m.retain === true);
     };
 
     /** A fault in place of a normal turn; undefined means "carry on with a normal message". */
@@ -168,7 +181,7 @@ export async function start(input: Partial<SimulatorOptions> = {}, logger: Logge
         connection.publish(statusTopic(options.prefix, message.device), message.payload, options.qos, () => undefined);
         return 'idle';
       }
-      publish(i, telemetryTopic(options.prefix, message.device), message.payload, 0, 0);
+      publish(i, [{ topic: telemetryTopic(options.prefix, message.device), payload: message.payload }], 0, 0);
       return 'sent';
     };
 
@@ -186,8 +199,8 @@ export async function start(input: Partial<SimulatorOptions> = {}, logger: Logge
         const result = kind === undefined ? undefined : injectFault(i, kind, now);
         if (result !== undefined) return result;
       }
-      const message = device.message(now);
-      publish(i, topics[i]!.telemetry, message.payload, message.entries, message.anomalies);
+      const { entries, anomalies } = device.take(now);
+      publish(i, speakers[i]!.report(entries), entries.length, anomalies);
       return 'sent';
     };
 
@@ -229,6 +242,7 @@ export async function start(input: Partial<SimulatorOptions> = {}, logger: Logge
         qos: options.qos,
         ...(options.rate !== undefined ? { rate: options.rate } : { intervalMs: options.intervalMs }),
         metrics: options.metrics,
+        format: options.format,
       },
       'simulator started',
     );

@@ -4,6 +4,7 @@
  */
 import { parseDuration } from '../lib/duration.ts';
 import { isDeviceId, isMetricName, MAX_PAYLOAD_BYTES } from '../domain/reading.ts';
+import { FORMAT_NAMES, FORMATS, type FormatName } from './formats/index.ts';
 import { anomalousMetrics, PROFILES } from './signals.ts';
 
 export interface SimulatorOptions {
@@ -20,8 +21,10 @@ export interface SimulatorOptions {
   /** Device ids are this prefix and a number padded to at least 3 digits: sim-001, sim-002, ... */
   readonly idPrefix: string;
   readonly qos: 0 | 1;
-  /** Entries per telemetry message; 1 sends single (flat) readings, more sends JSON arrays. */
+  /** Entries per telemetry message; 1 sends single (flat) readings, more sends JSON arrays. Formats that cannot batch ignore it. */
   readonly batch: number;
+  /** Which ecosystem the fleet plays: topics, payloads, status and will (simulator/formats/). */
+  readonly format: FormatName;
   /** Share of samples, 0..1, with one metric pushed past its default rule. */
   readonly anomalies: number;
   /** Chance, 0..1, that a device's turn is a fault instead of a normal message; 0 is off. */
@@ -49,6 +52,7 @@ export const DEFAULT_OPTIONS: SimulatorOptions = Object.freeze({
   idPrefix: 'sim-',
   qos: 0,
   batch: 1,
+  format: 'vigil',
   anomalies: 0,
   faults: 0,
   rate: undefined,
@@ -194,13 +198,13 @@ const FLAGS: readonly Flag[] = [
   {
     name: '--count',
     value: 'N',
-    help: 'publish exactly N telemetry messages in total, then stop',
+    help: 'publish exactly N reports (telemetry messages; ESPHome: one set per sensor) in total, then stop',
     apply: whole('--count', 1, 1e15, (n, d) => (d.count = n)),
   },
   {
     name: '--rate',
     value: 'N',
-    help: 'total telemetry messages per second across all devices (replaces --interval scheduling)',
+    help: 'total reports per second across all devices (replaces --interval scheduling)',
     apply: (value, draft) => {
       const n = DECIMAL.test(value) ? Number(value) : NaN;
       if (!(n > 0 && n <= 10_000_000)) return `--rate must be a number of messages per second above 0, at most 10000000${got(value)}`;
@@ -218,8 +222,19 @@ const FLAGS: readonly Flag[] = [
   {
     name: '--batch',
     value: 'N',
-    help: `entries per message, 1-${MAX_BATCH}; above 1 sends JSON arrays (default 1)`,
+    help: `entries per message, 1-${MAX_BATCH}; above 1 sends JSON arrays; vigil, telegraf and senml only (default 1)`,
     apply: whole('--batch', 1, MAX_BATCH, (n, d) => (d.batch = n)),
+  },
+  {
+    name: '--format',
+    value: 'NAME',
+    help: `topics and payloads of ${FORMAT_NAMES.join(', ')} (default vigil)`,
+    apply: (value, draft) => {
+      const format = FORMAT_NAMES.find((f) => f === value);
+      if (!format) return `--format must be one of ${FORMAT_NAMES.join(', ')}${got(value)}`;
+      draft.format = format;
+      return null;
+    },
   },
   {
     name: '--anomalies',
@@ -252,7 +267,8 @@ const FLAGS: readonly Flag[] = [
 export const USAGE = [
   'Usage: npm run simulate -- [flags]',
   '',
-  'Plays fake devices that publish telemetry to {prefix}/{id}/telemetry over MQTT.',
+  'Plays fake devices that publish telemetry to {prefix}/{id}/telemetry over MQTT, or in the',
+  'topics and payloads of another ecosystem (--format; see docs/simulator.md).',
   '',
   ...FLAGS.map((f) => `  ${`${f.name}${f.value ? ` ${f.value}` : ''}`.padEnd(24)} ${f.help}`),
   '',
@@ -340,9 +356,11 @@ export function validateOptions(o: SimulatorOptions): string | null {
   if (o.qos !== 0 && o.qos !== 1) return `--qos must be 0 or 1 (got ${String(o.qos)})`;
   if (!Number.isInteger(o.batch) || o.batch < 1 || o.batch > MAX_BATCH)
     return `--batch must be a whole number from 1 to ${MAX_BATCH} (got ${o.batch})`;
-  const bytes = 2 + o.batch * maxEntryBytes(o.metrics);
-  if (bytes > MAX_PAYLOAD_BYTES) {
-    const most = Math.floor((MAX_PAYLOAD_BYTES - 2) / maxEntryBytes(o.metrics));
+  const format = FORMATS[o.format];
+  if (!format) return `--format must be one of ${FORMAT_NAMES.join(', ')} (got ${JSON.stringify(o.format)})`;
+  const entryBytes = (format.entryBytes ?? maxEntryBytes)(o.metrics);
+  if (format.batches && 2 + o.batch * entryBytes > MAX_PAYLOAD_BYTES) {
+    const most = Math.floor((MAX_PAYLOAD_BYTES - 2) / entryBytes);
     return `--batch ${o.batch} with ${o.metrics.length} metrics could exceed the ${MAX_PAYLOAD_BYTES / 1024} KiB payload limit; use --batch ${most} or fewer`;
   }
   if (!(o.anomalies >= 0 && o.anomalies <= 1)) return `--anomalies must be a rate from 0 to 1 (got ${o.anomalies})`;
@@ -351,6 +369,8 @@ export function validateOptions(o: SimulatorOptions): string | null {
     return `--anomalies needs one of ${known.join(', ')} among --metrics (the metrics with a default rule)`;
   }
   if (!(o.faults >= 0 && o.faults <= 1)) return `--faults must be a rate from 0 to 1 (got ${o.faults})`;
+  // Faults are built from the native format's rules (bad JSON, bad ids, future timestamps).
+  if (o.faults > 0 && o.format !== 'vigil') return `--faults works with --format vigil only (got --format ${o.format})`;
   if (o.rate !== undefined && !(o.rate > 0 && o.rate <= 10_000_000)) return `--rate must be above 0 and at most 10000000 (got ${o.rate})`;
   if (o.count !== undefined && !(Number.isInteger(o.count) && o.count >= 1))
     return `--count must be a whole number of at least 1 (got ${o.count})`;

@@ -21,9 +21,12 @@ export interface SimulatorSummary {
   readonly seed: number;
   readonly qos: 0 | 1;
   readonly batch: number;
+  readonly format: string;
   readonly durationMs: number;
-  /** Telemetry messages published, including the bad payloads of --faults. */
+  /** Reports published (one message each in most formats), including the bad payloads of --faults. */
   readonly sent: number;
+  /** MQTT messages those reports took (ESPHome sends one per sensor, Tasmota adds STATE); status and announcements not counted. */
+  readonly messages: number;
   readonly entries: number;
   /** Entries carrying a value pushed past a default rule. */
   readonly anomalies: number;
@@ -36,7 +39,7 @@ export interface SimulatorSummary {
   readonly faults: Readonly<Partial<Record<FaultKind, number>>>;
   readonly disconnects: number;
   readonly reconnects: number;
-  /** Backlog entries a device dropped because its buffer was full. */
+  /** Samples lost: backlog entries dropped because a buffer was full, or taken while offline by a format that keeps no backlog. */
   readonly dropped: number;
   /** Interval turns skipped because the loop fell behind (the machine could not keep up). */
   readonly lagged: number;
@@ -66,6 +69,7 @@ export class RateMeter {
 
 export class Counters {
   sent = 0;
+  messages = 0;
   entries = 0;
   anomalies = 0;
   errors = 0;
@@ -89,8 +93,10 @@ export function summarize(
     seed: options.seed,
     qos: options.qos,
     batch: options.batch,
+    format: options.format,
     durationMs: Math.round(extra.durationMs),
     sent: counters.sent,
+    messages: counters.messages,
     entries: counters.entries,
     anomalies: counters.anomalies,
     errors: counters.errors,

@@ -11,6 +11,9 @@ export const TEST_DEBIAN_PACKAGES = Object.freeze([
   { pkg: 'chromium', bin: 'chromium' },
   { pkg: 'docker-compose', bin: 'docker-compose' },
   { pkg: 'nginx', bin: 'nginx' },
+  // The broker tests: NATS's MQTT gateway and RabbitMQ's MQTT plugin (tests/helpers/nats.ts, rabbitmq.ts).
+  { pkg: 'nats-server', bin: 'nats-server' },
+  { pkg: 'rabbitmq-server', bin: 'rabbitmq-server' },
   // The TLS deployment test makes a throwaway CA.
   { pkg: 'openssl', bin: 'openssl' },
 ]);

@@ -6,3 +6,5 @@ export * from './influx.ts';
 export * from './chromium.ts';
 export * from './mqtt.ts';
 export * from './nginx.ts';
+export * from './nats.ts';
+export * from './rabbitmq.ts';

@@ -17,7 +17,7 @@ describe('parseConfig', () => {
   it('gives the documented defaults for an empty environment', () => {
     // toMatchObject: settings added later (with their own defaults) must not break this contract.
     expect(ok({})).toMatchObject({
-      mqtt: { urls: [], username: undefined, password: undefined, embeddedPort: 1883, clientId: 'vigil' },
+      mqtt: { urls: [], username: undefined, password: undefined, embeddedPort: 1883, clientId: 'vigil', protocol: 'auto' },
       topicPrefix: 'devices',
       store: {
         kind: 'sqlite',
@@ -50,6 +50,7 @@ describe('parseConfig', () => {
       MQTT_PASSWORD: 'secret',
       MQTT_PORT: '11883',
       MQTT_CLIENT_ID: 'site-1',
+      MQTT_PROTOCOL: '3.1.1',
       TOPIC_PREFIX: 'plant/a',
       STORE: 'influx',
       SQLITE_PATH: '/var/lib/vigil/v.db',
@@ -71,6 +72,7 @@ describe('parseConfig', () => {
       password: 'secret',
       embeddedPort: 11883,
       clientId: 'site-1',
+      protocol: '3.1.1',
     });
     expect(config.topicPrefix).toBe('plant/a');
     expect(config.store).toEqual({
@@ -116,6 +118,7 @@ describe('parseConfig', () => {
     ['SIM_DEVICES', '10001'],
     ['ALERT_WEBHOOK_URL', 'not-a-url'],
     ['LOG_LEVEL', 'loud'],
+    ['MQTT_PROTOCOL', '4'],
   ];
   it.each(bad)('%s=%j gives exactly one error, naming the variable', (name, value) => {
     const found = errors({ [name]: value });

@@ -130,6 +130,8 @@ describe('Debian packages', () => {
       'chromium',
       'docker-compose',
       'nginx',
+      'nats-server',
+      'rabbitmq-server',
       'openssl',
     ]);
   });
