@@ -184,8 +184,9 @@ export async function start(config: VigilConfig, deps: IngestDeps = {}): Promise
       if (!shared) everyConsumerShared = false;
       logger.info({ broker: redact(url), clientId, topics, protocol: client.options.protocolVersion }, 'ingest subscribed');
       if (config.sources.discoverTopics) {
-        const discovery = await resources.open(startDiscovery(url, { ...auth, clientId: `${clientId}-discover` }, router, logger), (d) =>
-          d.stop(),
+        const discovery = await resources.open(
+          startDiscovery(url, { ...auth, clientId: `${clientId}-discover`, mqttProtocol: config.mqtt.protocol }, router, logger),
+          (d) => d.stop(),
         );
         logger.info({ broker: redact(url), clientId: discovery.clientId }, 'listing topics no source takes (DISCOVER_TOPICS)');
       }
