@@ -104,11 +104,12 @@ function addRecord(
   }
 }
 
+/** The record's value with its base added; a sum that overflows to Infinity is no value. */
 function recordValue(record: Record<string, unknown>, base: Base): number | undefined {
   const v = num(record['v']);
-  if (v !== undefined) return v + base.bv;
+  if (v !== undefined) return num(v + base.bv);
   if (typeof record['vb'] === 'boolean') return record['vb'] ? 1 : 0;
   const s = num(record['s']);
-  if (s !== undefined) return s + base.bs;
+  if (s !== undefined) return num(s + base.bs);
   return undefined;
 }
