@@ -183,16 +183,26 @@ export class Collector {
    */
   merge(device: string, ts: number, path: string, value: number): void {
     const name = metricNameFor(path);
-    for (let i = this.entries.length - 1; i >= 0; i--) {
-      const entry = this.entries[i]!;
-      if (entry.device === device && entry.ts === ts) {
-        (entry.values as Record<string, number>)[name] = value;
-        return;
-      }
+    // An index only once a message has many times (a SenML pack, a line-protocol batch).
+    if (this.byTime === null && this.entries.length >= 8) {
+      this.byTime = new Map();
+      for (const e of this.entries) this.byTime.set(`${e.device}\0${e.ts}`, e.values as Record<string, number>);
     }
-    const values = Object.create(null) as Record<string, number>;
+    const key = this.byTime === null ? '' : `${device}\0${ts}`;
+    let values = this.byTime === null ? this.find(device, ts) : this.byTime.get(key);
+    if (values === undefined) {
+      values = Object.create(null) as Record<string, number>;
+      this.entries.push({ device, ts, values });
+      this.byTime?.set(key, values);
+    }
     values[name] = value;
-    this.entries.push({ device, ts, values });
+  }
+
+  private byTime: Map<string, Record<string, number>> | null = null;
+
+  private find(device: string, ts: number): Record<string, number> | undefined {
+    for (const entry of this.entries) if (entry.device === device && entry.ts === ts) return entry.values as Record<string, number>;
+    return undefined;
   }
 
   /** Notes a device's original name (when it differs from the id) and units. */

@@ -90,7 +90,21 @@ function decodeTele(device: string, message: SourceMessage, clock: TsClock): Dec
   return col.result(d.id, 'no numeric values in the Tasmota message');
 }
 
+/** Unit tables per (TempUnit, PressureUnit, SpeedUnit): a device sends the same three every time. */
+const tables = new Map<string, Readonly<Record<string, string>>>();
+
 function units(values: Readonly<Record<string, number>>, doc: Record<string, unknown>): Record<string, string> {
+  const key = `${String(doc['TempUnit'])}\0${String(doc['PressureUnit'])}\0${String(doc['SpeedUnit'])}`.slice(0, 200);
+  let table = tables.get(key);
+  if (!table) {
+    table = tableFor(doc);
+    if (tables.size > 64) tables.clear();
+    tables.set(key, table);
+  }
+  return unitsByLeaf(values, table);
+}
+
+function tableFor(doc: Record<string, unknown>): Readonly<Record<string, string>> {
   const table: Record<string, string> = { ...FIXED_UNITS };
   const temp = doc['TempUnit'];
   if (temp === 'C' || temp === 'F') {
@@ -102,5 +116,5 @@ function units(values: Readonly<Record<string, number>>, doc: Record<string, unk
     table['SeaPressure'] = doc['PressureUnit'];
   }
   if (typeof doc['SpeedUnit'] === 'string' && doc['SpeedUnit'] !== '') table['Speed'] = doc['SpeedUnit'];
-  return unitsByLeaf(values, table);
+  return table;
 }

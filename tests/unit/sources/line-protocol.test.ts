@@ -14,7 +14,7 @@ describe('InfluxDB line protocol (escaping per the InfluxDB docs)', () => {
         fields: [
           ['temperature', 82],
           ['count', 3],
-          ['big', 18446744073709551615],
+          ['big', Number('18446744073709551615')],
           ['ok', 1],
           ['bad', 0],
         ],
