@@ -138,8 +138,10 @@ function crossCheck(spec: CustomSourceSpec, seen: ReadonlySet<string>): string[]
     const needsDevice = spec.format === 'json' || spec.format === 'value';
     if (needsDevice && !topic.pattern.names.includes('device'))
       problems.push('topic: needs a {device} placeholder (json and value name the device by the topic)');
-    if (topic.pattern.filter.startsWith('vigil/') || topic.pattern.filter === '#' || topic.pattern.filter.startsWith('+'))
-      problems.push('topic: must start with a literal level that is not vigil');
+    const filter = topic.pattern.filter;
+    // `#` alone would hand every topic on the broker to this source, and vigil/ is Vigil's own.
+    if (filter === '#' || filter === 'vigil' || filter.startsWith('vigil/'))
+      problems.push("topic: may not cover every topic or Vigil's own vigil/ topics");
   }
   if (spec.status) {
     const st = compilePattern(spec.status.topic);

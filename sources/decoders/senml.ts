@@ -59,7 +59,10 @@ export function decodeSenml(payload: Uint8Array, ctx: FormatContext): Decoded {
     }
     addRecord(record, base, ctx, col, units, names);
   }
-  for (const [device, name] of names) col.describe(device, name, units.get(device));
+  for (const [device, name] of names) {
+    const found = units.get(device);
+    col.describe(device, name, ctx.units ? { ...found, ...ctx.units } : found);
+  }
   return col.result(ctx.device, 'no numeric SenML values');
 }
 

@@ -14,7 +14,7 @@
 import { deviceIdFor, metricNameFor } from '../identity.ts';
 import { bareValue, isObject, leafValue, newFlatOut, putValue, readJson, readText, stateWord, type FlatOut } from '../payload.ts';
 import type { Decoded, DeviceMeta, Source, SourceMessage } from '../types.ts';
-import { RETAINED, status } from './common.ts';
+import { RETAINED, shortText, status } from './common.ts';
 import { evaluate, finish, parseTemplate, RAW_VALUE, type Template } from './ha-template.ts';
 
 const PREFIX = 'homeassistant/';
@@ -358,7 +358,7 @@ function decodeState(entities: readonly Entity[], message: SourceMessage): Decod
 }
 
 function decodeAvailability(a: Availability, message: SourceMessage): Decoded {
-  const text = message.payload.byteLength <= 256 ? new TextDecoder().decode(message.payload).trim() : '';
+  const text = shortText(message.payload) ?? '';
   const who = { id: a.device, meta: a.name !== undefined && a.name !== a.device ? [{ device: a.device, name: a.name }] : [] };
   if (text === a.online) return status(who, 'online', message.retain);
   if (text === a.offline) return status(who, 'offline', message.retain);

@@ -116,6 +116,36 @@ describe('SOURCES_FILE', () => {
   });
 });
 
+describe('SOURCES_FILE topic guards', () => {
+  it("refuses a pattern that covers every topic or Vigil's own, allows one that starts with the device", () => {
+    const file = (topic: string) => JSON.stringify([{ name: 'x', topic, format: 'json' }]);
+    expect(parseSourcesFile(file('{device+}'), 'f.json')).toEqual({
+      ok: false,
+      errors: ['f.json: source 1 ("x"): topic: may not cover every topic or Vigil\'s own vigil/ topics'],
+    });
+    expect(parseSourcesFile(file('vigil/{device}'), 'f.json')).toMatchObject({ ok: false });
+    expect(parseSourcesFile(file('{device}/env'), 'f.json')).toMatchObject({ ok: true });
+  });
+
+  it('a custom senml source takes the device from the base name and units from the file', () => {
+    const parsed = parseSourcesFile(
+      JSON.stringify([{ name: 'packs', topic: 'packs/in', format: 'senml', units: { power: 'kW' } }]),
+      'f.json',
+    );
+    if (!parsed.ok) throw new Error(parsed.errors.join('; '));
+    const source = customSource(parsed.sources[0]!);
+    expect(
+      decodeWith(source, 'packs/in', '[{"bn":"urn:dev:mac:0024befffe804ff1:","n":"power","v":1.5}]', { receivedAt: RECEIVED }),
+    ).toEqual({
+      kind: 'readings',
+      entries: [{ device: 'urn:dev:mac:0024befffe804ff1', ts: RECEIVED, values: { power: 1.5 } }],
+      meta: [{ device: 'urn:dev:mac:0024befffe804ff1', units: { power: 'kW' } }],
+      skippedFields: 0,
+      tsFallbacks: 0,
+    });
+  });
+});
+
 describe('buildSources and friends', () => {
   it('vigil first, presets in precedence order, then custom; unknown names are an error result', () => {
     const parsed = parseSourcesFile(JSON_FILE, 'sources.json');
