@@ -2,7 +2,7 @@
  * The device sources Vigil runs (SPEC "Device sources"), in precedence order: the router asks
  * each in turn and the first that claims a topic decodes it.
  *
- * 1. `vigil` (always on: the native contract, and the simulator's format)
+ * 1. `vigil` (the native contract and the simulator's format: on under `all` or when listed)
  * 2. the presets whose topics start with their own first level: tasmota (`tele/`), zigbee2mqtt
  *    (`zigbee2mqtt/`), telegraf (`telegraf/`), senml (`senml/`), ttn (`v3/`)
  * 3. homeassistant: `homeassistant/` and exactly the state topics discovery named, so a discovered
@@ -48,7 +48,7 @@ export { PRESET_NAMES, type PresetName, SOURCE_NAMES } from './names.ts';
 export interface BuildOptions extends PresetOptions {
   /** TOPIC_PREFIX, for the vigil source. */
   readonly prefix: string;
-  /** SOURCES: `all`, or the names to enable (vigil is on either way). */
+  /** SOURCES: `all`, or the names to enable (`vigil` among them for the native format). */
   readonly enabled: 'all' | readonly string[];
   readonly custom: readonly CustomSourceSpec[];
 }
@@ -66,7 +66,9 @@ export function tryBuildSources(options: BuildOptions): BuildResult {
   if (unknown.length > 0) {
     return { ok: false, errors: unknown.map((n) => `SOURCES: unknown source ${JSON.stringify(n)} (known: ${SOURCE_NAMES.join(', ')})`) };
   }
-  const sources: Source[] = [vigilSource(options.prefix)];
+  // As in ingest's sourcesFor: vigil runs under `all` or when listed, so `SOURCES=zigbee2mqtt`
+  // reads that fleet alone.
+  const sources: Source[] = wanted === PRESET_NAMES || wanted.includes('vigil') ? [vigilSource(options.prefix)] : [];
   for (const name of PRESET_NAMES) if ((wanted as readonly string[]).includes(name)) sources.push(PRESETS[name](options));
   for (const spec of options.custom) sources.push(customSource(spec));
   return { ok: true, sources };

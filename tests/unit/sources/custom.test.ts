@@ -147,7 +147,8 @@ describe('SOURCES_FILE topic guards', () => {
 });
 
 describe('buildSources and friends', () => {
-  it('vigil first, presets in precedence order, then custom; unknown names are an error result', () => {
+  it('vigil first (under all or when listed), presets in precedence order, then custom; unknown names are an error result', () => {
+    expect(buildSources({ prefix: 'devices', enabled: ['zigbee2mqtt'], custom: [] }).map((s) => s.name)).toEqual(['zigbee2mqtt']);
     const parsed = parseSourcesFile(JSON_FILE, 'sources.json');
     if (!parsed.ok) throw new Error('bad fixture');
     const names = buildSources({ prefix: 'devices', enabled: 'all', custom: parsed.sources }).map((s) => s.name);
@@ -166,7 +167,7 @@ describe('buildSources and friends', () => {
       'lines',
     ]);
     expect(buildSources({ prefix: 'devices', enabled: ['vigil'], custom: [] }).map((s) => s.name)).toEqual(['vigil']);
-    expect(buildSources({ prefix: 'devices', enabled: ['esphome', 'tasmota'], custom: [] }).map((s) => s.name)).toEqual([
+    expect(buildSources({ prefix: 'devices', enabled: ['esphome', 'vigil', 'tasmota'], custom: [] }).map((s) => s.name)).toEqual([
       'vigil',
       'tasmota',
       'esphome',
