@@ -12,7 +12,7 @@
  * 5. custom sources from SOURCES_FILE, in file order
  */
 import { type CustomSourceSpec, customSource } from './custom.ts';
-import { PRESET_NAMES, type PresetName, SOURCE_NAMES } from './names.ts';
+import { isPresetName, PRESET_NAMES, type PresetName, SOURCE_NAMES } from './names.ts';
 import { esphomeSource } from './presets/esphome.ts';
 import { homeAssistantSource } from './presets/homeassistant.ts';
 import { senmlSource } from './presets/senml.ts';
@@ -43,7 +43,7 @@ const PRESETS = {
   esphome: () => esphomeSource(),
 } as const satisfies Record<PresetName, (o: PresetOptions) => Source>;
 
-export { PRESET_NAMES, type PresetName, SOURCE_NAMES } from './names.ts';
+export { isPresetName, PRESET_NAMES, type PresetName, SOURCE_NAMES } from './names.ts';
 
 export interface BuildOptions extends PresetOptions {
   /** TOPIC_PREFIX, for the vigil source. */
@@ -55,14 +55,10 @@ export interface BuildOptions extends PresetOptions {
 
 export type BuildResult = { readonly ok: true; readonly sources: Source[] } | { readonly ok: false; readonly errors: string[] };
 
-function isPreset(name: string): name is PresetName {
-  return (PRESET_NAMES as readonly string[]).includes(name);
-}
-
 /** The sources for a configuration, or one error line per unknown name. */
 export function tryBuildSources(options: BuildOptions): BuildResult {
   const wanted = options.enabled === 'all' ? PRESET_NAMES : options.enabled;
-  const unknown = wanted.filter((n) => n !== 'vigil' && !isPreset(n));
+  const unknown = wanted.filter((n) => n !== 'vigil' && !isPresetName(n));
   if (unknown.length > 0) {
     return { ok: false, errors: unknown.map((n) => `SOURCES: unknown source ${JSON.stringify(n)} (known: ${SOURCE_NAMES.join(', ')})`) };
   }

@@ -3,3 +3,7 @@ export const PRESET_NAMES = ['tasmota', 'zigbee2mqtt', 'telegraf', 'senml', 'ttn
 export type PresetName = (typeof PRESET_NAMES)[number];
 /** Names SOURCES accepts: the presets and `vigil`. */
 export const SOURCE_NAMES: readonly string[] = ['vigil', ...PRESET_NAMES];
+
+export function isPresetName(name: string): name is PresetName {
+  return (PRESET_NAMES as readonly string[]).includes(name);
+}

@@ -97,7 +97,9 @@ function build(source: string, segments: readonly Segment[], names: readonly str
     filter: filterOf(segments),
     match(topic: string): Captures | null {
       const levels = topic.split('/');
-      if (many === null ? levels.length !== segments.length : levels.length < segments.length) return null;
+      // `{name+}` takes one level or more; MQTT's `#` also matches its parent (`a/#` matches `a`).
+      const fewest = many !== null && many.name === null ? segments.length - 1 : segments.length;
+      if (many === null ? levels.length !== segments.length : levels.length < fewest) return null;
       const out: Record<string, string> = Object.create(null) as Record<string, string>;
       for (let i = 0; i < head.length; i++) if (!matchLevel(head[i]!, levels[i]!, out)) return null;
       if (many === null) return out;

@@ -31,6 +31,9 @@ describe('topic patterns', () => {
     const p = compiled('site/+/{device}/#');
     expect(p.filter).toBe('site/+/+/#');
     expect({ ...p.match('site/eu/pump1/x/y') }).toEqual({ device: 'pump1' });
+    expect({ ...p.match('site/eu/pump1') }).toEqual({ device: 'pump1' });
+    expect(p.match('site/eu')).toBeNull();
+    expect(compiled('a/{rest+}').match('a')).toBeNull();
   });
 
   it('treats regex metacharacters in literals as plain text (no regex is built)', () => {
