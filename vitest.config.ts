@@ -32,6 +32,7 @@ export default defineConfig({
         'lib/**',
         'domain/**',
         'bus/**',
+        'sources/**',
         'store/**',
         'alerts/**',
         'broker/**',
