@@ -30,7 +30,8 @@ import { ruleRoutes } from './routes/rules.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { streamRoutes } from './routes/stream.ts';
 import { DeviceWatch } from './device-watch.ts';
-import { MetricsRegistry } from './metrics.ts';
+import { MetricsRegistry, type InProcessIngest } from './metrics.ts';
+import { accessLog, securityHeaders } from './access-log.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { EventHub } from './sse/hub.ts';
 import { Ring } from './sse/ring.ts';
@@ -44,6 +45,8 @@ export interface ApiDeps {
   readonly store?: ApiStore;
   /** Where the built dashboard lives; defaults to dashboard/dist in this checkout. */
   readonly dashboardDir?: string;
+  /** The all-in-one's ingest: /metrics serves its families too (a standalone API serves only its own). */
+  readonly ingest?: InProcessIngest;
 }
 
 export interface ApiHandle extends Handle {
@@ -68,7 +71,7 @@ export async function start(config: VigilConfig, deps: ApiDeps = {}): Promise<Ap
       ? new WebhookSender({ url: config.alertWebhookUrl, publicUrl: config.publicUrl, logger })
       : undefined;
     if (webhook) resources.defer(() => webhook.stop());
-    const metrics = new MetricsRegistry(hub.stats, webhook?.stats, Date.now, new BusRejections(logger));
+    const metrics = new MetricsRegistry(hub.stats, webhook?.stats, Date.now, new BusRejections(logger), deps.ingest);
     const watch = new DeviceWatch(config.staleAfterMs, (event) => hub.publish('device', event, event.device));
     // A store that is down at start (InfluxDB restarting) must not keep the API from serving:
     // the watch fills in from live events and retries the load.
@@ -157,6 +160,8 @@ export function buildApp(services: ApiServices, dashboardDir = DEFAULT_DASHBOARD
   sessionRoutes(router, services);
   alertRoutes(router, services);
   ruleRoutes(router, services);
+  app.use(accessLog(services.logger, services.metrics));
+  app.use(securityHeaders());
   app.use(errorFunnel(services.logger));
   app.use(hostGuard(services.config));
   app.use(services.auth.requireRead());

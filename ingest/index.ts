@@ -20,9 +20,24 @@ import { createMessageHandler, type MessageOutcomes } from './handle-message.ts'
 import { IngestStats } from './stats.ts';
 import { acknowledgeAfter } from './acknowledge.ts';
 import type { MessageTap } from '../lib/message-tap.ts';
+import type { BusRejectedCounts, IngestSnapshot, StoreStats } from '../bus/ingest-stats.ts';
+import { IngestMetrics, standaloneIngestRegistry } from './metrics.ts';
+import { startMetricsServer } from './metrics-server.ts';
+import type { Registry } from 'prom-client';
 
 const STATS_INTERVAL_MS = 1_000;
 const NO_WEBHOOK = { delivered: 0, failures: 0, dropped: 0, queued: 0 };
+/** What /metrics reads before the store is open (a scrape during start). */
+const EMPTY_STORE_STATS: StoreStats = {
+  unackedReadings: 0,
+  spooledRows: 0,
+  readingsWritten: 0,
+  droppedOutsideRetention: 0,
+  droppedByBackend: 0,
+  writeErrors: { partial: 0, transient: 0, timeout: 0, permanent: 0, too_large: 0, no_database: 0 },
+  writeLatency: { count: 0, sumMs: 0, maxMs: 0 },
+  blockedBy: null,
+};
 
 export interface IngestDeps {
   readonly logger?: Logger;
@@ -38,12 +53,18 @@ export interface IngestDeps {
 
 export interface IngestHandle extends Handle {
   readonly stats: IngestStats;
+  /** For the all-in-one's API, which serves them in its /metrics (a standalone ingest serves its own). */
+  readonly metrics: { readonly registry: Registry; busRejected(): BusRejectedCounts };
+  /** Set when INGEST_METRICS_PORT is: where this process serves /metrics. */
+  readonly metricsUrl: string | undefined;
 }
 
 export async function start(config: VigilConfig, deps: IngestDeps = {}): Promise<IngestHandle> {
   const logger = (deps.logger ?? silentLogger).child({ component: 'ingest' });
   const stats = new IngestStats(config.instanceId);
   const rejectLog = new RateLimitedLog(logger);
+  let current: () => IngestSnapshot = () => stats.snapshot(0, false, NO_WEBHOOK, EMPTY_STORE_STATS);
+  const metrics = new IngestMetrics(() => current());
 
   return startWith(async (resources) => {
     const store = deps.store ?? (await resources.open(openStore(config, { logger }), (s) => s.close()));
@@ -57,6 +78,7 @@ export async function start(config: VigilConfig, deps: IngestDeps = {}): Promise
       accepted(entries, _receivedAt, writeSeconds) {
         stats.accepted++;
         stats.writeLatency.observe(writeSeconds);
+        metrics.writeLatency.observe(writeSeconds);
         for (const entry of entries) stats.points += Object.keys(entry.values).length;
         forwarder?.readings(entries);
       },
@@ -136,16 +158,15 @@ export async function start(config: VigilConfig, deps: IngestDeps = {}): Promise
       logger.info({ broker: redact(url), clientId, topics, protocol: client.options.protocolVersion }, 'ingest subscribed');
     }
     let alerter: AlerterHandle | undefined;
-    const publishStats = () =>
-      forwarder?.stats(
-        stats.snapshot(
-          forwarder.dropped,
-          alerter?.isLeader() ?? false,
-          alerter?.webhookStats() ?? NO_WEBHOOK,
-          store.stats(),
-          alerter?.busRejected(),
-        ),
+    current = () =>
+      stats.snapshot(
+        forwarder?.dropped ?? 0,
+        alerter?.isLeader() ?? false,
+        alerter?.webhookStats() ?? NO_WEBHOOK,
+        store.stats(),
+        alerter?.busRejected(),
       );
+    const publishStats = () => forwarder?.stats(current());
     const statsTimer = setInterval(publishStats, STATS_INTERVAL_MS);
     statsTimer.unref();
     resources.defer(() => {
@@ -154,8 +175,23 @@ export async function start(config: VigilConfig, deps: IngestDeps = {}): Promise
     });
     const alerts = await resources.open(new AlertStore(config.store.sqlitePath), (a) => a.close());
     alerter = await resources.open(startAlerter(config, { alerts, store, logger }), (a) => a.stop());
+    const busRejected = () => alerter?.busRejected() ?? {};
+    let metricsUrl: string | undefined;
+    if (config.ingestMetricsPort !== undefined) {
+      const server = await resources.open(
+        startMetricsServer(
+          standaloneIngestRegistry(metrics, busRejected),
+          config.ingestMetricsPort,
+          config.http.host,
+          config.token,
+          logger,
+        ),
+        (m) => m.stop(),
+      );
+      metricsUrl = server.url;
+    }
     // Registered last so it runs first on stop: messages held by a failing store are released.
     resources.defer(() => stopping.abort());
-    return { stats };
+    return { stats, metrics: { registry: metrics.registry, busRejected }, metricsUrl };
   });
 }

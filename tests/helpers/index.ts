@@ -6,3 +6,4 @@ export * from './influx.ts';
 export * from './chromium.ts';
 export * from './mqtt.ts';
 export * from './nginx.ts';
+export * from './prometheus.ts';

@@ -131,6 +131,7 @@ describe('Debian packages', () => {
       'docker-compose',
       'nginx',
       'openssl',
+      'prometheus',
     ]);
   });
 
