@@ -11,7 +11,7 @@ import { primaryBrokerUrl } from '../lib/config.ts';
 import type { RejectedMessage } from '../domain/events.ts';
 import type { Handle } from '../lib/lifecycle.ts';
 import { startWith } from '../lib/lifecycle.ts';
-import { silentLogger, type Logger } from '../lib/logger.ts';
+import { componentLogger, silentLogger, type Logger } from '../lib/logger.ts';
 import { endMqtt } from '../lib/mqtt.ts';
 import { closer, listen } from '../lib/net.ts';
 import { openStore } from '../store/index.ts';
@@ -60,7 +60,7 @@ export interface ApiHandle extends Handle {
 const DEFAULT_DASHBOARD = fileURLToPath(new URL('../dashboard/dist', import.meta.url));
 
 export async function start(config: VigilConfig, deps: ApiDeps = {}): Promise<ApiHandle> {
-  const logger = (deps.logger ?? silentLogger).child({ component: 'api' });
+  const logger = componentLogger(deps.logger ?? silentLogger, 'api');
   return startWith(async (resources) => {
     const { token, source } = resolveToken(config);
     const store = deps.store ?? (await resources.open(openStore(config, { logger }), (s) => s.close()));
@@ -76,7 +76,7 @@ export async function start(config: VigilConfig, deps: ApiDeps = {}): Promise<Ap
     // A store that is down at start (InfluxDB restarting) must not keep the API from serving:
     // the watch fills in from live events and retries the load.
     watch.start();
-    void watch.loadWithRetry(store, (err) => logger.warn({ err: err.message }, 'cannot load devices from the store yet; retrying'));
+    void watch.loadWithRetry(store, (err) => logger.warn({ err }, 'cannot load devices from the store yet; retrying'));
     resources.defer(() => watch.stop());
 
     const ingestHealth = new IngestHealth();

@@ -8,7 +8,7 @@ import { primaryBrokerUrl } from '../lib/config.ts';
 import { REJECTED_PAYLOAD_LIMIT } from '../domain/events.ts';
 import type { Handle } from '../lib/lifecycle.ts';
 import { startWith } from '../lib/lifecycle.ts';
-import { RateLimitedLog, silentLogger, type Logger } from '../lib/logger.ts';
+import { componentLogger, RateLimitedLog, silentLogger, type Logger } from '../lib/logger.ts';
 import { endMqtt, redact, watchSessionTakeover } from '../lib/mqtt.ts';
 import { connectIngest, subscriptionFilters } from './connect.ts';
 import { openStore, type IngestStore } from '../store/index.ts';
@@ -60,7 +60,7 @@ export interface IngestHandle extends Handle {
 }
 
 export async function start(config: VigilConfig, deps: IngestDeps = {}): Promise<IngestHandle> {
-  const logger = (deps.logger ?? silentLogger).child({ component: 'ingest' });
+  const logger = componentLogger(deps.logger ?? silentLogger, 'ingest');
   const stats = new IngestStats(config.instanceId);
   const rejectLog = new RateLimitedLog(logger);
   let current: () => IngestSnapshot = () => stats.snapshot(0, false, NO_WEBHOOK, EMPTY_STORE_STATS);
@@ -110,7 +110,7 @@ export async function start(config: VigilConfig, deps: IngestDeps = {}): Promise
         onStoreError(err, attempt) {
           stats.storeErrors++;
           if (attempt === 1) stats.unacked++;
-          rejectLog.warn('store-error', { err: err.message, attempt }, 'store write failed; holding the message and retrying');
+          rejectLog.warn('store-error', { err, attempt }, 'store write failed; holding the message and retrying');
         },
       });
     const tap = deps.tap;
@@ -133,7 +133,7 @@ export async function start(config: VigilConfig, deps: IngestDeps = {}): Promise
       resources.defer(() => endMqtt(client));
       // Runs before the client ends (cleanups run last-first), so the final batch goes out.
       if (index === 0) resources.defer(() => forwarder?.stop());
-      client.on('error', (err) => rejectLog.warn(`mqtt-error:${index}`, { broker: redact(url), err: err.message }, 'MQTT error'));
+      client.on('error', (err) => rejectLog.warn(`mqtt-error:${index}`, { broker: redact(url), err }, 'MQTT error'));
       client.on('offline', () => logger.warn({ broker: redact(url) }, 'broker unreachable; reconnecting'));
       client.on('connect', () => logger.info({ broker: redact(url) }, 'connected to broker'));
       watchSessionTakeover(client, (t) => {

@@ -76,7 +76,7 @@ export async function start(input: Partial<SimulatorOptions> = {}, logger: Logge
             },
             error: (err) => {
               counters.errors++;
-              warn.warn(`connection:${err.message}`, { device: device.id, err: err.message }, 'device connection error');
+              warn.warn(`connection:${err.message}`, { device: device.id, err }, 'device connection error');
             },
             settled: () => scheduler?.wake(),
           },
@@ -132,7 +132,7 @@ export async function start(input: Partial<SimulatorOptions> = {}, logger: Logge
         inFlight--;
         if (err) {
           counters.errors++;
-          warn.warn(`publish:${err.message}`, { device: devices[i]!.id, err: err.message }, 'publish failed');
+          warn.warn(`publish:${err.message}`, { device: devices[i]!.id, err }, 'publish failed');
           return;
         }
         counters.sent++;

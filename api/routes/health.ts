@@ -13,7 +13,7 @@ export function healthRoutes(router: Router, services: ApiServices): void {
     const store = await services.store.ping().then(
       () => 'up',
       (err: Error) => {
-        services.logger.warn({ err: err.message }, 'store health check failed');
+        services.logger.warn({ err }, 'store health check failed');
         return 'down';
       },
     );

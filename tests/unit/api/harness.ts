@@ -5,7 +5,7 @@
  */
 import type { MqttClient } from '../../../lib/mqtt.ts';
 import { parseConfig, type VigilConfig } from '../../../lib/config.ts';
-import { silentLogger } from '../../../lib/logger.ts';
+import { silentLogger, type Logger } from '../../../lib/logger.ts';
 import type { RejectedMessage } from '../../../domain/events.ts';
 import { AlertStore } from '../../../alerts/alert-store.ts';
 import { MemoryStore } from '../../../store/memory.ts';
@@ -51,7 +51,7 @@ export interface ApiHarness {
   close(): Promise<void>;
 }
 
-export function apiHarness(env: Readonly<Record<string, string>> = {}): ApiHarness {
+export function apiHarness(env: Readonly<Record<string, string>> = {}, options: { readonly logger?: Logger } = {}): ApiHarness {
   const parsed = parseConfig({ HOST: '127.0.0.1', VIGIL_TOKEN: TOKEN, STALE_AFTER: '60s', ...env });
   if (!parsed.ok) throw new Error(parsed.errors.join('; '));
   const config = parsed.config;
@@ -77,7 +77,7 @@ export function apiHarness(env: Readonly<Record<string, string>> = {}): ApiHarne
   };
   const services: ApiServices = {
     config,
-    logger: silentLogger,
+    logger: options.logger ?? silentLogger,
     store,
     ingestHealth: new IngestHealth(),
     hub,
