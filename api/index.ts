@@ -33,6 +33,7 @@ import { DeviceWatch } from './device-watch.ts';
 import { MetricsRegistry, type InProcessIngest } from './metrics.ts';
 import { accessLog, securityHeaders } from './access-log.ts';
 import { metricsRoutes } from './routes/metrics.ts';
+import { openApiRoutes } from './routes/openapi.ts';
 import { EventHub } from './sse/hub.ts';
 import { Ring } from './sse/ring.ts';
 import { serveDashboard } from './static.ts';
@@ -138,6 +139,21 @@ export async function start(config: VigilConfig, deps: ApiDeps = {}): Promise<Ap
   });
 }
 
+/** Every route; each describes itself next to its handler (api/route-docs.ts) for /api/openapi.json. */
+export function apiRouter(services: ApiServices): Router {
+  const router = new Router();
+  healthRoutes(router, services);
+  deviceRoutes(router, services);
+  rejectedRoutes(router, services);
+  streamRoutes(router, services);
+  metricsRoutes(router, services);
+  sessionRoutes(router, services);
+  alertRoutes(router, services);
+  ruleRoutes(router, services);
+  openApiRoutes(router);
+  return router;
+}
+
 /**
  * The Koa app over the services, without a listening socket: start() serves it, and unit tests
  * drive app.callback() directly (tests/unit/api).
@@ -151,15 +167,7 @@ export function buildApp(services: ApiServices, dashboardDir = DEFAULT_DASHBOARD
   app.maxIpsCount = 1;
   // Errors are answered by the funnel; Koa's default handler would only print them again.
   app.silent = true;
-  const router = new Router();
-  healthRoutes(router, services);
-  deviceRoutes(router, services);
-  rejectedRoutes(router, services);
-  streamRoutes(router, services);
-  metricsRoutes(router, services);
-  sessionRoutes(router, services);
-  alertRoutes(router, services);
-  ruleRoutes(router, services);
+  const router = apiRouter(services);
   app.use(accessLog(services.logger, services.metrics));
   app.use(securityHeaders());
   app.use(errorFunnel(services.logger));

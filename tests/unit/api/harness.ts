@@ -9,7 +9,7 @@ import { silentLogger, type Logger } from '../../../lib/logger.ts';
 import type { RejectedMessage } from '../../../domain/events.ts';
 import { AlertStore } from '../../../alerts/alert-store.ts';
 import { MemoryStore } from '../../../store/memory.ts';
-import { buildApp } from '../../../api/index.ts';
+import { apiRouter, buildApp } from '../../../api/index.ts';
 import { OperatorAuth } from '../../../api/auth.ts';
 import type { ApiServices } from '../../../api/context.ts';
 import { MetricsRegistry } from '../../../api/metrics.ts';
@@ -49,6 +49,8 @@ export interface ApiHarness {
   /** The same request with the operator token. */
   operator(request: InjectRequest): Promise<InjectResponse>;
   close(): Promise<void>;
+  /** What the Koa router serves: one entry per method and path (HEAD left out: Koa adds it to every GET). */
+  routes(): { method: string; path: string }[];
 }
 
 export function apiHarness(env: Readonly<Record<string, string>> = {}, options: { readonly logger?: Logger } = {}): ApiHarness {
@@ -69,6 +71,10 @@ export function apiHarness(env: Readonly<Record<string, string>> = {}, options: 
     now: NOW,
     request: (request) => inject(app.callback(), request),
     operator: (request) => inject(app.callback(), { ...request, headers: { authorization: `Bearer ${TOKEN}`, ...request.headers } }),
+    routes: () =>
+      apiRouter(services).stack.flatMap((layer) =>
+        layer.methods.filter((m) => m !== 'HEAD').map((method) => ({ method, path: String(layer.path) })),
+      ),
     async close() {
       hub.close();
       alerts.close();
