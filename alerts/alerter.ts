@@ -15,7 +15,7 @@ import type { BusRejectedCounts } from '../bus/ingest-stats.ts';
 import { BusRejections, subscribeBus } from '../bus/index.ts';
 import type { Handle } from '../lib/lifecycle.ts';
 import { startWith } from '../lib/lifecycle.ts';
-import type { Logger } from '../lib/logger.ts';
+import { componentLogger, type Logger } from '../lib/logger.ts';
 import { connectMqtt, endMqtt, FALL_BACK_MESSAGE, watchSessionTakeover, type ConnectOptions, type MqttClient } from '../lib/mqtt.ts';
 import type { AlertEventSink, TelemetryReader } from '../store/port.ts';
 import { LeaderElection } from './leader.ts';
@@ -47,7 +47,7 @@ export interface AlerterHandle extends Handle {
 
 export async function startAlerter(config: VigilConfig, deps: AlerterDeps): Promise<AlerterHandle> {
   const { alerts, store } = deps;
-  const logger = deps.logger.child({ component: 'alerter' });
+  const logger = componentLogger(deps.logger, 'alerter');
   return startWith(async (resources) => {
     const election = new LeaderElection(config.instanceId);
     const buffer = new ReorderBuffer();
@@ -134,7 +134,7 @@ export async function startAlerter(config: VigilConfig, deps: AlerterDeps): Prom
           dirty = false;
         }
       } catch (err) {
-        logger.error({ err: (err as Error).message }, 'alert evaluation step failed; retrying');
+        logger.error({ err }, 'alert evaluation step failed; retrying');
       } finally {
         stepping = false;
       }

@@ -156,7 +156,7 @@ export class WebhookSender {
     } catch (err) {
       if (this.stopped) return 'stopped';
       const reason = (err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (err as Error).message;
-      this.options.logger.warn({ err: reason, delivery: payload.deliveryId }, 'alert webhook unreachable; retrying');
+      this.options.logger.warn({ err, reason, delivery: payload.deliveryId }, 'alert webhook unreachable; retrying');
     }
     return 'failed';
   }

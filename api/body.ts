@@ -12,7 +12,8 @@ const DISCARD_LIMIT = 4 * 1024 * 1024;
 export async function readJson(ctx: Context, limit = JSON_BODY_LIMIT): Promise<unknown> {
   const declared = Number(ctx.get('Content-Length') || 0);
   if (declared > limit) throw new HttpError(413, 'payload_too_large', `the body is ${declared} bytes; the limit is ${limit}`);
-  if (!ctx.is('application/json')) throw new HttpError(400, 'bad_content_type', 'send the body as application/json');
+  // application/*+json (merge-patch, problem+json, vendor types) is JSON too.
+  if (!ctx.is('application/json', 'application/*+json')) throw new HttpError(400, 'bad_content_type', 'send the body as application/json');
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of ctx.req) {

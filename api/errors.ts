@@ -34,6 +34,8 @@ export function errorFunnel(logger: Logger) {
       if (status >= 500) logger.error({ err, path: ctx.path }, 'request failed');
       if (ctx.headerSent || !ctx.writable) return;
       ctx.status = status;
+      // RFC 6750: every 401 names the scheme it wants.
+      if (status === 401) ctx.set('WWW-Authenticate', 'Bearer realm="vigil"');
       ctx.type = 'application/json';
       ctx.body = { error: { code, message, ...extra } };
     }

@@ -11,7 +11,7 @@ import { primaryBrokerUrl } from '../lib/config.ts';
 import type { RejectedMessage } from '../domain/events.ts';
 import type { Handle } from '../lib/lifecycle.ts';
 import { startWith } from '../lib/lifecycle.ts';
-import { silentLogger, type Logger } from '../lib/logger.ts';
+import { componentLogger, silentLogger, type Logger } from '../lib/logger.ts';
 import { endMqtt, FALL_BACK_MESSAGE } from '../lib/mqtt.ts';
 import { closer, listen } from '../lib/net.ts';
 import { openStore } from '../store/index.ts';
@@ -30,14 +30,16 @@ import { ruleRoutes } from './routes/rules.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { streamRoutes } from './routes/stream.ts';
 import { DeviceWatch } from './device-watch.ts';
-import { MetricsRegistry } from './metrics.ts';
+import { MetricsRegistry, type InProcessIngest } from './metrics.ts';
+import { accessLog, securityHeaders } from './access-log.ts';
 import { metricsRoutes } from './routes/metrics.ts';
+import { openApiRoutes } from './routes/openapi.ts';
 import { EventHub } from './sse/hub.ts';
 import { Ring } from './sse/ring.ts';
 import { serveDashboard } from './static.ts';
 import { hostGuard } from './host-guard.ts';
 import { IngestHealth } from './ingest-health.ts';
-import { formatSources, SourcesView } from './sources.ts';
+import { SourcesView } from './sources.ts';
 import { sourceRoutes } from './routes/sources.ts';
 import { resolveToken } from './token.ts';
 
@@ -46,6 +48,8 @@ export interface ApiDeps {
   readonly store?: ApiStore;
   /** Where the built dashboard lives; defaults to dashboard/dist in this checkout. */
   readonly dashboardDir?: string;
+  /** The all-in-one's ingest: /metrics serves its families too (a standalone API serves only its own). */
+  readonly ingest?: InProcessIngest;
 }
 
 export interface ApiHandle extends Handle {
@@ -59,7 +63,7 @@ export interface ApiHandle extends Handle {
 const DEFAULT_DASHBOARD = fileURLToPath(new URL('../dashboard/dist', import.meta.url));
 
 export async function start(config: VigilConfig, deps: ApiDeps = {}): Promise<ApiHandle> {
-  const logger = (deps.logger ?? silentLogger).child({ component: 'api' });
+  const logger = componentLogger(deps.logger ?? silentLogger, 'api');
   return startWith(async (resources) => {
     const { token, source } = resolveToken(config);
     const store = deps.store ?? (await resources.open(openStore(config, { logger }), (s) => s.close()));
@@ -70,17 +74,16 @@ export async function start(config: VigilConfig, deps: ApiDeps = {}): Promise<Ap
       ? new WebhookSender({ url: config.alertWebhookUrl, publicUrl: config.publicUrl, logger })
       : undefined;
     if (webhook) resources.defer(() => webhook.stop());
-    const metrics = new MetricsRegistry(hub.stats, webhook?.stats, Date.now, new BusRejections(logger));
+    const metrics = new MetricsRegistry(hub.stats, webhook?.stats, Date.now, new BusRejections(logger), deps.ingest);
     const watch = new DeviceWatch(config.staleAfterMs, (event) => hub.publish('device', event, event.device));
     // A store that is down at start (InfluxDB restarting) must not keep the API from serving:
     // the watch fills in from live events and retries the load.
     watch.start();
-    void watch.loadWithRetry(store, (err) => logger.warn({ err: err.message }, 'cannot load devices from the store yet; retrying'));
+    void watch.loadWithRetry(store, (err) => logger.warn({ err }, 'cannot load devices from the store yet; retrying'));
     resources.defer(() => watch.stop());
 
     const ingestHealth = new IngestHealth();
     const sources = new SourcesView(Date.now, metrics.busRejections);
-    metrics.append(() => formatSources(sources));
     const bus = await resources.open(
       connectBus(
         primaryBrokerUrl(config),
@@ -147,6 +150,22 @@ export async function start(config: VigilConfig, deps: ApiDeps = {}): Promise<Ap
   });
 }
 
+/** Every route; each describes itself next to its handler (api/route-docs.ts) for /api/openapi.json. */
+export function apiRouter(services: ApiServices): Router {
+  const router = new Router();
+  healthRoutes(router, services);
+  deviceRoutes(router, services);
+  rejectedRoutes(router, services);
+  sourceRoutes(router, services);
+  streamRoutes(router, services);
+  metricsRoutes(router, services);
+  sessionRoutes(router, services);
+  alertRoutes(router, services);
+  ruleRoutes(router, services);
+  openApiRoutes(router);
+  return router;
+}
+
 /**
  * The Koa app over the services, without a listening socket: start() serves it, and unit tests
  * drive app.callback() directly (tests/unit/api).
@@ -160,16 +179,9 @@ export function buildApp(services: ApiServices, dashboardDir = DEFAULT_DASHBOARD
   app.maxIpsCount = 1;
   // Errors are answered by the funnel; Koa's default handler would only print them again.
   app.silent = true;
-  const router = new Router();
-  healthRoutes(router, services);
-  deviceRoutes(router, services);
-  rejectedRoutes(router, services);
-  sourceRoutes(router, services);
-  streamRoutes(router, services);
-  metricsRoutes(router, services);
-  sessionRoutes(router, services);
-  alertRoutes(router, services);
-  ruleRoutes(router, services);
+  const router = apiRouter(services);
+  app.use(accessLog(services.logger, services.metrics));
+  app.use(securityHeaders());
   app.use(errorFunnel(services.logger));
   app.use(hostGuard(services.config));
   app.use(services.auth.requireRead());

@@ -9,6 +9,7 @@ import { start as startApi } from '../api/index.ts';
 import { start as startIngest } from '../ingest/index.ts';
 import { startVigil } from './main.ts';
 import { InstanceLockedError } from '../lib/instance-lock.ts';
+import { announce, type BannerFacts } from './banner.ts';
 
 export type Role = 'all' | 'ingest' | 'api';
 
@@ -32,7 +33,14 @@ export async function main(role: Role, env: Env, prepare: () => void = () => und
   const started = Date.now();
   let handle: Handle;
   try {
-    handle = await startRole(role, config, logger);
+    handle = await startRole(role, config, logger, (facts) =>
+      announce(facts, {
+        tty: process.stdout.isTTY === true,
+        stderr: (text) => process.stderr.write(text),
+        // Its own info-level logger: LOG_LEVEL=warn must not hide where Vigil runs.
+        logger: createLogger({ level: 'info', pretty: false, name: `vigil-${role}` }),
+      }),
+    );
   } catch (err) {
     process.stderr.write(`vigil: cannot start ${role}: ${(err as Error).message}\n`);
     process.exit(err instanceof InstanceLockedError ? 2 : 1);
@@ -41,26 +49,24 @@ export async function main(role: Role, env: Env, prepare: () => void = () => und
   stopOnSignals(handle, logger);
 }
 
-async function startRole(role: Role, config: VigilConfig, logger: Logger): Promise<Handle> {
+async function startRole(role: Role, config: VigilConfig, logger: Logger, show: (facts: BannerFacts) => void): Promise<Handle> {
   if (role === 'ingest') return startIngest(config, { logger });
   if (role === 'api') {
     const api = await startApi(config, { logger });
-    announce(api.url, api.token, api.tokenSource);
+    show({ role, url: api.url, token: api.token, tokenSource: api.tokenSource });
     return api;
   }
   const vigil = await startVigil(config, { logger });
-  announce(vigil.url, vigil.token, vigil.tokenSource);
-  process.stdout.write(`  MQTT:      ${vigil.brokerUrl}${vigil.embeddedBroker ? ' (embedded)' : ''}\n`);
-  process.stdout.write(`  Store:     ${config.store.kind === 'sqlite' ? config.store.sqlitePath : config.store.influx.url}\n`);
-  process.stdout.write(`  Simulator: ${config.simDevices > 0 ? `${config.simDevices} devices` : 'off'}\n\n`);
+  show({
+    role,
+    url: vigil.url,
+    token: vigil.token,
+    tokenSource: vigil.tokenSource,
+    broker: { url: vigil.brokerUrl, embedded: vigil.embeddedBroker },
+    store: config.store.kind === 'sqlite' ? config.store.sqlitePath : config.store.influx.url,
+    simulator: config.simDevices,
+  });
   return vigil;
-}
-
-function announce(url: string, token: string, source: string): void {
-  process.stdout.write(`\nVigil is running at ${url}\n`);
-  process.stdout.write(
-    `  Operator token (${source === 'env' ? 'VIGIL_TOKEN' : source === 'file' ? 'kept beside the store' : 'new, kept beside the store'}): ${token}\n`,
-  );
 }
 
 function stopOnSignals(handle: Handle, logger: Logger): void {

@@ -70,9 +70,19 @@ export async function startVigil(config: VigilConfig, options: VigilOptions = {}
       effective = { ...config, mqtt: { ...config.mqtt, urls: [broker.url], username: service.username, password: service.password } };
     }
     const store = await resources.open(openStore(effective, { logger }), (s) => s.close());
-    await resources.open(startIngest(effective, { ...options.ingest, logger, store, ...(tap ? { tap } : {}) }), (h) => h.stop());
+    // The API's /metrics serves ingest's families here, so ingest serves no /metrics of its own:
+    // one process, one Prometheus target.
+    const ingest = await resources.open(
+      startIngest({ ...effective, ingestMetricsPort: undefined }, { ...options.ingest, logger, store, ...(tap ? { tap } : {}) }),
+      (h) => h.stop(),
+    );
     const api = await resources.open(
-      startApi(effective, { logger, store, ...(options.dashboardDir ? { dashboardDir: options.dashboardDir } : {}) }),
+      startApi(effective, {
+        logger,
+        store,
+        ingest: ingest.metrics,
+        ...(options.dashboardDir ? { dashboardDir: options.dashboardDir } : {}),
+      }),
       (h) => h.stop(),
     );
     if (config.simDevices > 0) {

@@ -1,9 +1,9 @@
 import type { VigilConfig } from '../lib/config.ts';
 import type { Handle } from '../lib/lifecycle.ts';
-import type { Logger } from '../lib/logger.ts';
+import { componentLogger, type Logger } from '../lib/logger.ts';
 
 /** The simulator `npm start` runs: SIM_DEVICES devices publishing every second. Loaded only when on. */
 export async function startBuiltInSimulator(config: VigilConfig, brokerUrl: string, logger: Logger): Promise<Handle> {
   const { start } = await import('../simulator/index.ts');
-  return start({ devices: config.simDevices, broker: brokerUrl, prefix: config.topicPrefix }, logger.child({ component: 'simulator' }));
+  return start({ devices: config.simDevices, broker: brokerUrl, prefix: config.topicPrefix }, componentLogger(logger, 'simulator'));
 }

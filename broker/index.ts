@@ -166,7 +166,7 @@ export async function start(options: BrokerOptions): Promise<BrokerHandle> {
     await listen(server, options.port, host, 'MQTT_PORT');
     resources.defer(close);
 
-    aedes.on('clientError', (client, err) => logger.debug({ client: client.id, err: err.message }, 'mqtt client error'));
+    aedes.on('clientError', (client, err) => logger.debug({ client: client.id, err }, 'mqtt client error'));
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : options.port;
     logger.info({ port, host }, 'embedded MQTT broker listening');

@@ -77,7 +77,7 @@ export async function subscribeBus(client: BusSubscriber, handlers: BusHandlers,
       try {
         handler(decoded.value);
       } catch (err) {
-        options.logger.error({ topic: kind.topic, err: (err as Error).message }, 'handling a Vigil message failed');
+        options.logger.error({ topic: kind.topic, err }, 'handling a Vigil message failed');
       }
     });
   }

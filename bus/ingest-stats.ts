@@ -1,6 +1,6 @@
 /**
  * vigil/stats/ingest: what each ingest process reports about itself, every second. Heard by every
- * API (/metrics, with an `instance` label), every alerter (leader election) and the ingest
+ * API (/api/health, and vigil_ingest_instances in /metrics), every alerter (leader election) and the ingest
  * container's health check (scripts/healthcheck.mjs).
  */
 import { z } from 'zod';
@@ -36,9 +36,9 @@ export interface StoreStats {
 }
 
 /**
- * What each ingest process reports about itself, every second, on VIGIL_TOPICS.stats; the API
- * processes expose it on /metrics with an `instance` label, so one scrape of any API sees the
- * whole ingest tier.
+ * What each ingest process reports about itself, every second, on VIGIL_TOPICS.stats. The API
+ * judges store health from it and counts the instances it hears; it re-exports no counter (each
+ * ingest serves its own /metrics on INGEST_METRICS_PORT).
  */
 export interface LatencyHistogram {
   /** Upper bounds in seconds, ascending; the last bucket (+Inf) is implied. */

@@ -8,7 +8,7 @@ import { primaryBrokerUrl } from '../lib/config.ts';
 import { REJECTED_PAYLOAD_LIMIT } from '../domain/events.ts';
 import type { Handle } from '../lib/lifecycle.ts';
 import { startWith } from '../lib/lifecycle.ts';
-import { RateLimitedLog, silentLogger, type Logger } from '../lib/logger.ts';
+import { componentLogger, RateLimitedLog, silentLogger, type Logger } from '../lib/logger.ts';
 import { endMqtt, FALL_BACK_MESSAGE, redact, watchSessionTakeover, type MqttClient } from '../lib/mqtt.ts';
 import { connectIngest, subscriptionFilters } from './connect.ts';
 import { openStore, type IngestStore } from '../store/index.ts';
@@ -25,12 +25,28 @@ import { SourceRouter } from '../sources/router.ts';
 import { sourcesFor } from './sources.ts';
 import { SourceReporter } from './source-report.ts';
 import { startDiscovery } from './discover.ts';
+import type { BusRejectedCounts, IngestSnapshot, StoreStats } from '../bus/ingest-stats.ts';
+import { IngestMetrics, standaloneIngestRegistry } from './metrics.ts';
+import { startMetricsServer } from './metrics-server.ts';
+import { registerSourceMetrics } from './source-metrics.ts';
+import type { Registry } from 'prom-client';
 
 const STATS_INTERVAL_MS = 1_000;
 /** vigil/stats/sources: counters move slowly and the unmatched list is large. */
 const SOURCES_INTERVAL_MS = 2_000;
 const NO_META: DeviceMetaSink = { noteDiscovered: () => undefined };
 const NO_WEBHOOK = { delivered: 0, failures: 0, dropped: 0, queued: 0 };
+/** What /metrics reads before the store is open (a scrape during start). */
+const EMPTY_STORE_STATS: StoreStats = {
+  unackedReadings: 0,
+  spooledRows: 0,
+  readingsWritten: 0,
+  droppedOutsideRetention: 0,
+  droppedByBackend: 0,
+  writeErrors: { partial: 0, transient: 0, timeout: 0, permanent: 0, too_large: 0, no_database: 0 },
+  writeLatency: { count: 0, sumMs: 0, maxMs: 0 },
+  blockedBy: null,
+};
 
 export interface IngestDeps {
   readonly logger?: Logger;
@@ -51,10 +67,14 @@ export interface IngestDeps {
 export interface IngestHandle extends Handle {
   readonly stats: IngestStats;
   readonly router: SourceRouter;
+  /** For the all-in-one's API, which serves them in its /metrics (a standalone ingest serves its own). */
+  readonly metrics: { readonly registry: Registry; busRejected(): BusRejectedCounts };
+  /** Set when INGEST_METRICS_PORT is: where this process serves /metrics. */
+  readonly metricsUrl: string | undefined;
 }
 
 export async function start(config: VigilConfig, deps: IngestDeps = {}): Promise<IngestHandle> {
-  const logger = (deps.logger ?? silentLogger).child({ component: 'ingest' });
+  const logger = componentLogger(deps.logger ?? silentLogger, 'ingest');
   const stats = new IngestStats(config.instanceId);
   const rejectLog = new RateLimitedLog(logger);
   // Before anything opens: a bad SOURCES or SOURCES_FILE stops the start with one line each.
@@ -62,6 +82,9 @@ export async function start(config: VigilConfig, deps: IngestDeps = {}): Promise
   const router = new SourceRouter(sourceSet.sources);
   const reporter = new SourceReporter(config.instanceId, router, sourceSet);
   const meta = deps.meta ?? NO_META;
+  let current: () => IngestSnapshot = () => stats.snapshot(0, false, NO_WEBHOOK, EMPTY_STORE_STATS);
+  const metrics = new IngestMetrics(() => current());
+  registerSourceMetrics(metrics.registry, router, () => reporter.duplicateConsumer);
 
   return startWith(async (resources) => {
     const store = deps.store ?? (await resources.open(openStore(config, { logger }), (s) => s.close()));
@@ -77,6 +100,7 @@ export async function start(config: VigilConfig, deps: IngestDeps = {}): Promise
       accepted(entries, _receivedAt, writeSeconds) {
         stats.accepted++;
         stats.writeLatency.observe(writeSeconds);
+        metrics.writeLatency.observe(writeSeconds);
         for (const entry of entries) stats.points += Object.keys(entry.values).length;
         forwarder?.readings(entries);
       },
@@ -133,7 +157,7 @@ export async function start(config: VigilConfig, deps: IngestDeps = {}): Promise
         onStoreError(err, attempt) {
           stats.storeErrors++;
           if (attempt === 1) stats.unacked++;
-          rejectLog.warn('store-error', { err: err.message, attempt }, 'store write failed; holding the message and retrying');
+          rejectLog.warn('store-error', { err, attempt }, 'store write failed; holding the message and retrying');
         },
       });
     const tap = deps.tap;
@@ -158,7 +182,7 @@ export async function start(config: VigilConfig, deps: IngestDeps = {}): Promise
       resources.defer(() => endMqtt(client));
       // Runs before the client ends (cleanups run last-first), so the final batch goes out.
       if (index === 0) resources.defer(() => forwarder?.stop());
-      client.on('error', (err) => rejectLog.warn(`mqtt-error:${index}`, { broker: redact(url), err: err.message }, 'MQTT error'));
+      client.on('error', (err) => rejectLog.warn(`mqtt-error:${index}`, { broker: redact(url), err }, 'MQTT error'));
       client.on('offline', () => logger.warn({ broker: redact(url) }, 'broker unreachable; reconnecting'));
       client.on('connect', () => logger.info({ broker: redact(url) }, 'connected to broker'));
       watchSessionTakeover(client, (t) => {
@@ -192,16 +216,15 @@ export async function start(config: VigilConfig, deps: IngestDeps = {}): Promise
       }
     }
     let alerter: AlerterHandle | undefined;
-    const publishStats = () =>
-      forwarder?.stats(
-        stats.snapshot(
-          forwarder.dropped,
-          alerter?.isLeader() ?? false,
-          alerter?.webhookStats() ?? NO_WEBHOOK,
-          store.stats(),
-          alerter?.busRejected(),
-        ),
+    current = () =>
+      stats.snapshot(
+        forwarder?.dropped ?? 0,
+        alerter?.isLeader() ?? false,
+        alerter?.webhookStats() ?? NO_WEBHOOK,
+        store.stats(),
+        alerter?.busRejected(),
       );
+    const publishStats = () => forwarder?.stats(current());
     const statsTimer = setInterval(publishStats, STATS_INTERVAL_MS);
     statsTimer.unref();
     resources.defer(() => {
@@ -228,8 +251,23 @@ export async function start(config: VigilConfig, deps: IngestDeps = {}): Promise
     });
     const alerts = await resources.open(new AlertStore(config.store.sqlitePath), (a) => a.close());
     alerter = await resources.open(startAlerter(config, { alerts, store, logger }), (a) => a.stop());
+    const busRejected = () => alerter?.busRejected() ?? {};
+    let metricsUrl: string | undefined;
+    if (config.ingestMetricsPort !== undefined) {
+      const server = await resources.open(
+        startMetricsServer(
+          standaloneIngestRegistry(metrics, busRejected),
+          config.ingestMetricsPort,
+          config.http.host,
+          config.token,
+          logger,
+        ),
+        (m) => m.stop(),
+      );
+      metricsUrl = server.url;
+    }
     // Registered last so it runs first on stop: messages held by a failing store are released.
     resources.defer(() => stopping.abort());
-    return { stats, router };
+    return { stats, router, metrics: { registry: metrics.registry, busRejected }, metricsUrl };
   });
 }

@@ -44,6 +44,8 @@ export interface VigilConfig {
     /** DISCOVER_TOPICS: on an external broker, also subscribe to `#` to list topics no source takes. */
     readonly discoverTopics: boolean;
   };
+  /** Where a standalone ingest serves its own /metrics; undefined: it serves none (the all-in-one's API serves ingest's). */
+  readonly ingestMetricsPort: number | undefined;
 }
 
 /** What INSTANCE_ID may be; the bus checks the instance of every ingest stats snapshot against it too. */
@@ -89,7 +91,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   {
     name: 'INSTANCE_ID',
     unset: 'the host name',
-    meaning: "names this process among replicas (ingest's session, the `instance` label in `/metrics`, alert leader election)",
+    meaning: "names this process among replicas (ingest's MQTT session, alert leader election; Prometheus labels targets itself)",
   },
   { name: 'TOPIC_PREFIX', default: 'devices', meaning: 'device topics live under it' },
   {
@@ -135,6 +137,11 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     name: 'PUBLIC_URL',
     unset: '`http://HOST:PORT`',
     meaning: "the dashboard's address as people reach it, for links in alert webhooks; its host passes the Host check on loopback",
+  },
+  {
+    name: 'INGEST_METRICS_PORT',
+    unset: 'none',
+    meaning: 'a standalone ingest serves its own `/metrics` there, on `HOST` (docs/deploy.md has scrape configs)',
   },
   {
     name: 'LOG_LEVEL',
@@ -269,6 +276,7 @@ const envSchema = z.object({
     'ALERT_WEBHOOK_URL must be an http:// or https:// URL',
   ),
   PUBLIC_URL: optionalText.refine((v) => v === undefined || /^https?:\/\/\S+$/.test(v), 'PUBLIC_URL must be an http:// or https:// URL'),
+  INGEST_METRICS_PORT: port('INGEST_METRICS_PORT').optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` }),
   SOURCES: z.string().transform((v, ctx): 'all' | string[] => {
     const names = v
@@ -343,6 +351,7 @@ export function parseConfig(env: Env): ConfigResult {
     publicUrl: (e.PUBLIC_URL ?? `http://${e.HOST === '0.0.0.0' ? '127.0.0.1' : e.HOST}:${e.PORT}`).replace(/\/+$/, ''),
     logLevel: e.LOG_LEVEL,
     sources: { enabled: e.SOURCES, file: e.SOURCES_FILE, discoverTopics: e.DISCOVER_TOPICS },
+    ingestMetricsPort: e.INGEST_METRICS_PORT,
   };
   return { ok: true, config: deepFreeze(config) };
 }

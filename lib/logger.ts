@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import type { LogLevel } from './config.ts';
 
@@ -9,14 +9,33 @@ export interface LoggerOptions {
   /** Pretty output for people at a terminal; JSON lines for everything else. */
   pretty?: boolean;
   name?: string;
+  /** Where JSON lines go (tests); stdout by default. */
+  destination?: DestinationStream;
 }
 
 export function createLogger(options: LoggerOptions): Logger {
   const base = { level: options.level, name: options.name ?? 'vigil', base: undefined };
+  if (options.destination) return pino(base, options.destination);
   if (options.pretty ?? process.stdout.isTTY === true) {
     return pino(base, pretty({ sync: true, colorize: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss.l' }));
   }
   return pino(base);
+}
+
+/** Each component logger's parent without a component, so nesting never binds `component` twice. */
+const withoutComponent = new WeakMap<Logger, Logger>();
+
+/**
+ * A logger for one component. pino appends a child's bindings to its parent's, so a store opened
+ * with the API's logger would write `"component":"api"` and `"component":"store"` on one line
+ * (JSON readers keep one of the two, whichever they like). Here the child is made from the
+ * nearest logger without a component, so each line has one: the innermost component's.
+ */
+export function componentLogger(parent: Logger, component: string): Logger {
+  const base = withoutComponent.get(parent) ?? parent;
+  const child = base.child({ component });
+  withoutComponent.set(child, base);
+  return child;
 }
 
 /** A logger that writes nothing: for tests and library callers that bring no logger. */

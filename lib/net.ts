@@ -33,3 +33,8 @@ export function closer(server: Server): () => Promise<void> {
       for (const socket of sockets) socket.destroy();
     });
 }
+
+/** Loopback addresses: where reads (and /metrics) stay open without the operator token. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}

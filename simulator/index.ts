@@ -79,7 +79,7 @@ export async function start(input: Partial<SimulatorOptions> = {}, logger: Logge
             },
             error: (err) => {
               counters.errors++;
-              warn.warn(`connection:${err.message}`, { device: device.id, err: err.message }, 'device connection error');
+              warn.warn(`connection:${err.message}`, { device: device.id, err }, 'device connection error');
             },
             settled: () => scheduler?.wake(),
           },
@@ -143,7 +143,7 @@ export async function start(input: Partial<SimulatorOptions> = {}, logger: Logge
         inFlight--;
         if (failed) {
           counters.errors++;
-          warn.warn(`publish:${failed.message}`, { device: devices[i]!.id, err: failed.message }, 'publish failed');
+          warn.warn(`publish:${failed.message}`, { device: devices[i]!.id, err: failed }, 'publish failed');
           return;
         }
         counters.sent++;

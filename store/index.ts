@@ -1,6 +1,6 @@
 import { basename, dirname, join } from 'node:path';
 import type { VigilConfig } from '../lib/config.ts';
-import { createLogger, type Logger } from '../lib/logger.ts';
+import { componentLogger, createLogger, type Logger } from '../lib/logger.ts';
 import { InfluxStore } from './influx/store.ts';
 import type { TelemetryStore } from './port.ts';
 import { SqliteStore } from './sqlite.ts';
@@ -35,7 +35,7 @@ export async function openStore(config: VigilConfig, options: OpenStoreOptions =
   if (config.store.kind === 'influx') {
     const { url, token, database } = config.store.influx;
     const spoolPath = spoolPathFor(config.store.sqlitePath);
-    const logger = (options.logger ?? createLogger({ level: config.logLevel })).child({ component: 'store' });
+    const logger = componentLogger(options.logger ?? createLogger({ level: config.logLevel }), 'store');
     try {
       return await InfluxStore.open({ url, token, database, retentionMs: config.store.retentionMs, spoolPath, now, logger });
     } catch (err) {

@@ -1,27 +1,37 @@
 import type { Router } from '@koa/router';
+import { z } from 'zod';
 import { isDeviceId } from '../../domain/reading.ts';
 import { AlertFanOut } from '../../alerts/fan-out.ts';
 import type { ApiServices } from '../context.ts';
-import { badRequest, notFound } from '../errors.ts';
+import { notFound } from '../errors.ts';
+import { describeRoute, intParam, parseQuery } from '../route-docs.ts';
+
+const alertsQuery = z.object({
+  state: z
+    .enum(['active', 'all'], { error: 'state must be active or all' })
+    .optional()
+    .transform((s) => s ?? 'active')
+    .meta({ description: '`active` (default) or `all`', example: 'all' }),
+  device: z.string().refine(isDeviceId, 'device must be a device id').optional().meta({ description: 'one device id', example: 'sim-001' }),
+  limit: intParam('limit', 1, 1000, 100).meta({ description: 'at most this many, newest first (1-1000, default 100)', example: '10' }),
+});
+
+const DOCS = {
+  list: describeRoute({ method: 'get', path: '/api/alerts', summary: 'alerts, newest first', query: alertsQuery }),
+  ack: describeRoute({ method: 'post', path: '/api/alerts/:id/ack', summary: 'acknowledges one alert', operator: true }),
+};
 
 export function alertRoutes(router: Router, services: ApiServices): void {
   const { alerts, auth, bus } = services;
   // Through the broker, so every API process streams an acknowledgement, this one included.
   const fanOut = new AlertFanOut({ alerts, store: services.store, bus, webhook: services.webhook });
 
-  router.get('/api/alerts', (ctx) => {
-    const state = ctx.query['state'] ?? 'active';
-    if (state !== 'active' && state !== 'all') throw badRequest('bad_state', 'state must be active or all');
-    const device = ctx.query['device'];
-    if (device !== undefined && (typeof device !== 'string' || !isDeviceId(device)))
-      throw badRequest('bad_device', 'device must be a device id');
-    const rawLimit = ctx.query['limit'];
-    const limit = rawLimit === undefined ? 100 : Number(rawLimit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw badRequest('bad_limit', 'limit must be a whole number from 1 to 1000');
-    ctx.body = alerts.listAlerts({ state, limit, ...(typeof device === 'string' ? { device } : {}) });
+  router.get(DOCS.list.path, (ctx) => {
+    const { state, device, limit } = parseQuery(ctx, alertsQuery);
+    ctx.body = alerts.listAlerts({ state, limit, ...(device !== undefined ? { device } : {}) });
   });
 
-  router.post('/api/alerts/:id/ack', auth.requireOperator(), (ctx) => {
+  router.post(DOCS.ack.path, auth.requireOperator(), (ctx) => {
     const id = ctx.params['id'] ?? '';
     const acked = fanOut.acknowledge(id, services.now());
     if (!acked) throw notFound(`alert ${id}`);

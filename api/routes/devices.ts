@@ -1,44 +1,76 @@
 import { Readable } from 'node:stream';
 import type { Router, RouterContext } from '@koa/router';
+import { z } from 'zod';
 import { deviceView } from '../../domain/devices.ts';
 import { isDeviceId, isMetricName } from '../../domain/reading.ts';
 import { bucketStep } from '../../store/buckets.ts';
 import type { ApiServices } from '../context.ts';
-import { badRequest, notFound } from '../errors.ts';
+import { notFound } from '../errors.ts';
 import { parseRange } from '../time-range.ts';
+import { describeRoute, intParam, listParam, parseQuery, timeParam } from '../route-docs.ts';
 
 const HOUR = 3_600_000;
 const MAX_POINTS = 5_000;
 
+const range = {
+  from: timeParam.meta({ description: 'start: epoch ms, ISO-8601, relative (-1h) or now; default an hour before `to`', example: '-1h' }),
+  to: timeParam.meta({ description: 'end, in the same forms; default now', example: 'now' }),
+  metrics: listParam('metrics', isMetricName).meta({ description: 'comma-separated metric names; default all', example: 'temperature' }),
+};
+const readingsQuery = z.object({
+  ...range,
+  points: intParam('points', 1, MAX_POINTS, 500).meta({ description: `at most this many buckets (1-${MAX_POINTS})`, example: '100' }),
+});
+const csvQuery = z.object(range);
+
+const DOCS = {
+  list: describeRoute({ method: 'get', path: '/api/devices', summary: 'every device with its status and latest values' }),
+  one: describeRoute({ method: 'get', path: '/api/devices/:id', summary: 'one device; 404 for an unknown id' }),
+  csv: describeRoute({
+    method: 'get',
+    path: '/api/devices/:id/readings.csv',
+    summary: 'raw readings as CSV (ts,metric,value), streamed',
+    query: csvQuery,
+    success: { status: 200, description: 'CSV', type: 'text/csv' },
+  }),
+  readings: describeRoute({
+    method: 'get',
+    path: '/api/devices/:id/readings',
+    summary: 'history downsampled to at most `points` buckets: [ts, mean, min, max] per metric',
+    query: readingsQuery,
+  }),
+};
+
 export function deviceRoutes(router: Router, services: ApiServices): void {
   const { store, config, now } = services;
 
-  router.get('/api/devices', async (ctx) => {
+  router.get(DOCS.list.path, async (ctx) => {
     const at = now();
     ctx.body = (await store.devices()).map((d) => deviceView(d, at, config.staleAfterMs));
   });
 
-  router.get('/api/devices/:id', async (ctx) => {
+  router.get(DOCS.one.path, async (ctx) => {
     const record = await store.device(deviceParam(ctx));
     if (!record) throw notFound(`device ${ctx.params['id']}`);
     ctx.body = deviceView(record, now(), config.staleAfterMs);
   });
 
-  router.get('/api/devices/:id/readings.csv', async (ctx) => {
+  router.get(DOCS.csv.path, async (ctx) => {
     const device = await knownDevice(ctx, services);
-    const { from, to } = parseRange(queryOf(ctx), now(), HOUR);
-    const metrics = metricsParam(ctx);
+    const query = parseQuery(ctx, csvQuery);
+    const { from, to } = parseRange(query, now(), HOUR);
+    const metrics = query.metrics;
     ctx.type = 'text/csv; charset=utf-8';
     ctx.set('Content-Disposition', `attachment; filename="${device.replace(/[^A-Za-z0-9_.-]/g, '_')}.csv"`);
     ctx.body = Readable.from(csvLines(store.exportRaw({ device, from, to, metrics })));
   });
 
-  router.get('/api/devices/:id/readings', async (ctx) => {
+  router.get(DOCS.readings.path, async (ctx) => {
     const device = await knownDevice(ctx, services);
-    const { from, to } = parseRange(queryOf(ctx), now(), HOUR);
-    const points = pointsParam(ctx);
-    const step = bucketStep(from, to, points);
-    const series = await store.history({ device, from, to, step, metrics: metricsParam(ctx) });
+    const query = parseQuery(ctx, readingsQuery);
+    const { from, to } = parseRange(query, now(), HOUR);
+    const step = bucketStep(from, to, query.points);
+    const series = await store.history({ device, from, to, step, metrics: query.metrics });
     ctx.body = { device, from, to, step, series };
   });
 }
@@ -53,32 +85,6 @@ async function knownDevice(ctx: RouterContext, services: ApiServices): Promise<s
   const id = deviceParam(ctx);
   if (!(await services.store.device(id))) throw notFound(`device ${id}`);
   return id;
-}
-
-function queryOf(ctx: RouterContext): { from?: string; to?: string } {
-  const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
-  return { from: one(ctx.query['from']), to: one(ctx.query['to']) };
-}
-
-function metricsParam(ctx: RouterContext): string[] | undefined {
-  const raw = ctx.query['metrics'];
-  if (raw === undefined || raw === '') return undefined;
-  const names = (Array.isArray(raw) ? raw.join(',') : raw)
-    .split(',')
-    .map((m) => m.trim())
-    .filter(Boolean);
-  const bad = names.find((m) => !isMetricName(m));
-  if (bad !== undefined) throw badRequest('bad_metrics', `metric name ${JSON.stringify(bad.slice(0, 80))} is not valid`);
-  return names;
-}
-
-function pointsParam(ctx: RouterContext): number {
-  const raw = ctx.query['points'];
-  if (raw === undefined || raw === '') return 500;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > MAX_POINTS)
-    throw badRequest('bad_points', `points must be a whole number from 1 to ${MAX_POINTS}`);
-  return n;
 }
 
 async function* csvLines(rows: AsyncIterable<{ ts: number; metric: string; value: number }>): AsyncGenerator<string> {

@@ -1,9 +1,16 @@
 import type { Router } from '@koa/router';
 import { sessionTakeovers } from '../../lib/mqtt.ts';
 import type { ApiServices } from '../context.ts';
+import { describeRoute } from '../route-docs.ts';
+
+const DOC = describeRoute({
+  method: 'get',
+  path: '/api/health',
+  summary: 'broker and store up, or 503 naming what is down (open without the token)',
+});
 
 export function healthRoutes(router: Router, services: ApiServices): void {
-  router.get('/api/health', async (ctx) => {
+  router.get(DOC.path, async (ctx) => {
     // Connected is not enough: while another client keeps taking ingest's or the alerter's id, device messages go to it.
     const local = sessionTakeovers.recent();
     const takeover = local
@@ -13,7 +20,7 @@ export function healthRoutes(router: Router, services: ApiServices): void {
     const store = await services.store.ping().then(
       () => 'up',
       (err: Error) => {
-        services.logger.warn({ err: err.message }, 'store health check failed');
+        services.logger.warn({ err }, 'store health check failed');
         return 'down';
       },
     );

@@ -1,4 +1,6 @@
 import type { Router } from '@koa/router';
+import { z } from 'zod';
+import { describeRoute } from '../route-docs.ts';
 import { SESSION_COOKIE } from '../auth.ts';
 import { readJson } from '../body.ts';
 import type { ApiServices } from '../context.ts';
@@ -6,18 +8,40 @@ import { badRequest, HttpError } from '../errors.ts';
 
 const SESSION_DAYS = 30;
 
+const signIn = z.object({ token: z.string().min(1).meta({ description: 'the operator token (VIGIL_TOKEN)' }) });
+
+const DOCS = {
+  get: describeRoute({
+    method: 'get',
+    path: '/api/session',
+    summary: 'whether this client is signed in as the operator, and whether reads are open',
+  }),
+  post: describeRoute({
+    method: 'post',
+    path: '/api/session',
+    summary: 'signs in: the token becomes an HttpOnly, SameSite=Strict cookie (10 failures a minute per address, then 429)',
+    body: signIn,
+  }),
+  delete: describeRoute({
+    method: 'delete',
+    path: '/api/session',
+    summary: 'signs out',
+    success: { status: 204, description: 'signed out' },
+  }),
+};
+
 /** Sign-in for the dashboard: the token is sent once and becomes an HttpOnly cookie. */
 export function sessionRoutes(router: Router, services: ApiServices): void {
   const { auth } = services;
 
-  router.get('/api/session', (ctx) => {
+  router.get(DOCS.get.path, (ctx) => {
     ctx.body = { operator: auth.check(ctx), readsOpen: auth.readsOpen };
   });
 
-  router.post('/api/session', async (ctx) => {
-    const body = await readJson(ctx);
-    const token = typeof body === 'object' && body !== null && 'token' in body ? (body as { token: unknown }).token : undefined;
-    if (typeof token !== 'string' || token === '') throw badRequest('bad_token', 'send {"token": "<VIGIL_TOKEN>"}');
+  router.post(DOCS.post.path, async (ctx) => {
+    const parsed = signIn.safeParse(await readJson(ctx));
+    if (!parsed.success) throw badRequest('bad_token', 'send {"token": "<VIGIL_TOKEN>"}');
+    const { token } = parsed.data;
     if (!auth.signIn(ctx, token)) throw new HttpError(401, 'unauthorized', 'that is not the operator token');
     ctx.cookies.set(SESSION_COOKIE, auth.sessionValue, {
       httpOnly: true,
@@ -30,7 +54,7 @@ export function sessionRoutes(router: Router, services: ApiServices): void {
     ctx.body = { operator: true };
   });
 
-  router.delete('/api/session', (ctx) => {
+  router.delete(DOCS.delete.path, (ctx) => {
     ctx.cookies.set(SESSION_COOKIE, '', { httpOnly: true, sameSite: 'strict', path: '/', maxAge: 0, overwrite: true });
     ctx.status = 204;
   });

@@ -16,6 +16,8 @@ export const TEST_DEBIAN_PACKAGES = Object.freeze([
   { pkg: 'rabbitmq-server', bin: 'rabbitmq-server' },
   // The TLS deployment test makes a throwaway CA.
   { pkg: 'openssl', bin: 'openssl' },
+  // promtool checks /metrics; a real Prometheus scrapes it (tests/integration/prometheus.test.ts).
+  { pkg: 'prometheus', bin: 'promtool' },
 ]);
 
 /** Daemons live in sbin, which a non-root PATH usually lacks. */

@@ -226,7 +226,7 @@ export class Forwarder {
         this.deps.stats.droppedByBackend += failure.dropped ?? 0;
         this.warn.warn(
           'influx-partial',
-          { err: failure.message, lines: batch.length },
+          { reason: failure.message, lines: batch.length },
           'InfluxDB refused part of a batch; the rest is stored',
         );
         this.acknowledge(batch);
@@ -261,7 +261,7 @@ export class Forwarder {
         if (now - this.lastBlockedLog > 60_000) {
           this.lastBlockedLog = now;
           this.deps.logger.error(
-            { err: failure.message, spooledRows: this.deps.spool.rows, retryInMs: this.options.blockedRetryMs },
+            { reason: failure.message, spooledRows: this.deps.spool.rows, retryInMs: this.options.blockedRetryMs },
             'InfluxDB refuses writes; readings stay in the spool until this is fixed',
           );
         }
@@ -276,7 +276,7 @@ export class Forwarder {
     }
     this.warn.warn(
       `influx-${failure.kind}`,
-      { err: failure.message, spooledRows: this.deps.spool.rows, retryInMs: backoff },
+      { reason: failure.message, spooledRows: this.deps.spool.rows, retryInMs: backoff },
       'InfluxDB write failed; retrying',
     );
     // Jitter: several ingest processes recovering at once should not hit InfluxDB in step.

@@ -106,10 +106,7 @@ export class InfluxStore implements TelemetryStore {
         spool.close();
         throw err;
       }
-      logger.warn(
-        { url: options.url, err: (err as Error).message, spooledRows: spool.rows },
-        'InfluxDB is not answering; readings are spooled until it does',
-      );
+      logger.warn({ url: options.url, err, spooledRows: spool.rows }, 'InfluxDB is not answering; readings are spooled until it does');
     }
     store.forwarder.start(ready);
     if (spool.rows > 0) logger.info({ spooledRows: spool.rows, spool: spool.path }, 'draining readings spooled before this start');
@@ -145,7 +142,7 @@ export class InfluxStore implements TelemetryStore {
       );
     } catch (err) {
       // Not allowed (no admin rights) or not supported: writes will say what is wrong.
-      this.logger.warn({ database: db, err: (err as Error).message }, 'could not check or create the InfluxDB database');
+      this.logger.warn({ database: db, err }, 'could not check or create the InfluxDB database');
     }
   }
 

@@ -20,6 +20,8 @@ let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 const pageErrors: string[] = [];
+/** Chromium reports a refused script, style or connection as a console error naming the Content Security Policy. */
+const cspViolations: string[] = [];
 
 const card = (id: string): Locator => page.locator(`[data-testid="device-card"][data-device="${id}"]`);
 const connection = (): Locator => page.getByTestId('connection-status');
@@ -43,6 +45,15 @@ beforeAll(async () => {
   context = await browser.newContext({ viewport: { width: 1024, height: 768 } });
   page = await context.newPage();
   page.on('pageerror', (err) => pageErrors.push(err.message));
+  page.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+  });
+  // Also the page's own report, in case a violation is not logged to the console.
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) =>
+      console.error(`Content Security Policy violation: ${e.violatedDirective} ${e.blockedURI}`),
+    );
+  });
 });
 
 afterAll(async () => {
@@ -53,7 +64,9 @@ afterAll(async () => {
 
 describe('dashboard', () => {
   it('goes live and shows a published reading on the overview within 2 s, then updates it live', async () => {
-    await page.goto(server.url);
+    const response = await page.goto(server.url);
+    // The dashboard runs under the API's policy: no inline script, no framing.
+    expect(response?.headers()['content-security-policy']).toContain("script-src 'self'");
     await page.locator('[data-testid="connection-status"][data-state="live"]').waitFor({ timeout: 5_000 });
     expect(await connection().textContent()).toBe('live');
 
@@ -66,6 +79,7 @@ describe('dashboard', () => {
     await shows(card(DEVICE).locator('[data-testid="metric-value"][data-metric="humidity"]'), '40');
     expect(await page.getByTestId('device-card').count()).toBe(1);
     expect(pageErrors).toEqual([]);
+    expect(cspViolations).toEqual([]);
   });
 
   it('opens a device page by deep link with a chart per metric that takes live readings', async () => {
@@ -81,6 +95,7 @@ describe('dashboard', () => {
     await card(DEVICE).waitFor({ timeout: 2_000 });
     expect(new URL(page.url()).pathname).toBe('/');
     expect(pageErrors).toEqual([]);
+    expect(cspViolations).toEqual([]);
   });
 
   it('says offline while the browser has no network and goes live again when it returns', async () => {
@@ -104,6 +119,7 @@ describe('dashboard', () => {
     await publish({ temperature: 25.25 });
     await shows(card(DEVICE).locator('[data-testid="metric-value"][data-metric="temperature"]'), '25.25');
     expect(pageErrors).toEqual([]);
+    expect(cspViolations).toEqual([]);
   });
 
   it('keeps retrying through 503s (where the browser alone would give up) and says offline meanwhile', async () => {
@@ -194,5 +210,6 @@ describe('dashboard', () => {
         throw new Error(`chart has ${JSON.stringify(got)}, expected ${sent.size} points and no gap: ${String(err)}`);
       });
     expect(pageErrors).toEqual([]);
+    expect(cspViolations).toEqual([]);
   });
 });

@@ -8,3 +8,4 @@ export * from './mqtt.ts';
 export * from './nginx.ts';
 export * from './nats.ts';
 export * from './rabbitmq.ts';
+export * from './prometheus.ts';

@@ -25,17 +25,26 @@ describe('alerts with two ingest processes', () => {
   let dir: string;
   let api: ApiHandle;
   const ingest = new Map<string, ChildProcess>();
+  /** Each ingest serves its own /metrics (INGEST_METRICS_PORT): one Prometheus target per replica. */
+  const metricsPorts = new Map<string, number>();
 
   beforeAll(async () => {
     mosquitto = await startMosquitto();
     dir = await mkdtemp(join(tmpdir(), 'vigil-scale-alerts-'));
     const env = { MQTT_URL: mosquitto.url, SQLITE_PATH: join(dir, 'vigil.db'), VIGIL_TOKEN: TOKEN, LOG_LEVEL: 'silent' };
     for (const instance of ['a', 'b']) {
+      metricsPorts.set(instance, await freePort());
       ingest.set(
         instance,
         spawn(process.execPath, ['scripts/run.mjs', 'ingest'], {
           cwd: root,
-          env: { ...process.env, ...env, INSTANCE_ID: instance, LOG_LEVEL: 'error' },
+          env: {
+            ...process.env,
+            ...env,
+            INSTANCE_ID: instance,
+            INGEST_METRICS_PORT: String(metricsPorts.get(instance)),
+            LOG_LEVEL: 'error',
+          },
           stdio: 'ignore',
         }),
       );
@@ -52,9 +61,17 @@ describe('alerts with two ingest processes', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  /** The instances whose own /metrics says they lead; a dead one does not answer. */
   const leaders = async () => {
-    const text = await (await fetch(`${api.url}/metrics`)).text();
-    return [...text.matchAll(/^vigil_alert_leader\{instance="([^"]+)"\} 1$/gm)].map((m) => m[1]);
+    const leading: string[] = [];
+    for (const [instance, port] of metricsPorts) {
+      const text = await fetch(`http://127.0.0.1:${port}/metrics`).then(
+        (r) => r.text(),
+        () => '',
+      );
+      if (/^vigil_alert_leader 1$/m.test(text)) leading.push(instance);
+    }
+    return leading;
   };
   const alerts = async () => (await getJson<Alert[]>(`${api.url}/api/alerts?state=all&device=sc-1`)).body;
 
@@ -84,7 +101,7 @@ describe('alerts with two ingest processes', () => {
 
     // The leader dies; b takes over and evaluates the next excursion once.
     ingest.get('a')!.kill('SIGKILL');
-    // /metrics keeps a dead instance's last report for a while, so look for b's claim.
+    // Look for b's claim (a's /metrics died with it).
     await eventually(async () => ((await leaders()).includes('b') ? true : undefined), 15_000, 'instance b leads');
     for (let i = 200; i < 300; i++) {
       const t = i >= 250 && i < 260 ? 40 : 20;

@@ -65,7 +65,7 @@ describe('alerts', () => {
     await new Promise<void>((resolve) => (source.onopen = () => resolve()));
     // Evaluation starts once ingest has elected itself; /metrics says when.
     await eventually(
-      async () => (/vigil_alert_leader\{[^}]*\} 1/.test(await (await fetch(`${vigil.url}/metrics`)).text()) ? true : undefined),
+      async () => (/^vigil_alert_leader 1$/m.test(await (await fetch(`${vigil.url}/metrics`)).text()) ? true : undefined),
       10_000,
       'alert leader',
     );
@@ -212,7 +212,7 @@ describe('alerts', () => {
     expect(after.body).toEqual([firing]);
     // The restored evaluator still knows it is firing: a value in the band does not re-fire or resolve.
     await eventually(
-      async () => (/vigil_alert_leader\{[^}]*\} 1/.test(await (await fetch(`${vigil.url}/metrics`)).text()) ? true : undefined),
+      async () => (/^vigil_alert_leader 1$/m.test(await (await fetch(`${vigil.url}/metrics`)).text()) ? true : undefined),
       10_000,
       'leader again',
     );

@@ -108,7 +108,7 @@ describe.each(['mosquitto', 'aedes'] as const)('rejections through %s', (broker)
       3_000,
       'received counter',
     );
-    expect(text).toMatch(/vigil_write_latency_seconds_count\{instance="[^"]+"\} [1-9]/);
+    expect(text).toMatch(/^vigil_write_latency_seconds_count [1-9]/m);
     expect(text).toMatch(/vigil_sse_clients \d/);
   });
 });

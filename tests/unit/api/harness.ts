@@ -5,18 +5,18 @@
  */
 import type { MqttClient } from '../../../lib/mqtt.ts';
 import { parseConfig, type VigilConfig } from '../../../lib/config.ts';
-import { silentLogger } from '../../../lib/logger.ts';
+import { silentLogger, type Logger } from '../../../lib/logger.ts';
 import type { RejectedMessage } from '../../../domain/events.ts';
 import { AlertStore } from '../../../alerts/alert-store.ts';
 import { MemoryStore } from '../../../store/memory.ts';
-import { buildApp } from '../../../api/index.ts';
+import { apiRouter, buildApp } from '../../../api/index.ts';
 import { OperatorAuth } from '../../../api/auth.ts';
 import type { ApiServices } from '../../../api/context.ts';
 import { MetricsRegistry } from '../../../api/metrics.ts';
 import { EventHub } from '../../../api/sse/hub.ts';
 import { Ring } from '../../../api/sse/ring.ts';
 import { IngestHealth } from '../../../api/ingest-health.ts';
-import { formatSources, SourcesView } from '../../../api/sources.ts';
+import { SourcesView } from '../../../api/sources.ts';
 import { inject, type InjectRequest, type InjectResponse } from './inject.ts';
 
 export const TOKEN = 'unit-test-operator-token';
@@ -52,9 +52,11 @@ export interface ApiHarness {
   /** The same request with the operator token. */
   operator(request: InjectRequest): Promise<InjectResponse>;
   close(): Promise<void>;
+  /** What the Koa router serves: one entry per method and path (HEAD left out: Koa adds it to every GET). */
+  routes(): { method: string; path: string }[];
 }
 
-export function apiHarness(env: Readonly<Record<string, string>> = {}): ApiHarness {
+export function apiHarness(env: Readonly<Record<string, string>> = {}, options: { readonly logger?: Logger } = {}): ApiHarness {
   const parsed = parseConfig({ HOST: '127.0.0.1', VIGIL_TOKEN: TOKEN, STALE_AFTER: '60s', ...env });
   if (!parsed.ok) throw new Error(parsed.errors.join('; '));
   const config = parsed.config;
@@ -65,7 +67,6 @@ export function apiHarness(env: Readonly<Record<string, string>> = {}): ApiHarne
   const rejected = new Ring<RejectedMessage>(100);
   const sources = new SourcesView(() => harness.now);
   const metrics = new MetricsRegistry(hub.stats, undefined, () => harness.now);
-  metrics.append(() => formatSources(sources));
   const harness: ApiHarness = {
     store,
     alerts,
@@ -76,6 +77,10 @@ export function apiHarness(env: Readonly<Record<string, string>> = {}): ApiHarne
     now: NOW,
     request: (request) => inject(app.callback(), request),
     operator: (request) => inject(app.callback(), { ...request, headers: { authorization: `Bearer ${TOKEN}`, ...request.headers } }),
+    routes: () =>
+      apiRouter(services).stack.flatMap((layer) =>
+        layer.methods.filter((m) => m !== 'HEAD').map((method) => ({ method, path: String(layer.path) })),
+      ),
     async close() {
       hub.close();
       alerts.close();
@@ -84,7 +89,7 @@ export function apiHarness(env: Readonly<Record<string, string>> = {}): ApiHarne
   };
   const services: ApiServices = {
     config,
-    logger: silentLogger,
+    logger: options.logger ?? silentLogger,
     store,
     ingestHealth: new IngestHealth(),
     hub,

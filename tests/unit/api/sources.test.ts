@@ -111,26 +111,3 @@ describe('/api/sources/unmatched', () => {
     expect(list.at(-1)!.topic).toBe('t/50');
   });
 });
-
-describe('/metrics', () => {
-  it('has the per-source families and the duplicate-consumer gauge', async () => {
-    api.sources.record(report('ingest-1'));
-    api.sources.record(report('ingest-2', { duplicateConsumer: true }));
-    const text = (await api.request({ path: '/metrics' })).text;
-    expect(text).toContain('# TYPE vigil_source_messages_total counter');
-    expect(text).toContain('vigil_source_messages_total{source="vigil"} 6');
-    expect(text).toContain('vigil_source_points_total{source="site"} 8');
-    expect(text).toContain('vigil_source_skipped_fields_total{source="vigil"} 2');
-    expect(text).toContain('vigil_source_ts_fallbacks_total{source="site"} 0');
-    expect(text).toContain('vigil_source_rejected_total{source="vigil",reason="bad_value"} 2');
-    expect(text).toContain('vigil_ingest_duplicate_consumers 1');
-  });
-
-  it('forgets an instance silent for five minutes', async () => {
-    api.sources.record(report('ingest-1', { duplicateConsumer: true }));
-    api.now += 5 * 60_000 + 1;
-    const text = (await api.request({ path: '/metrics' })).text;
-    expect(text).not.toContain('vigil_source_messages_total');
-    expect(text).toContain('vigil_ingest_duplicate_consumers 0');
-  });
-});

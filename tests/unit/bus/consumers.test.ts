@@ -1,8 +1,9 @@
 /**
- * What consumers do with bus input: the API's /metrics keeps a bounded set of ingest instances and
- * shows rejections once per family; subscribeBus hands handlers decoded values only; the fan-out
+ * What consumers do with bus input: the API's /metrics counts a bounded set of ingest instances and
+ * shows rejections once per family, by consumer; subscribeBus hands handlers decoded values only; the fan-out
  * sends an acknowledgement once.
  */
+import { Gauge, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { BusRejections, subscribeBus, VIGIL_TOPICS } from '../../../bus/index.ts';
 import type { IngestSnapshot } from '../../../bus/ingest-stats.ts';
@@ -48,25 +49,36 @@ describe('MetricsRegistry and bus input', () => {
     expect(registry.ingestInstances).toBe(MAX_INGEST_INSTANCES);
     expect(registry.busRejections.count(VIGIL_TOPICS.stats, 'too_many_instances')).toBe(10_000 - MAX_INGEST_INSTANCES);
     const text = await registry.text();
-    expect(text.match(/^vigil_messages_received_total\{/gm)).toHaveLength(MAX_INGEST_INSTANCES);
-    // Silent ones make room for a real newcomer after a while, and are gone after five minutes.
+    expect(text).toMatch(new RegExp(`^vigil_ingest_instances ${MAX_INGEST_INSTANCES}$`, 'm'));
+    // Nothing of a report reaches /metrics but the count: no per-instance series, whatever the names.
+    expect(text).not.toMatch(/fake-|instance=/);
+    expect(text).not.toMatch(/^vigil_messages_received_total/m);
+    // Silent ones make room for a real newcomer after a while, and are no longer counted.
     now += 11_000;
     expect(registry.recordIngest(snap('ingest-real'))).toBe(true);
-    now += 5 * 60_000;
-    registry.recordIngest(snap('ingest-real'));
-    await registry.text();
     expect(registry.ingestInstances).toBe(1);
+    now += 11_000;
+    expect(await registry.text()).toMatch(/^vigil_ingest_instances 0$/m);
   });
 
-  it("shows the API's and each ingest's rejections in one family", async () => {
+  it("shows the API's and an in-process alerter's rejections in one family, by consumer", async () => {
     const rejections = new BusRejections();
     rejections.reject(VIGIL_TOPICS.alert, { ok: false, reason: 'unknown_kind', detail: '' }, 10);
-    const registry = new MetricsRegistry(hub as never, undefined, Date.now, rejections);
+    const ingest = { registry: new Registry(), busRejected: () => snap('x').busRejected };
+    const registry = new MetricsRegistry(hub as never, undefined, Date.now, rejections, ingest);
     registry.recordIngest(snap('ingest-1'));
     const text = await registry.text();
     expect(text.match(/^# TYPE vigil_bus_rejected_total counter$/gm)).toHaveLength(1);
-    expect(text).toContain('vigil_bus_rejected_total{topic="vigil/events/alert",reason="unknown_kind"} 1');
-    expect(text).toContain('vigil_bus_rejected_total{instance="ingest-1",topic="vigil/events/readings",reason="wrong_shape"} 3');
+    expect(text).toContain('vigil_bus_rejected_total{consumer="api",topic="vigil/events/alert",reason="unknown_kind"} 1');
+    expect(text).toContain('vigil_bus_rejected_total{consumer="alerter",topic="vigil/events/readings",reason="wrong_shape"} 3');
+  });
+
+  it('refuses at start an in-process registry that defines a family the API already has', () => {
+    const clash = new Registry();
+    new Gauge({ name: 'vigil_sse_clients', help: 'twice', registers: [clash] });
+    expect(
+      () => new MetricsRegistry(hub as never, undefined, Date.now, new BusRejections(), { registry: clash, busRejected: () => ({}) }),
+    ).toThrow(/vigil_sse_clients/);
   });
 });
 

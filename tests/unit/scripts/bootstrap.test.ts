@@ -133,6 +133,7 @@ describe('Debian packages', () => {
       'nats-server',
       'rabbitmq-server',
       'openssl',
+      'prometheus',
     ]);
   });
 
