@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { parseDuration } from './duration.ts';
+import { isLoopbackHost } from './net.ts';
 
 /**
  * Every setting Vigil reads, parsed once at the edge of a process and passed down read-only.
@@ -16,6 +17,8 @@ export interface VigilConfig {
     readonly embeddedPort: number;
     /** Base of the client ids; each process appends its role so sessions stay stable across restarts. */
     readonly clientId: string;
+    /** Whether the embedded broker takes device clients without credentials (MQTT_ANONYMOUS). */
+    readonly anonymous: boolean;
   };
   /** Names this process among its replicas (ingest's session id, the metrics label). */
   readonly instanceId: string;
@@ -72,6 +75,12 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     name: 'INSTANCE_ID',
     unset: 'the host name',
     meaning: "names this process among replicas (ingest's session, the `instance` label in `/metrics`, alert leader election)",
+  },
+  {
+    name: 'MQTT_ANONYMOUS',
+    unset: '`true` on a loopback `HOST`, else `false`',
+    meaning:
+      'whether the embedded broker accepts device clients without credentials (otherwise each device signs in with what `npm run device:add -- <id>` made)',
   },
   { name: 'TOPIC_PREFIX', default: 'devices', meaning: 'device topics live under it' },
   {
@@ -183,6 +192,10 @@ const envSchema = z.object({
   MQTT_USERNAME: optionalText,
   MQTT_PASSWORD: optionalSecret,
   MQTT_PORT: port('MQTT_PORT'),
+  MQTT_ANONYMOUS: z
+    .enum(['true', 'false', '1', '0'], { message: 'MQTT_ANONYMOUS must be true or false' })
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1')),
   MQTT_CLIENT_ID: z
     .string()
     .trim()
@@ -272,6 +285,8 @@ export function parseConfig(env: Env): ConfigResult {
       password: e.MQTT_PASSWORD,
       embeddedPort: e.MQTT_PORT,
       clientId: e.MQTT_CLIENT_ID,
+      // Beyond loopback anyone on the network could publish as any device, so credentials are the default there.
+      anonymous: e.MQTT_ANONYMOUS ?? isLoopbackHost(e.HOST),
     },
     instanceId: e.INSTANCE_ID,
     topicPrefix: e.TOPIC_PREFIX,

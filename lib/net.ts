@@ -33,3 +33,8 @@ export function closer(server: Server): () => Promise<void> {
       for (const socket of sockets) socket.destroy();
     });
 }
+
+/** A HOST that only this machine can reach: reads are open there, and the embedded broker takes anonymous devices. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
