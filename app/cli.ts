@@ -9,6 +9,7 @@ import { start as startApi } from '../api/index.ts';
 import { start as startIngest } from '../ingest/index.ts';
 import { startVigil } from './main.ts';
 import { InstanceLockedError } from '../lib/instance-lock.ts';
+import { deviceAccessLine } from './device-access.ts';
 
 export type Role = 'all' | 'ingest' | 'api';
 
@@ -51,6 +52,7 @@ async function startRole(role: Role, config: VigilConfig, logger: Logger): Promi
   const vigil = await startVigil(config, { logger });
   announce(vigil.url, vigil.token, vigil.tokenSource);
   process.stdout.write(`  MQTT:      ${vigil.brokerUrl}${vigil.embeddedBroker ? ' (embedded)' : ''}\n`);
+  if (vigil.deviceAccess) process.stdout.write(`  Devices:   ${deviceAccessLine(vigil.deviceAccess)}\n`);
   process.stdout.write(`  Store:     ${config.store.kind === 'sqlite' ? config.store.sqlitePath : config.store.influx.url}\n`);
   process.stdout.write(`  Simulator: ${config.simDevices > 0 ? `${config.simDevices} devices` : 'off'}\n\n`);
   return vigil;
