@@ -13,7 +13,7 @@ import { start as startBroker } from '../broker/index.ts';
 import { start as startIngest } from '../ingest/index.ts';
 import { startBuiltInSimulator } from './simulator.ts';
 import { createMessageTap } from '../lib/message-tap.ts';
-import type { BrokerHandle } from '../broker/index.ts';
+import type { BrokerGuardStats, BrokerHandle } from '../broker/index.ts';
 import { randomBytes } from 'node:crypto';
 import { acquireInstanceLock } from '../lib/instance-lock.ts';
 import { devicesPasswdPath } from '../broker/device-credentials.ts';
@@ -38,6 +38,8 @@ export interface VigilHandle extends Handle {
   readonly serviceCredentials?: { readonly username: string; readonly password: string };
   /** How devices get into the embedded broker (absent with MQTT_URL). */
   readonly deviceAccess?: DeviceAccess;
+  /** The embedded broker's refusal counters (absent with MQTT_URL). */
+  readonly brokerGuard?: BrokerGuardStats;
 }
 
 export interface VigilOptions {
@@ -124,6 +126,7 @@ export async function startVigil(config: VigilConfig, options: VigilOptions = {}
               credentialsFile: broker.devices.credentialsFile ?? '',
               devices: broker.devices.count(),
             },
+            brokerGuard: broker.guard,
           }
         : {}),
     };
