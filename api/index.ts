@@ -38,12 +38,15 @@ import { serveDashboard } from './static.ts';
 import { hostGuard } from './host-guard.ts';
 import { IngestHealth } from './ingest-health.ts';
 import { resolveToken } from './token.ts';
+import { warnIfAnonymousCanWrite } from '../lib/anonymous-probe.ts';
 
 export interface ApiDeps {
   readonly logger?: Logger;
   readonly store?: ApiStore;
   /** Where the built dashboard lives; defaults to dashboard/dist in this checkout. */
   readonly dashboardDir?: string;
+  /** The all-in-one's embedded broker guards vigil/# itself: no anonymous-write probe. */
+  readonly embeddedBroker?: boolean;
 }
 
 export interface ApiHandle extends Handle {
@@ -104,6 +107,10 @@ export async function start(config: VigilConfig, deps: ApiDeps = {}): Promise<Ap
       ),
       (client) => endMqtt(client),
     );
+    if (!deps.embeddedBroker) {
+      const probe = warnIfAnonymousCanWrite(config, logger);
+      resources.defer(() => probe.cancel());
+    }
 
     const auth = new OperatorAuth(token, config.http.host);
     const alerts = await resources.open(new AlertStore(config.store.sqlitePath), (a) => a.close());

@@ -93,9 +93,14 @@ export async function startVigil(config: VigilConfig, options: VigilOptions = {}
       effective = { ...config, mqtt: { ...config.mqtt, urls: [broker.url], username: service.username, password: service.password } };
     }
     const store = await resources.open(openStore(effective, { logger }), (s) => s.close());
-    await resources.open(startIngest(effective, { logger, store, ...(tap ? { tap } : {}) }), (h) => h.stop());
+    await resources.open(startIngest(effective, { logger, store, ...(tap ? { tap, embeddedBroker: true } : {}) }), (h) => h.stop());
     const api = await resources.open(
-      startApi(effective, { logger, store, ...(options.dashboardDir ? { dashboardDir: options.dashboardDir } : {}) }),
+      startApi(effective, {
+        logger,
+        store,
+        embeddedBroker: broker !== undefined,
+        ...(options.dashboardDir ? { dashboardDir: options.dashboardDir } : {}),
+      }),
       (h) => h.stop(),
     );
     if (config.simDevices > 0) {

@@ -20,6 +20,7 @@ import { createMessageHandler, type MessageOutcomes } from './handle-message.ts'
 import { IngestStats } from './stats.ts';
 import { acknowledgeAfter } from './acknowledge.ts';
 import type { MessageTap } from '../lib/message-tap.ts';
+import { warnIfAnonymousCanWrite } from '../lib/anonymous-probe.ts';
 
 const STATS_INTERVAL_MS = 1_000;
 const NO_WEBHOOK = { delivered: 0, failures: 0, dropped: 0, queued: 0 };
@@ -34,6 +35,8 @@ export interface IngestDeps {
    * still go over MQTT.
    */
   readonly tap?: MessageTap;
+  /** The all-in-one's embedded broker guards vigil/# itself: no anonymous-write probe. */
+  readonly embeddedBroker?: boolean;
 }
 
 export interface IngestHandle extends Handle {
@@ -134,6 +137,11 @@ export async function start(config: VigilConfig, deps: IngestDeps = {}): Promise
       const topics = subscriptionFilters([filters.telemetry, filters.status], shared);
       await client.subscribeAsync(topics, { qos: 1 });
       logger.info({ broker: redact(url), clientId, topics, protocol: client.options.protocolVersion }, 'ingest subscribed');
+    }
+    if (!deps.embeddedBroker) {
+      // In the background: a warning if strangers can publish on vigil/#, never a failed start.
+      const probe = warnIfAnonymousCanWrite(config, logger);
+      resources.defer(() => probe.cancel());
     }
     let alerter: AlerterHandle | undefined;
     const publishStats = () =>
