@@ -5,7 +5,6 @@
  * header's remaining length as the bytes pass and destroys the connection as soon as a header
  * announces more than the limit, before the body arrives. Chunks pass through uncopied.
  */
-import type { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 
 export type ScanResult = 'ok' | 'oversized' | 'malformed';
@@ -71,7 +70,8 @@ export class PacketGuardStream extends Duplex {
   private readonly scanner: RemainingLengthScanner;
 
   constructor(
-    private readonly socket: Socket,
+    /** A net.Socket in the broker; any duplex byte stream will do. */
+    private readonly socket: Duplex,
     limit: number,
     private readonly onOversized: (result: Exclude<ScanResult, 'ok'>) => void,
   ) {
@@ -108,7 +108,24 @@ export class PacketGuardStream extends Duplex {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
-    if (this.socket.write(chunk)) callback();
+    this.afterWrite(this.socket.write(chunk), callback);
+  }
+
+  /**
+   * mqtt-packet corks the stream and writes a packet in several small pieces: they must reach the
+   * socket as one write too, or each becomes its own TCP segment and Nagle's algorithm with
+   * delayed ACKs stalls the connection (40,000 QoS 1 publishes took 7x as long without this).
+   */
+  override _writev(chunks: Array<{ chunk: Buffer }>, callback: (err?: Error | null) => void): void {
+    this.socket.cork();
+    let ok = true;
+    for (const { chunk } of chunks) ok = this.socket.write(chunk);
+    this.socket.uncork();
+    this.afterWrite(ok, callback);
+  }
+
+  private afterWrite(ok: boolean, callback: (err?: Error | null) => void): void {
+    if (ok) callback();
     else this.socket.once('drain', () => callback());
   }
 

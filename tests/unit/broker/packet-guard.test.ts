@@ -1,6 +1,7 @@
 /** The remaining-length scanner in front of Aedes: packet boundaries across chunks, and the cap. */
+import { Duplex } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { RemainingLengthScanner } from '../../../broker/packet-guard.ts';
+import { PacketGuardStream, RemainingLengthScanner } from '../../../broker/packet-guard.ts';
 
 /** An MQTT fixed header (type byte, remaining length varint) followed by `length` body bytes. */
 function packet(length: number, type = 0x30): Buffer {
@@ -59,5 +60,50 @@ describe('RemainingLengthScanner', () => {
     expect(scanner.feed(packet(50))).toBe('ok');
     scanner.limit = 10_000;
     expect(scanner.feed(packet(5_000))).toBe('ok');
+  });
+});
+
+/** Stands in for the socket: records how writes arrive and lets the test feed inbound bytes. */
+class FakeSocket extends Duplex {
+  readonly writes: number[][] = [];
+  override _read(): void {}
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: () => void): void {
+    this.writes.push([chunk.length]);
+    cb();
+  }
+  override _writev(chunks: Array<{ chunk: Buffer }>, cb: () => void): void {
+    this.writes.push(chunks.map((c) => c.chunk.length));
+    cb();
+  }
+}
+
+describe('PacketGuardStream', () => {
+  it('passes bytes both ways and closes on an oversized header without passing it on', async () => {
+    const socket = new FakeSocket();
+    const tooLarge: string[] = [];
+    const guard = new PacketGuardStream(socket, 1000, (result) => tooLarge.push(result));
+    const seen: Buffer[] = [];
+    guard.on('data', (chunk: Buffer) => seen.push(chunk));
+    const errored = new Promise<Error>((resolve) => guard.once('error', resolve));
+    socket.push(packet(10));
+    await new Promise((r) => setImmediate(r));
+    expect(Buffer.concat(seen)).toEqual(packet(10));
+    socket.push(packet(10 * 1024 * 1024).subarray(0, 5));
+    expect((await errored).message).toMatch(/larger than 1000 bytes/);
+    expect(tooLarge).toEqual(['oversized']);
+    expect(socket.destroyed).toBe(true);
+    expect(Buffer.concat(seen).length).toBe(12);
+  });
+
+  it('hands a corked packet (how mqtt-packet writes) to the socket as one write', async () => {
+    const socket = new FakeSocket();
+    const guard = new PacketGuardStream(socket, 1000, () => undefined);
+    guard.cork();
+    guard.write(Buffer.from([0x40, 0x02]));
+    guard.write(Buffer.from([0x00, 0x01]));
+    process.nextTick(() => guard.uncork());
+    await new Promise((r) => setImmediate(r));
+    // Two writes would be two TCP segments: Nagle plus delayed ACK stalled each PUBACK ~40 ms.
+    expect(socket.writes).toEqual([[2, 2]]);
   });
 });
