@@ -75,9 +75,13 @@ async function connectStranger(url: string, clients: MqttClient[]): Promise<Mqtt
   return v4 instanceof Error ? undefined : v4;
 }
 
-/** The publish's fate: 'refused' on a reason code >= 0x80 or an error, 'acked' otherwise. */
+/**
+ * The publish's fate: 'refused' on a reason code >= 0x80, an error, or the broker closing the
+ * connection before the PUBACK (what Vigil's embedded broker does); 'acked' otherwise.
+ */
 function publishProbe(client: MqttClient, topic: string): Promise<'acked' | 'refused'> {
   return new Promise((resolve) => {
+    client.once('close', () => resolve('refused'));
     client.publish(topic, 'probe', { qos: 1 }, (err, packet) => {
       const code = (packet as { reasonCode?: number } | undefined)?.reasonCode ?? 0;
       resolve(err || code >= 0x80 ? 'refused' : 'acked');

@@ -14,6 +14,8 @@ import { start as startIngest } from '../../ingest/index.ts';
 import { parseConfig } from '../../lib/config.ts';
 import type { Handle } from '../../lib/lifecycle.ts';
 import { hashPassword } from '../../scripts/device-add.mjs';
+import { start as startBroker } from '../../broker/index.ts';
+import { probeAnonymousVigilWrite } from '../../lib/anonymous-probe.ts';
 import { MOSQUITTO_PATH } from '../helpers/mosquitto.ts';
 import { freePort, waitForPort } from '../helpers/ports.ts';
 import { spawnServer, type Spawned } from '../helpers/process.ts';
@@ -130,5 +132,21 @@ describe('a broker with the compose ACL', () => {
     expect(line).toContain('anonymous publish refused');
     // The probe runs beside the start, not before it.
     expect(ingest.startMs).toBeLessThan(3_000);
+  });
+});
+
+describe('the probe against the embedded broker (Aedes)', () => {
+  it('finds vigil/# closed to strangers there, and open on a bare broker without service credentials', async () => {
+    const service = { username: 'svc', password: 'svc-password', reservedClientIdPrefix: 'vigil-' };
+    const guarded = await startBroker({ port: await freePort(), service, devices: { anonymous: true, topicPrefix: 'devices' } });
+    cleanups.push(() => guarded.stop());
+    const privileged = { username: 'svc', password: 'svc-password', clientId: 'vigil' };
+    expect(await probeAnonymousVigilWrite(guarded.url, privileged, { timeoutMs: 3_000 })).toBe('anonymous publish refused');
+    // Without service credentials the bare broker trusts everyone, and the probe sees it.
+    const open = await startBroker({ port: await freePort() });
+    cleanups.push(() => open.stop());
+    expect(await probeAnonymousVigilWrite(open.url, { username: undefined, password: undefined, clientId: 'vigil' })).toBe(
+      'vigil connects anonymously',
+    );
   });
 });
