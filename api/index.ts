@@ -47,6 +47,8 @@ export interface ApiDeps {
   readonly dashboardDir?: string;
   /** The all-in-one's embedded broker guards vigil/# itself: no anonymous-write probe. */
   readonly embeddedBroker?: boolean;
+  /** The embedded broker's refusal counters by reason, for /metrics (the all-in-one). */
+  readonly brokerRefused?: () => Readonly<Record<string, number>>;
 }
 
 export interface ApiHandle extends Handle {
@@ -71,7 +73,7 @@ export async function start(config: VigilConfig, deps: ApiDeps = {}): Promise<Ap
       ? new WebhookSender({ url: config.alertWebhookUrl, publicUrl: config.publicUrl, logger })
       : undefined;
     if (webhook) resources.defer(() => webhook.stop());
-    const metrics = new MetricsRegistry(hub.stats, webhook?.stats, Date.now, new BusRejections(logger));
+    const metrics = new MetricsRegistry(hub.stats, webhook?.stats, Date.now, new BusRejections(logger), deps.brokerRefused);
     const watch = new DeviceWatch(config.staleAfterMs, (event) => hub.publish('device', event, event.device));
     // A store that is down at start (InfluxDB restarting) must not keep the API from serving:
     // the watch fills in from live events and retries the load.

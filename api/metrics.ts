@@ -30,8 +30,22 @@ export class MetricsRegistry {
     private readonly now: () => number = Date.now,
     /** This process's rejections on Vigil topics (api/bus.ts counts them). */
     readonly busRejections: BusRejections = new BusRejections(),
+    /** The embedded broker's refusal counters, by reason (the all-in-one only). */
+    brokerRefused?: () => Readonly<Record<string, number>>,
   ) {
     collectDefaultMetrics({ register: this.registry });
+    if (brokerRefused) {
+      new Counter({
+        name: 'vigil_broker_refused_total',
+        help: 'what the embedded broker refused, by reason (bad_credentials, anonymous, foreign_topic, packet_too_large, vigil_topic, oversized, retained_full)',
+        labelNames: ['reason'],
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          for (const [reason, n] of Object.entries(brokerRefused())) this.inc({ reason }, n);
+        },
+      });
+    }
     const ingest = this.ingest;
     new Counter({
       name: 'vigil_bus_rejected_total',

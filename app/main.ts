@@ -42,6 +42,19 @@ export interface VigilHandle extends Handle {
   readonly brokerGuard?: BrokerGuardStats;
 }
 
+/** The broker's counters as /metrics labels them. */
+function refusedByReason(guard: BrokerGuardStats): () => Readonly<Record<string, number>> {
+  return () => ({
+    bad_credentials: guard.badCredentials,
+    anonymous: guard.anonymousRefused,
+    foreign_topic: guard.foreignTopic,
+    packet_too_large: guard.packetTooLarge,
+    vigil_topic: guard.refused,
+    oversized: guard.oversized,
+    retained_full: guard.retainedRefused,
+  });
+}
+
 export interface VigilOptions {
   readonly logger?: Logger;
   readonly dashboardDir?: string;
@@ -99,6 +112,7 @@ export async function startVigil(config: VigilConfig, options: VigilOptions = {}
         logger,
         store,
         embeddedBroker: broker !== undefined,
+        ...(broker ? { brokerRefused: refusedByReason(broker.guard) } : {}),
         ...(options.dashboardDir ? { dashboardDir: options.dashboardDir } : {}),
       }),
       (h) => h.stop(),

@@ -87,6 +87,9 @@ describe('embedded broker with MQTT_ANONYMOUS=false', () => {
     const ids = await deviceIds(vigil);
     expect(ids).toContain('gw-1');
     expect(ids).not.toContain('gw-victim');
+    const metrics = await (await fetch(`${vigil.url}/metrics`)).text();
+    expect(metrics).toMatch(new RegExp(`^vigil_broker_refused_total\\{reason="foreign_topic"\\} ${before + 1}$`, 'm'));
+    expect(metrics).toMatch(/^vigil_broker_refused_total\{reason="bad_credentials"\} \d+$/m);
   });
 
   it("a device may subscribe only under its own id: not others' topics, wildcards over them, or vigil/#", async () => {
