@@ -42,6 +42,7 @@ import { IngestHealth } from './ingest-health.ts';
 import { SourcesView } from './sources.ts';
 import { sourceRoutes } from './routes/sources.ts';
 import { resolveToken } from './token.ts';
+import { warnIfAnonymousCanWrite } from '../lib/anonymous-probe.ts';
 
 export interface ApiDeps {
   readonly logger?: Logger;
@@ -50,6 +51,10 @@ export interface ApiDeps {
   readonly dashboardDir?: string;
   /** The all-in-one's ingest: /metrics serves its families too (a standalone API serves only its own). */
   readonly ingest?: InProcessIngest;
+  /** The all-in-one's embedded broker guards vigil/# itself: no anonymous-write probe. */
+  readonly embeddedBroker?: boolean;
+  /** The embedded broker's refusal counters by reason, for /metrics (the all-in-one). */
+  readonly brokerRefused?: () => Readonly<Record<string, number>>;
 }
 
 export interface ApiHandle extends Handle {
@@ -74,7 +79,7 @@ export async function start(config: VigilConfig, deps: ApiDeps = {}): Promise<Ap
       ? new WebhookSender({ url: config.alertWebhookUrl, publicUrl: config.publicUrl, logger })
       : undefined;
     if (webhook) resources.defer(() => webhook.stop());
-    const metrics = new MetricsRegistry(hub.stats, webhook?.stats, Date.now, new BusRejections(logger), deps.ingest);
+    const metrics = new MetricsRegistry(hub.stats, webhook?.stats, Date.now, new BusRejections(logger), deps.ingest, deps.brokerRefused);
     const watch = new DeviceWatch(config.staleAfterMs, (event) => hub.publish('device', event, event.device));
     // A store that is down at start (InfluxDB restarting) must not keep the API from serving:
     // the watch fills in from live events and retries the load.
@@ -118,6 +123,10 @@ export async function start(config: VigilConfig, deps: ApiDeps = {}): Promise<Ap
       ),
       (client) => endMqtt(client),
     );
+    if (!deps.embeddedBroker) {
+      const probe = warnIfAnonymousCanWrite(config, logger);
+      resources.defer(() => probe.cancel());
+    }
 
     const auth = new OperatorAuth(token, config.http.host);
     const alerts = await resources.open(new AlertStore(config.store.sqlitePath), (a) => a.close());

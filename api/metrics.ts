@@ -45,6 +45,8 @@ export class MetricsRegistry {
     /** This process's rejections on Vigil topics (api/bus.ts counts them). */
     readonly busRejections: BusRejections = new BusRejections(),
     inProcess?: InProcessIngest,
+    /** The embedded broker's refusal counters, by reason (the all-in-one only). */
+    brokerRefused?: () => Readonly<Record<string, number>>,
   ) {
     const own = new Registry();
     registerRuntimeMetrics(own);
@@ -54,6 +56,18 @@ export class MetricsRegistry {
     sseMetrics(own, hub);
     webhookMetrics(own, webhook);
     this.http = httpMetrics(own);
+    if (brokerRefused) {
+      new Counter({
+        name: 'vigil_broker_refused_total',
+        help: 'what the embedded broker refused, by reason (bad_credentials, anonymous, foreign_topic, packet_too_large, vigil_topic, oversized, retained_full)',
+        labelNames: ['reason'],
+        registers: [own],
+        collect() {
+          this.reset();
+          for (const [reason, n] of Object.entries(brokerRefused())) this.inc({ reason }, n);
+        },
+      });
+    }
     const instances = this;
     new Gauge({
       name: 'vigil_ingest_instances',

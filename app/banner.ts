@@ -15,6 +15,8 @@ export interface BannerFacts {
   readonly broker?: { readonly url: string; readonly embedded: boolean };
   readonly store?: string;
   readonly simulator?: number;
+  /** How devices sign in to the embedded broker (app/device-access.ts), with a hint when none can. */
+  readonly devices?: string;
 }
 
 export interface BannerOutput {
@@ -39,6 +41,7 @@ export function bannerLines(facts: BannerFacts): string[] {
     `  Operator token (${TOKEN_ORIGIN[facts.tokenSource]})${token === undefined ? ': not shown' : `: ${token}`}`,
   ];
   if (facts.broker) lines.push(`  MQTT:      ${facts.broker.url}${facts.broker.embedded ? ' (embedded)' : ''}`);
+  if (facts.devices !== undefined) lines.push(`  Devices:   ${facts.devices}`);
   if (facts.store !== undefined) lines.push(`  Store:     ${facts.store}`);
   if (facts.simulator !== undefined) lines.push(`  Simulator: ${facts.simulator > 0 ? `${facts.simulator} devices` : 'off'}`);
   return [...lines, ''];
@@ -56,6 +59,7 @@ export function announce(facts: BannerFacts, out: BannerOutput): void {
       tokenSource: facts.tokenSource,
       ...(token === undefined ? {} : { token }),
       ...(facts.broker ? { broker: facts.broker.url, embeddedBroker: facts.broker.embedded } : {}),
+      ...(facts.devices !== undefined ? { devices: facts.devices } : {}),
       ...(facts.store !== undefined ? { store: facts.store } : {}),
       ...(facts.simulator !== undefined ? { simulatorDevices: facts.simulator } : {}),
     },

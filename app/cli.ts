@@ -10,6 +10,7 @@ import { start as startIngest } from '../ingest/index.ts';
 import { startVigil } from './main.ts';
 import { InstanceLockedError } from '../lib/instance-lock.ts';
 import { announce, type BannerFacts } from './banner.ts';
+import { deviceAccessLine } from './device-access.ts';
 
 export type Role = 'all' | 'ingest' | 'api';
 
@@ -65,6 +66,7 @@ async function startRole(role: Role, config: VigilConfig, logger: Logger, show: 
     broker: { url: vigil.brokerUrl, embedded: vigil.embeddedBroker },
     store: config.store.kind === 'sqlite' ? config.store.sqlitePath : config.store.influx.url,
     simulator: config.simDevices,
+    ...(vigil.deviceAccess ? { devices: deviceAccessLine(vigil.deviceAccess) } : {}),
   });
   return vigil;
 }

@@ -13,9 +13,12 @@ import { start as startBroker } from '../broker/index.ts';
 import { start as startIngest, type IngestDeps } from '../ingest/index.ts';
 import { startBuiltInSimulator } from './simulator.ts';
 import { createMessageTap } from '../lib/message-tap.ts';
-import type { BrokerHandle } from '../broker/index.ts';
+import type { BrokerGuardStats, BrokerHandle } from '../broker/index.ts';
 import { randomBytes } from 'node:crypto';
 import { acquireInstanceLock } from '../lib/instance-lock.ts';
+import { devicesPasswdPath } from '../broker/device-credentials.ts';
+import { isLoopbackHost } from '../lib/net.ts';
+import { BUILT_IN_SIM_IDS, type DeviceAccess } from './device-access.ts';
 
 /**
  * How long a stop waits for device messages already handed to ingest to become durable. A store
@@ -33,6 +36,23 @@ export interface VigilHandle extends Handle {
   readonly embeddedBroker: boolean;
   /** The embedded broker's per-boot credentials for Vigil's own clients (tests watch vigil/# with them). */
   readonly serviceCredentials?: { readonly username: string; readonly password: string };
+  /** How devices get into the embedded broker (absent with MQTT_URL). */
+  readonly deviceAccess?: DeviceAccess;
+  /** The embedded broker's refusal counters (absent with MQTT_URL). */
+  readonly brokerGuard?: BrokerGuardStats;
+}
+
+/** The broker's counters as /metrics labels them. */
+function refusedByReason(guard: BrokerGuardStats): () => Readonly<Record<string, number>> {
+  return () => ({
+    bad_credentials: guard.badCredentials,
+    anonymous: guard.anonymousRefused,
+    foreign_topic: guard.foreignTopic,
+    packet_too_large: guard.packetTooLarge,
+    vigil_topic: guard.refused,
+    oversized: guard.oversized,
+    retained_full: guard.retainedRefused,
+  });
 }
 
 export interface VigilOptions {
@@ -50,6 +70,7 @@ export async function startVigil(config: VigilConfig, options: VigilOptions = {}
     let effective = config;
     let brokerUrl = config.mqtt.urls[0];
     let broker: BrokerHandle | undefined;
+    let simulatorAuth: { readonly username: string; readonly password: string } | undefined;
     // Device messages go from the embedded broker to ingest in-process, and are acknowledged to
     // the device only once durable (docs/ingest.md).
     const tap = brokerUrl === undefined ? createMessageTap() : undefined;
@@ -62,9 +83,26 @@ export async function startVigil(config: VigilConfig, options: VigilOptions = {}
         password: randomBytes(24).toString('base64url'),
         reservedClientIdPrefix: `${config.mqtt.clientId}-`,
       };
-      broker = await resources.open(startBroker({ port: config.mqtt.embeddedPort, host: config.http.host, logger, tap, service }), (b) =>
-        b.stop(),
+      // The built-in simulator's devices sign in as themselves with a per-boot secret, so they
+      // work with MQTT_ANONYMOUS off and get exactly a device's rights (never vigil/#).
+      const simulatorPassword = config.simDevices > 0 ? randomBytes(24).toString('base64url') : undefined;
+      const devices = {
+        anonymous: config.mqtt.anonymous,
+        topicPrefix: config.topicPrefix,
+        credentialsFile: devicesPasswdPath(config.store.sqlitePath),
+        ...(simulatorPassword ? { bootDevices: { ids: BUILT_IN_SIM_IDS, password: simulatorPassword } } : {}),
+      };
+      broker = await resources.open(
+        startBroker({ port: config.mqtt.embeddedPort, host: config.http.host, logger, tap, service, devices }),
+        (b) => b.stop(),
       );
+      if (simulatorPassword) simulatorAuth = { username: '{id}', password: simulatorPassword };
+      if (config.mqtt.anonymous && !isLoopbackHost(config.http.host)) {
+        logger.warn(
+          { host: config.http.host, port: broker.port },
+          'MQTT_ANONYMOUS=true beyond loopback: anyone who reaches the MQTT port can publish as any device; give devices credentials (npm run device:add -- <id>) and unset it',
+        );
+      }
       brokerUrl = broker.url;
       // Every component below reads the broker from config, so point it at the embedded one.
       effective = { ...config, mqtt: { ...config.mqtt, urls: [broker.url], username: service.username, password: service.password } };
@@ -73,7 +111,7 @@ export async function startVigil(config: VigilConfig, options: VigilOptions = {}
     // The API's /metrics serves ingest's families here, so ingest serves no /metrics of its own:
     // one process, one Prometheus target.
     const ingest = await resources.open(
-      startIngest({ ...effective, ingestMetricsPort: undefined }, { ...options.ingest, logger, store, ...(tap ? { tap } : {}) }),
+      startIngest({ ...effective, ingestMetricsPort: undefined }, { ...options.ingest, logger, store, ...(tap ? { tap, embeddedBroker: true } : {}) }),
       (h) => h.stop(),
     );
     const api = await resources.open(
@@ -81,12 +119,14 @@ export async function startVigil(config: VigilConfig, options: VigilOptions = {}
         logger,
         store,
         ingest: ingest.metrics,
+        embeddedBroker: broker !== undefined,
+        ...(broker ? { brokerRefused: refusedByReason(broker.guard) } : {}),
         ...(options.dashboardDir ? { dashboardDir: options.dashboardDir } : {}),
       }),
       (h) => h.stop(),
     );
     if (config.simDevices > 0) {
-      await resources.open(startBuiltInSimulator(effective, brokerUrl, logger), (h) => h.stop());
+      await resources.open(startBuiltInSimulator(effective, brokerUrl, logger, simulatorAuth), (h) => h.stop());
     }
     if (broker) {
       // Registered last, so it runs first on stop: devices are refused before anything else stops,
@@ -105,7 +145,17 @@ export async function startVigil(config: VigilConfig, options: VigilOptions = {}
       tokenSource: api.tokenSource,
       brokerUrl,
       embeddedBroker: config.mqtt.urls.length === 0,
-      ...(broker ? { serviceCredentials: { username: effective.mqtt.username ?? '', password: effective.mqtt.password ?? '' } } : {}),
+      ...(broker
+        ? {
+            serviceCredentials: { username: effective.mqtt.username ?? '', password: effective.mqtt.password ?? '' },
+            deviceAccess: {
+              anonymous: broker.devices.anonymous,
+              credentialsFile: broker.devices.credentialsFile ?? '',
+              devices: broker.devices.count(),
+            },
+            brokerGuard: broker.guard,
+          }
+        : {}),
     };
   });
 }

@@ -6,6 +6,9 @@
  * device publish (ingest takes `#`, so it also lists topics no source takes) is handed to ingest
  * in authorizePublish, which Aedes runs before
  * it writes the PUBACK, and the PUBACK waits until ingest says the readings are durable.
+ *
+ * Who may do what is in broker/access.ts; device passwords in broker/device-credentials.ts; the
+ * packet size cap that runs before Aedes parses anything in broker/packet-guard.ts.
  */
 import { createServer } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
@@ -16,6 +19,11 @@ import { closer, listen } from '../lib/net.ts';
 import { startWith } from '../lib/lifecycle.ts';
 import { RateLimitedLog, silentLogger, type Logger } from '../lib/logger.ts';
 import type { MessageTap } from '../lib/message-tap.ts';
+import { deviceMayPublish, deviceMaySubscribe, isVigilTopic, namesVigilTopic, type Identity } from './access.ts';
+import { DeviceCredentials } from './device-credentials.ts';
+import { PacketGuardStream } from './packet-guard.ts';
+
+export { isVigilTopic } from './access.ts';
 
 export interface BrokerOptions {
   readonly port: number;
@@ -33,21 +41,37 @@ export interface BrokerOptions {
   readonly service?: { readonly username: string; readonly password: string; readonly reservedClientIdPrefix: string };
   /** Retained messages kept at most (count and payload bytes); a retained publish beyond is refused. */
   readonly retainedLimit?: { readonly count: number; readonly bytes: number };
+  /** Device access (docs/security.md). Without it: anonymous devices, prefix `devices`, no credentials. */
+  readonly devices?: DeviceAccessOptions;
+}
+
+export interface DeviceAccessOptions {
+  /** MQTT_ANONYMOUS: whether a device client without credentials may connect. */
+  readonly anonymous: boolean;
+  readonly topicPrefix: string;
+  /** The password file `npm run device:add` writes (devicesPasswdPath), re-read when it changes. */
+  readonly credentialsFile?: string;
+  /**
+   * A per-boot password the built-in simulator's devices sign in with, each as its own id (so each
+   * may publish only under that id, like any device). Only ids matching `ids` may use it.
+   */
+  readonly bootDevices?: { readonly ids: RegExp; readonly password: string };
 }
 
 /** Ingest's payload limit (SPEC: 64 KiB) plus headroom; a bigger publish is refused. */
 export const MAX_PUBLISH_PAYLOAD = 64 * 1024 + 4 * 1024;
+/**
+ * The largest packet read from a client before it signs in, or from a device: the payload limit
+ * plus room for a long topic and MQTT 5 properties. A header announcing more closes the connection
+ * before the body is read (broker/packet-guard.ts).
+ */
+export const MAX_DEVICE_PACKET = MAX_PUBLISH_PAYLOAD + 8 * 1024;
+/** Vigil's own clients publish reading batches of up to 512 KiB (bus/readings.ts). */
+export const MAX_SERVICE_PACKET = 1024 * 1024;
 export const RETAINED_LIMIT = { count: 10_000, bytes: 16 * 1024 * 1024 };
+const OPEN_ACCESS: DeviceAccessOptions = { anonymous: true, topicPrefix: 'devices' };
 
-/** Vigil's own topics: nobody but Vigil publishes, subscribes to or receives them. */
-export function isVigilTopic(topic: string): boolean {
-  return topic === 'vigil' || topic.startsWith('vigil/');
-}
-
-/** A subscription filter that could match a Vigil topic explicitly (`#` and `+/…` are filtered at delivery). */
-function namesVigilTopic(filter: string): boolean {
-  return isVigilTopic(filter) || filter === 'vigil/#';
-}
+const connectError = (message: string, returnCode: 2 | 4 | 5) => Object.assign(new Error(message), { returnCode });
 
 function sameSecret(given: Buffer | undefined, expected: string): boolean {
   if (!given) return false;
@@ -62,6 +86,14 @@ export interface BrokerGuardStats {
   oversized: number;
   /** Retained publishes refused because the retained store is full. */
   retainedRefused: number;
+  /** CONNECTs with a device user name and a wrong (or no) password. */
+  badCredentials: number;
+  /** CONNECTs without credentials while MQTT_ANONYMOUS is off. */
+  anonymousRefused: number;
+  /** Publishes and subscriptions of a signed-in device outside its own topics. */
+  foreignTopic: number;
+  /** Connections closed because a packet header announced more than the packet cap. */
+  packetTooLarge: number;
 }
 
 export interface BrokerHandle extends Handle {
@@ -70,6 +102,8 @@ export interface BrokerHandle extends Handle {
   /** Connected clients right now. */
   clients(): number;
   readonly guard: BrokerGuardStats;
+  /** How devices get in: MQTT_ANONYMOUS, the credentials file and the devices in it (as last read). */
+  readonly devices: { readonly anonymous: boolean; readonly credentialsFile: string | undefined; count(): number };
   /**
    * The first step of a shutdown: no new connections, every further device publish is refused
    * (the connection drops without a PUBACK, so the device sends it again later), and resolves
@@ -85,18 +119,48 @@ export async function start(options: BrokerOptions): Promise<BrokerHandle> {
   const tap = options.tap;
   let accepting = true;
   const service = options.service;
-  const guard: BrokerGuardStats = { refused: 0, oversized: 0, retainedRefused: 0 };
+  const access = options.devices ?? OPEN_ACCESS;
+  const guard: BrokerGuardStats = {
+    refused: 0,
+    oversized: 0,
+    retainedRefused: 0,
+    badCredentials: 0,
+    anonymousRefused: 0,
+    foreignTopic: 0,
+    packetTooLarge: 0,
+  };
   const retainedLimit = options.retainedLimit ?? RETAINED_LIMIT;
   // Payload bytes per retained topic, as the broker keeps them (an empty payload clears one).
   const retained = new Map<string, number>();
   let retainedBytes = 0;
-  const serviceClients = new WeakSet<Client>();
-  const isService = (client: Client | null): boolean => service === undefined || client === null || serviceClients.has(client);
   const refusedLog = new RateLimitedLog(logger);
+  const credentials = access.credentialsFile
+    ? new DeviceCredentials(access.credentialsFile, {
+        onBadLines: (count, file) =>
+          logger.warn({ file, lines: count }, 'device credentials: lines that are not user:$7$… entries are ignored'),
+      })
+    : undefined;
+  await credentials?.refresh();
+  const identities = new WeakMap<Client, Identity>();
+  // Without service credentials (a bare broker in tests) everyone not signed in as a device is trusted, as before.
+  const unsigned: Identity = service === undefined ? { kind: 'service' } : { kind: 'anonymous' };
+  const identityOf = (client: Client | null): Identity => (client === null ? { kind: 'service' } : (identities.get(client) ?? unsigned));
   const refuse = (what: string, client: Client | null, topic?: string): Error => {
     guard.refused++;
     refusedLog.warn(`refused:${what}`, { client: client?.id, topic, refused: guard.refused }, `refused: ${what}`);
     return new Error(what);
+  };
+  const foreign = (what: string, client: Client, topic: string): Error => {
+    guard.foreignTopic++;
+    const identity = identityOf(client);
+    const device = identity.kind === 'device' ? identity.id : undefined;
+    refusedLog.warn(`foreign:${device}`, { client: client.id, device, topic, foreignTopic: guard.foreignTopic }, `refused: ${what}`);
+    return new Error(what);
+  };
+  const bootDevice = access.bootDevices;
+  const deviceSignsIn = async (username: string, password: Buffer | undefined): Promise<boolean> => {
+    if (bootDevice?.ids.test(username) && sameSecret(password, bootDevice.password)) return true;
+    return (await credentials?.check(username, password)) ?? false;
   };
   return startWith(async (resources) => {
     const aedes = await Aedes.createBroker({
@@ -104,31 +168,69 @@ export async function start(options: BrokerOptions): Promise<BrokerHandle> {
         if (service && username === service.username) {
           if (!sameSecret(password, service.password)) {
             refuse('bad service credentials', client);
-            return callback(Object.assign(new Error('bad user name or password'), { returnCode: 4 as const }), false);
+            return callback(connectError('bad user name or password', 4), false);
           }
-          serviceClients.add(client);
+          identities.set(client, { kind: 'service' });
+          // Vigil's own batches are bigger than a device's publishes.
+          if (client.conn instanceof PacketGuardStream) client.conn.limit = MAX_SERVICE_PACKET;
           return callback(null, true);
         }
         if (service && client.id.startsWith(service.reservedClientIdPrefix)) {
           refuse('client id reserved for Vigil', client);
-          return callback(Object.assign(new Error('identifier rejected'), { returnCode: 2 as const }), false);
+          return callback(connectError('identifier rejected', 2), false);
+        }
+        if (username !== undefined && username !== '') {
+          deviceSignsIn(username, password).then(
+            (ok) => {
+              if (ok) {
+                identities.set(client, { kind: 'device', id: username, topicPrefix: access.topicPrefix });
+                callback(null, true);
+                return;
+              }
+              guard.badCredentials++;
+              refusedLog.warn(
+                `bad-credentials:${username}`,
+                { client: client.id, username, badCredentials: guard.badCredentials },
+                'refused: bad device user name or password',
+              );
+              callback(connectError('bad user name or password', 4), false);
+            },
+            () => callback(connectError('server unavailable', 5), false),
+          );
+          return;
+        }
+        if (!access.anonymous) {
+          guard.anonymousRefused++;
+          refusedLog.warn(
+            'anonymous',
+            { client: client.id, anonymousRefused: guard.anonymousRefused },
+            'refused: a device without credentials (MQTT_ANONYMOUS is off; npm run device:add -- <id>)',
+          );
+          return callback(connectError('not authorized', 5), false);
         }
         callback(null, true);
       },
       authorizeSubscribe(client, sub, callback) {
-        if (!isService(client) && namesVigilTopic(sub.topic)) {
-          refuse('subscribe to a vigil/ topic', client, sub.topic);
-          return callback(null, null);
-        }
-        callback(null, sub);
+        const identity = identityOf(client);
+        if (identity.kind === 'service' || deviceMaySubscribe(identity, sub.topic)) return callback(null, sub);
+        if (namesVigilTopic(sub.topic)) refuse('subscribe to a vigil/ topic', client, sub.topic);
+        else foreign("subscribe outside the device's own topics", client, sub.topic);
+        callback(null, null);
       },
-      // A device's `#` or `+/events/…` must not hear Vigil's own topics either.
+      // A device's `#` or `+/events/…` must not hear Vigil's own topics (nor, signed in, other devices').
       authorizeForward(client, packet) {
-        return !isService(client) && isVigilTopic(packet.topic) ? null : packet;
+        const identity = identityOf(client);
+        if (identity.kind === 'service') return packet;
+        if (isVigilTopic(packet.topic)) return null;
+        return identity.kind === 'device' && !deviceMaySubscribe(identity, packet.topic) ? null : packet;
       },
       authorizePublish(client, packet, callback) {
         if (packet.topic.startsWith('$SYS')) return callback(new Error('$SYS topic is reserved'));
-        if (!isService(client) && isVigilTopic(packet.topic)) return callback(refuse('publish to a vigil/ topic', client, packet.topic));
+        const identity = identityOf(client);
+        if (identity.kind !== 'service' && !deviceMayPublish(identity, packet.topic)) {
+          if (isVigilTopic(packet.topic) || client === null) return callback(refuse('publish to a vigil/ topic', client, packet.topic));
+          return callback(foreign("publish outside the device's own topics", client, packet.topic));
+        }
         const size = packet.payload.length;
         if (size > MAX_PUBLISH_PAYLOAD) {
           guard.oversized++;
@@ -161,7 +263,18 @@ export async function start(options: BrokerOptions): Promise<BrokerHandle> {
     });
     resources.defer(() => new Promise<void>((resolve) => aedes.close(() => resolve())));
 
-    const server = createServer((socket) => aedes.handle(socket));
+    const tooLargeLog = new RateLimitedLog(logger);
+    const server = createServer((socket) => {
+      const stream = new PacketGuardStream(socket, MAX_DEVICE_PACKET, (result) => {
+        guard.packetTooLarge++;
+        tooLargeLog.warn(
+          `too-large:${socket.remoteAddress}`,
+          { remote: socket.remoteAddress, result, packetTooLarge: guard.packetTooLarge },
+          'MQTT packet over the size cap; connection closed before reading it',
+        );
+      });
+      aedes.handle(stream);
+    });
     const close = closer(server);
     await listen(server, options.port, host, 'MQTT_PORT');
     resources.defer(close);
@@ -175,6 +288,7 @@ export async function start(options: BrokerOptions): Promise<BrokerHandle> {
       port,
       clients: () => aedes.connectedClients,
       guard,
+      devices: { anonymous: access.anonymous, credentialsFile: access.credentialsFile, count: () => credentials?.count() ?? 0 },
       async stopAccepting() {
         accepting = false;
         // close() without waiting: open connections (Vigil's own among them) end at stop().

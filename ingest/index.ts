@@ -30,6 +30,7 @@ import { IngestMetrics, standaloneIngestRegistry } from './metrics.ts';
 import { startMetricsServer } from './metrics-server.ts';
 import { registerSourceMetrics } from './source-metrics.ts';
 import type { Registry } from 'prom-client';
+import { warnIfAnonymousCanWrite } from '../lib/anonymous-probe.ts';
 
 const STATS_INTERVAL_MS = 1_000;
 /** vigil/stats/sources: counters move slowly and the unmatched list is large. */
@@ -62,6 +63,8 @@ export interface IngestDeps {
   readonly meta?: DeviceMetaSink;
   /** Sources beside those config names (tests add their own, shown as custom). */
   readonly sources?: readonly Source[];
+  /** The all-in-one's embedded broker guards vigil/# itself: no anonymous-write probe. */
+  readonly embeddedBroker?: boolean;
 }
 
 export interface IngestHandle extends Handle {
@@ -214,6 +217,11 @@ export async function start(config: VigilConfig, deps: IngestDeps = {}): Promise
         );
         logger.info({ broker: redact(url), clientId: discovery.clientId }, 'listing topics no source takes (DISCOVER_TOPICS)');
       }
+    }
+    if (!deps.embeddedBroker) {
+      // In the background: a warning if strangers can publish on vigil/#, never a failed start.
+      const probe = warnIfAnonymousCanWrite(config, logger);
+      resources.defer(() => probe.cancel());
     }
     let alerter: AlerterHandle | undefined;
     current = () =>

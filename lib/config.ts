@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { parseDuration } from './duration.ts';
+import { isLoopbackHost } from './net.ts';
 
 /**
  * Every setting Vigil reads, parsed once at the edge of a process and passed down read-only.
@@ -18,6 +19,8 @@ export interface VigilConfig {
     readonly clientId: string;
     /** MQTT_PROTOCOL: `auto` tries 5 then 3.1.1 (lib/mqtt.ts connectMqtt); `5` or `3.1.1` force one. */
     readonly protocol: MqttProtocol;
+    /** Whether the embedded broker takes device clients without credentials (MQTT_ANONYMOUS). */
+    readonly anonymous: boolean;
   };
   /** Names this process among its replicas (ingest's session id, the metrics label). */
   readonly instanceId: string;
@@ -92,6 +95,12 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     name: 'INSTANCE_ID',
     unset: 'the host name',
     meaning: "names this process among replicas (ingest's MQTT session, alert leader election; Prometheus labels targets itself)",
+  },
+  {
+    name: 'MQTT_ANONYMOUS',
+    unset: '`true` on a loopback `HOST`, else `false`',
+    meaning:
+      'whether the embedded broker accepts device clients without credentials (otherwise each device signs in with what `npm run device:add -- <id>` made)',
   },
   { name: 'TOPIC_PREFIX', default: 'devices', meaning: 'device topics live under it' },
   {
@@ -225,6 +234,10 @@ const envSchema = z.object({
   MQTT_USERNAME: optionalText,
   MQTT_PASSWORD: optionalSecret,
   MQTT_PORT: port('MQTT_PORT'),
+  MQTT_ANONYMOUS: z
+    .enum(['true', 'false', '1', '0'], { message: 'MQTT_ANONYMOUS must be true or false' })
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1')),
   MQTT_CLIENT_ID: z
     .string()
     .trim()
@@ -334,6 +347,8 @@ export function parseConfig(env: Env): ConfigResult {
       embeddedPort: e.MQTT_PORT,
       clientId: e.MQTT_CLIENT_ID,
       protocol: e.MQTT_PROTOCOL,
+      // Beyond loopback anyone on the network could publish as any device, so credentials are the default there.
+      anonymous: e.MQTT_ANONYMOUS ?? isLoopbackHost(e.HOST),
     },
     instanceId: e.INSTANCE_ID,
     topicPrefix: e.TOPIC_PREFIX,

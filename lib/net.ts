@@ -34,7 +34,7 @@ export function closer(server: Server): () => Promise<void> {
     });
 }
 
-/** Loopback addresses: where reads (and /metrics) stay open without the operator token. */
+/** A HOST that only this machine can reach: reads are open there, and the embedded broker takes anonymous devices. */
 export function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }

@@ -4,6 +4,8 @@ export declare const RESERVED_PREFIX: string;
 export declare const SERVICE_USERS: Readonly<{ ingest: string; api: string; health: string }>;
 export declare const DEFAULT_PASSWD_FILE: string;
 export declare const DEFAULT_ENV_FILE: string;
+/** devices.passwd beside SQLITE_PATH (default: the env's SQLITE_PATH, else ./data/vigil.db). */
+export declare function embeddedPasswdFile(sqlitePath?: string): string;
 export declare const MIN_PASSWORD_LENGTH: number;
 export declare const FLEET_SECRETS: readonly string[];
 
@@ -24,7 +26,10 @@ export interface CliOptions {
   id: string | undefined;
   fleet: number | undefined;
   idPrefix: string;
-  file: string;
+  /** The Mosquitto password file; undefined when only --embedded-file was given. */
+  file: string | undefined;
+  /** The embedded broker's devices.passwd; undefined for --fleet or when only --file was given. */
+  embeddedFile: string | undefined;
   envFile: string;
   password: string | undefined;
   passwordStdin: boolean;

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // `npm run device:add -- <device-id>` and `npm run device:add -- --fleet N`: broker credentials
-// for the docker compose deployment (docs/deploy.md). Plain Node, no npm deps: it runs on an
+// for the embedded broker of `npm start` (devices.passwd beside SQLITE_PATH) and for the docker
+// compose deployment's Mosquitto (docs/deploy.md). Plain Node, no npm deps: it runs on an
 // operator's machine before anything is installed. (The env file flag is --compose-env, not
 // --env-file: Node 20 takes --env-file for itself even after the script name.)
 import { randomBytes, pbkdf2Sync } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -18,6 +19,10 @@ export const RESERVED_PREFIX = 'vigil-';
 export const SERVICE_USERS = Object.freeze({ ingest: 'vigil-ingest', api: 'vigil-api', health: 'vigil-health' });
 export const DEFAULT_PASSWD_FILE = join(root, 'deploy', 'mosquitto', 'passwd');
 export const DEFAULT_ENV_FILE = join(root, '.env');
+/** What the embedded broker reads (broker/device-credentials.ts): devices.passwd beside the store. */
+export function embeddedPasswdFile(sqlitePath = process.env.SQLITE_PATH || './data/vigil.db') {
+  return join(dirname(resolve(sqlitePath)), 'devices.passwd');
+}
 export const MIN_PASSWORD_LENGTH = 12;
 /** mosquitto_passwd's defaults in Mosquitto 2: PBKDF2-SHA512, 101 rounds, 12-byte salt. */
 const PBKDF2_ITERATIONS = 101;
@@ -103,6 +108,7 @@ export function readPasswdFile(file) {
 
 /** Write-then-rename, so a crash never leaves the broker a half-written password file. */
 function writeAtomic(file, text) {
+  mkdirSync(dirname(file), { recursive: true });
   const temp = `${file}.tmp-${process.pid}`;
   writeFileSync(temp, text, { mode: 0o600 });
   chmodSync(temp, 0o600);
@@ -167,12 +173,14 @@ export function writeEnvFile(file, lines, updates) {
 }
 
 const USAGE = `Usage:
-  npm run device:add -- <device-id> [--password PW | --password-stdin] [--replace] [--file PATH] [--json]
+  npm run device:add -- <device-id> [--password PW | --password-stdin] [--replace] [--file PATH] [--embedded-file PATH] [--json]
   npm run device:add -- --fleet N [--id-prefix sim-] [--file PATH] [--compose-env PATH] [--json]
 
-Adds a device's MQTT credentials to the Mosquitto password file (default deploy/mosquitto/passwd).
-The user name and client id are the device id; the broker's ACL lets it publish only to
-devices/<id>/telemetry and devices/<id>/status. A generated password is printed once.
+Adds a device's MQTT credentials to the embedded broker's password file (devices.passwd beside
+SQLITE_PATH, default data/devices.passwd; npm start reads it at the device's next connect, no
+restart) and to the Mosquitto password file (default deploy/mosquitto/passwd). Give --file or
+--embedded-file to write only that one. The user name is the device id; either broker lets it
+publish only under devices/<id>/. A generated password is printed once; only its hash is kept.
 
 --fleet N writes the service users (vigil-ingest, vigil-api, vigil-health) and the simulator's
 devices sim-001..sim-N, which share one password, and keeps every generated secret docker compose
@@ -192,7 +200,8 @@ export function parseCli(argv) {
     id: undefined,
     fleet: undefined,
     idPrefix: 'sim-',
-    file: DEFAULT_PASSWD_FILE,
+    file: undefined,
+    embeddedFile: undefined,
     envFile: DEFAULT_ENV_FILE,
     password: undefined,
     passwordStdin: false,
@@ -226,6 +235,9 @@ export function parseCli(argv) {
       case '--file':
         opts.file = resolve(valueAfter(arg, i++));
         break;
+      case '--embedded-file':
+        opts.embeddedFile = resolve(valueAfter(arg, i++));
+        break;
       case '--compose-env':
         opts.envFile = resolve(valueAfter(arg, i++));
         break;
@@ -255,6 +267,13 @@ export function parseCli(argv) {
     }
   }
   if (opts.help) return opts;
+  if (opts.fleet !== undefined && opts.embeddedFile !== undefined)
+    throw new Error('--fleet writes the compose password file only, not --embedded-file');
+  // Neither target named: a single device goes to both brokers, a fleet to compose's Mosquitto.
+  if (opts.file === undefined && opts.embeddedFile === undefined) {
+    opts.file = DEFAULT_PASSWD_FILE;
+    if (opts.fleet === undefined) opts.embeddedFile = embeddedPasswdFile();
+  }
   if ((opts.id === undefined) === (opts.fleet === undefined)) throw new Error('give either one device id or --fleet N (see --help)');
   if (opts.fleet !== undefined && (opts.password !== undefined || opts.passwordStdin || opts.replace)) {
     throw new Error('--password, --password-stdin and --replace apply to one device, not to --fleet');
@@ -280,24 +299,28 @@ function describeHasher(hasher) {
 function addDevice(opts, readStdin) {
   const error = usernameError(opts.id);
   if (error) throw new Error(error);
-  const existing = readPasswdFile(opts.file);
-  if (existing.has(opts.id) && !opts.replace)
-    throw new Error(`${opts.id} already has credentials in ${opts.file}; use --replace to give it a new password`);
+  const targets = [opts.embeddedFile, opts.file].filter((file) => file !== undefined);
+  const holding = targets.filter((file) => readPasswdFile(file).has(opts.id));
+  if (holding.length > 0 && !opts.replace)
+    throw new Error(`${opts.id} already has credentials in ${holding.join(' and ')}; use --replace to give it a new password`);
   const given = opts.passwordStdin ? readStdin().replace(/\r?\n$/, '') : opts.password;
   if (given !== undefined) {
     const bad = passwordError(given);
     if (bad) throw new Error(bad);
   }
   const password = given ?? generatePassword();
-  // A single add keeps to the broker's own tool when it is installed.
-  const hasher = resolveHasher(opts.hasher, true);
-  setPasswords(opts.file, [[opts.id, password]], hasher);
+  // The embedded broker's file is always hashed here (same $7$ format); Mosquitto's with its own
+  // tool when that is installed.
+  if (opts.embeddedFile !== undefined) setPasswords(opts.embeddedFile, [[opts.id, password]], 'node');
+  const hasher = opts.file !== undefined ? resolveHasher(opts.hasher, true) : 'node';
+  if (opts.file !== undefined) setPasswords(opts.file, [[opts.id, password]], hasher);
   return {
     file: opts.file,
+    embeddedFile: opts.embeddedFile,
     hasher,
     username: opts.id,
     password: given === undefined ? password : undefined,
-    replaced: existing.has(opts.id),
+    replaced: holding.length > 0,
   };
 }
 
@@ -370,14 +393,16 @@ export function run(
     const result = addDevice(opts, io.readStdin);
     if (opts.json) io.out(`${JSON.stringify(result)}\n`);
     else {
+      const files = [result.embeddedFile, result.file].filter((file) => file !== undefined).join(' and ');
       io.out(
-        `${result.replaced ? 'Replaced the password of' : 'Added'} device ${result.username} in ${result.file} (${describeHasher(result.hasher)})\n`,
+        `${result.replaced ? 'Replaced the password of' : 'Added'} device ${result.username} in ${files} (${describeHasher(result.hasher)})\n`,
       );
       io.out(`  username / client id: ${result.username}\n`);
       if (result.password !== undefined) io.out(`  password:             ${result.password}\n`);
       io.out(`  may publish to:       devices/${result.username}/telemetry, devices/${result.username}/status\n`);
       if (result.password !== undefined) io.out('This is the only time the password is shown: the broker keeps only its hash.\n');
-      io.out('Apply it with: docker compose restart mosquitto\n');
+      if (result.embeddedFile !== undefined) io.out("The embedded broker (npm start) takes it at the device's next connect.\n");
+      if (result.file !== undefined) io.out('For docker compose apply it with: docker compose restart mosquitto\n');
     }
     return 0;
   } catch (err) {

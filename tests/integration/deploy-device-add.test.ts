@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  embeddedPasswdFile,
   fleetIds,
   FLEET_SECRETS,
   generatePassword,
@@ -124,6 +125,48 @@ describe('one device', () => {
     const a = generatePassword();
     expect(a).not.toBe(generatePassword());
     expect(a).not.toMatch(/[:$'"]/);
+  });
+});
+
+describe("the embedded broker's file (devices.passwd beside the store)", () => {
+  it('is beside SQLITE_PATH', () => {
+    expect(embeddedPasswdFile('/var/lib/vigil/vigil.db')).toBe('/var/lib/vigil/devices.passwd');
+    expect(embeddedPasswdFile('data/vigil.db')).toBe(join(ROOT, 'data', 'devices.passwd'));
+  });
+
+  it('--embedded-file alone writes only that file: mode 0600, the $7$ hash, never the password', () => {
+    const embedded = join(dir, 'store', 'devices.passwd');
+    const result = parseJsonLine<DeviceResult & { embeddedFile?: string }>(deviceAdd(['gw-1', '--embedded-file', embedded, '--json']));
+    expect(result.embeddedFile).toBe(embedded);
+    expect(result.file).toBeUndefined();
+    expect(existsSync(passwd)).toBe(false);
+    expect(mode(embedded)).toBe(0o600);
+    const entry = readPasswdFile(embedded).get('gw-1') ?? '';
+    expect(entry).toMatch(/^\$7\$101\$/);
+    expect(readFileSync(embedded, 'utf8')).not.toContain(result.password);
+    expect(verifyPassword(result.password ?? '', entry)).toBe(true);
+  });
+
+  it('writes both files with one password when given both, and --replace covers both', () => {
+    const embedded = join(dir, 'devices.passwd');
+    const ran = deviceAdd(['gw-2', '--file', passwd, '--embedded-file', embedded, '--hasher', 'node']);
+    expect(ran.status).toBe(0);
+    expect(ran.stdout).toContain('takes it at the device');
+    const password = /password:\s+(\S+)/.exec(ran.stdout)?.[1] ?? '';
+    expect(verifyPassword(password, readPasswdFile(embedded).get('gw-2') ?? '')).toBe(true);
+    expect(verifyPassword(password, readPasswdFile(passwd).get('gw-2') ?? '')).toBe(true);
+    const again = deviceAdd(['gw-2', '--embedded-file', embedded]);
+    expect(again.status).toBe(2);
+    expect(again.stderr).toContain('--replace');
+    const replaced = parseJsonLine<DeviceResult>(deviceAdd(['gw-2', '--replace', '--file', passwd, '--embedded-file', embedded, '--json']));
+    expect(verifyPassword(replaced.password ?? '', readPasswdFile(embedded).get('gw-2') ?? '')).toBe(true);
+    expect(verifyPassword(password, readPasswdFile(embedded).get('gw-2') ?? '')).toBe(false);
+  });
+
+  it('--fleet is for compose only', () => {
+    const ran = deviceAdd(['--fleet', '2', '--embedded-file', join(dir, 'devices.passwd'), '--file', passwd, '--compose-env', envFile]);
+    expect(ran.status).toBe(2);
+    expect(ran.stderr).toContain('--embedded-file');
   });
 });
 

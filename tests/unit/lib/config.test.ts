@@ -17,7 +17,7 @@ describe('parseConfig', () => {
   it('gives the documented defaults for an empty environment', () => {
     // toMatchObject: settings added later (with their own defaults) must not break this contract.
     expect(ok({})).toMatchObject({
-      mqtt: { urls: [], username: undefined, password: undefined, embeddedPort: 1883, clientId: 'vigil', protocol: 'auto' },
+      mqtt: { urls: [], username: undefined, password: undefined, embeddedPort: 1883, clientId: 'vigil', protocol: 'auto', anonymous: true },
       topicPrefix: 'devices',
       store: {
         kind: 'sqlite',
@@ -73,6 +73,8 @@ describe('parseConfig', () => {
       embeddedPort: 11883,
       clientId: 'site-1',
       protocol: '3.1.1',
+      // HOST=0.0.0.0: devices need credentials unless MQTT_ANONYMOUS says otherwise.
+      anonymous: false,
     });
     expect(config.topicPrefix).toBe('plant/a');
     expect(config.store).toEqual({
@@ -88,6 +90,18 @@ describe('parseConfig', () => {
     expect(config.alertWebhookUrl).toBe('http://hooks.example/alert');
     expect(config.logLevel).toBe('debug');
     expect(primaryBrokerUrl(config)).toBe('mqtt://a:1883');
+  });
+
+  it('MQTT_ANONYMOUS defaults to true on a loopback HOST only, and an explicit value wins', () => {
+    expect(ok({}).mqtt.anonymous).toBe(true);
+    expect(ok({ HOST: 'localhost' }).mqtt.anonymous).toBe(true);
+    expect(ok({ HOST: '::1' }).mqtt.anonymous).toBe(true);
+    expect(ok({ HOST: '0.0.0.0' }).mqtt.anonymous).toBe(false);
+    expect(ok({ HOST: '192.168.1.20' }).mqtt.anonymous).toBe(false);
+    expect(ok({ HOST: '0.0.0.0', MQTT_ANONYMOUS: 'true' }).mqtt.anonymous).toBe(true);
+    expect(ok({ HOST: '0.0.0.0', MQTT_ANONYMOUS: '1' }).mqtt.anonymous).toBe(true);
+    expect(ok({ MQTT_ANONYMOUS: 'false' }).mqtt.anonymous).toBe(false);
+    expect(ok({ MQTT_ANONYMOUS: '0' }).mqtt.anonymous).toBe(false);
   });
 
   it('points at the embedded broker when MQTT_URL is unset', () => {
@@ -119,6 +133,7 @@ describe('parseConfig', () => {
     ['ALERT_WEBHOOK_URL', 'not-a-url'],
     ['LOG_LEVEL', 'loud'],
     ['MQTT_PROTOCOL', '4'],
+    ['MQTT_ANONYMOUS', 'yes'],
   ];
   it.each(bad)('%s=%j gives exactly one error, naming the variable', (name, value) => {
     const found = errors({ [name]: value });
