@@ -111,7 +111,10 @@ export async function startVigil(config: VigilConfig, options: VigilOptions = {}
     // The API's /metrics serves ingest's families here, so ingest serves no /metrics of its own:
     // one process, one Prometheus target.
     const ingest = await resources.open(
-      startIngest({ ...effective, ingestMetricsPort: undefined }, { ...options.ingest, logger, store, ...(tap ? { tap, embeddedBroker: true } : {}) }),
+      startIngest(
+        { ...effective, ingestMetricsPort: undefined },
+        { ...options.ingest, logger, store, ...(tap ? { tap, embeddedBroker: true } : {}) },
+      ),
       (h) => h.stop(),
     );
     const api = await resources.open(

@@ -232,7 +232,11 @@ export async function start(options: BrokerOptions): Promise<BrokerHandle> {
           return callback(foreign("publish outside the device's own topics", client, packet.topic));
         }
         const size = packet.payload.length;
-        if (size > MAX_PUBLISH_PAYLOAD) {
+        // Devices (and anyone on a broker without service credentials) get the payload limit;
+        // Vigil's signed-in clients send batches bounded by their bus module (readings up to
+        // 512 KiB) and by the packet guard's service limit.
+        const signedService = client === null || identities.get(client)?.kind === 'service';
+        if (!signedService && size > MAX_PUBLISH_PAYLOAD) {
           guard.oversized++;
           return callback(new Error(`payload of ${size} bytes is over ${MAX_PUBLISH_PAYLOAD}`));
         }

@@ -72,6 +72,24 @@ describe('embedded broker guard', () => {
     await expect(connectClient(vigil.brokerUrl, { clientId: ingestId, clean: false })).rejects.toThrow(/identifier rejected/i);
   });
 
+  it("carries Vigil's own batches past the device payload limit (a 300 KiB readings batch reaches the API's subscription)", async () => {
+    // Ingest forwards up to 512 KiB of readings per message; the 68 KiB cap is for devices.
+    const entries = Array.from({ length: 3_000 }, (_, i) => ({
+      device: `bulk-${i % 50}`,
+      ts: Date.now(),
+      values: { temperature: i / 10, pad: i },
+    }));
+    const body = JSON.stringify(entries);
+    expect(body.length).toBeGreaterThan(200 * 1024);
+    const before = payloadsHeard.length;
+    await service.publishAsync('vigil/events/readings', body, { qos: 1 });
+    await eventually(
+      async () => (payloadsHeard.slice(before).some((p) => p.length === body.length) ? true : undefined),
+      5_000,
+      'the batch heard',
+    );
+  });
+
   it('wrong service credentials are refused', async () => {
     const username = vigil.serviceCredentials?.username ?? 'x';
     await expect(connectClient(vigil.brokerUrl, { username, password: 'guess' })).rejects.toThrow(/bad user ?name or password/i);

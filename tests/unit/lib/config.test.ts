@@ -17,7 +17,15 @@ describe('parseConfig', () => {
   it('gives the documented defaults for an empty environment', () => {
     // toMatchObject: settings added later (with their own defaults) must not break this contract.
     expect(ok({})).toMatchObject({
-      mqtt: { urls: [], username: undefined, password: undefined, embeddedPort: 1883, clientId: 'vigil', protocol: 'auto', anonymous: true },
+      mqtt: {
+        urls: [],
+        username: undefined,
+        password: undefined,
+        embeddedPort: 1883,
+        clientId: 'vigil',
+        protocol: 'auto',
+        anonymous: true,
+      },
       topicPrefix: 'devices',
       store: {
         kind: 'sqlite',
