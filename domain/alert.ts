@@ -35,8 +35,12 @@ export interface Alert {
   readonly startedAt: number;
   readonly resolvedAt: number | null;
   readonly ackedAt: number | null;
+  /** What the operator wrote when acknowledging (at most MAX_ACK_NOTE characters), or null. */
+  readonly ackNote: string | null;
   readonly message: string;
 }
+
+export const MAX_ACK_NOTE = 1_000;
 
 export function alertId(ruleId: string, device: string, metric: string | null, startedAt: number): string {
   return createHash('sha256')
@@ -63,6 +67,7 @@ export function applyTransition(current: Alert | undefined, t: Transition): Aler
         startedAt: t.startedAt,
         resolvedAt: null,
         ackedAt: null,
+        ackNote: null,
         message: t.message,
       }
     );
@@ -71,6 +76,29 @@ export function applyTransition(current: Alert | undefined, t: Transition): Aler
   return { ...base, state: 'resolved', resolvedAt: t.ts, value: t.value ?? base.value, message: t.message };
 }
 
-export function acknowledge(alert: Alert, at: number): Alert {
-  return alert.acknowledged ? alert : { ...alert, acknowledged: true, ackedAt: at };
+export function acknowledge(alert: Alert, at: number, note: string | null = null): Alert {
+  return alert.acknowledged ? alert : { ...alert, acknowledged: true, ackedAt: at, ackNote: note };
+}
+
+/** Lower ranks list first: critical, warning, info. */
+export const SEVERITY_RANK: Readonly<Record<Severity, number>> = { critical: 0, warning: 1, info: 2 };
+
+/**
+ * The one order of alert lists (SPEC "Alerts"): firing before resolved, then severity (critical,
+ * warning, info), then startedAt newest first; ties by device, then id, compared by code unit so
+ * the order is total and matches SQLite's binary collation (alerts/alert-store.ts sorts the same
+ * way in SQL before its LIMIT). The server and the dashboard both use it.
+ */
+export function compareAlerts(a: Alert, b: Alert): number {
+  return (
+    (a.state === b.state ? 0 : a.state === 'firing' ? -1 : 1) ||
+    SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] ||
+    b.startedAt - a.startedAt ||
+    codeUnitOrder(a.device, b.device) ||
+    codeUnitOrder(a.id, b.id)
+  );
+}
+
+function codeUnitOrder(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

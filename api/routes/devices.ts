@@ -1,27 +1,48 @@
 import { Readable } from 'node:stream';
 import type { Router, RouterContext } from '@koa/router';
-import { deviceView } from '../../domain/devices.ts';
-import { isDeviceId, isMetricName } from '../../domain/reading.ts';
+import { deviceView, unseenDevice, type DeviceView } from '../../domain/devices.ts';
+import { DEVICE_ID, isDeviceId, isMetricName } from '../../domain/reading.ts';
 import { bucketStep } from '../../store/buckets.ts';
 import type { ApiServices } from '../context.ts';
-import { badRequest, notFound } from '../errors.ts';
+import { readJson } from '../body.ts';
+import { badRequest, HttpError, notFound } from '../errors.ts';
+import { parseQuery } from '../query.ts';
+import { listFilter, listQuery, parseRegistryPatch } from './device-registry.ts';
 import { parseRange } from '../time-range.ts';
 
 const HOUR = 3_600_000;
 const MAX_POINTS = 5_000;
 
 export function deviceRoutes(router: Router, services: ApiServices): void {
-  const { store, config, now } = services;
+  const { store, config, now, registry } = services;
 
   router.get('/api/devices', async (ctx) => {
+    const query = parseQuery(listQuery, ctx.query);
     const at = now();
-    ctx.body = (await store.devices()).map((d) => deviceView(d, at, config.staleAfterMs));
+    const entries = registry.entries();
+    const records = new Map((await store.devices()).map((d) => [d.id, d]));
+    // Pre-registered devices (an operator named them before they reported) are listed too.
+    for (const id of entries.keys()) if (!records.has(id)) records.set(id, unseenDevice(id));
+    const views = [...records.values()]
+      .map((record) => deviceView(record, at, config.staleAfterMs, entries.get(record.id)))
+      .filter(listFilter(query))
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    ctx.set('X-Total-Count', String(views.length));
+    ctx.body = views.slice(query.offset, query.offset + query.limit);
   });
 
   router.get('/api/devices/:id', async (ctx) => {
-    const record = await store.device(deviceParam(ctx));
-    if (!record) throw notFound(`device ${ctx.params['id']}`);
-    ctx.body = deviceView(record, now(), config.staleAfterMs);
+    ctx.body = await viewOf(deviceParam(ctx), services);
+  });
+
+  router.put('/api/devices/:id', services.auth.requireOperator(), async (ctx) => {
+    const id = ctx.params['id'] ?? '';
+    if (!isDeviceId(id)) throw badRequest('bad_device', `device id ${JSON.stringify(id.slice(0, 80))} does not match ${DEVICE_ID.source}`);
+    const patch = parseRegistryPatch(await readJson(ctx));
+    if (!registry.setOperator(id, patch, now()))
+      throw new HttpError(503, 'registry_full', `the device registry holds its maximum of ${registry.stats().maxEntries} devices`);
+    services.registryEvents.flush();
+    ctx.body = await viewOf(id, services);
   });
 
   router.get('/api/devices/:id/readings.csv', async (ctx) => {
@@ -49,10 +70,18 @@ function deviceParam(ctx: RouterContext): string {
   return id;
 }
 
+/** A device the store or the registry knows (a pre-registered one has no readings yet, but exists). */
 async function knownDevice(ctx: RouterContext, services: ApiServices): Promise<string> {
   const id = deviceParam(ctx);
-  if (!(await services.store.device(id))) throw notFound(`device ${id}`);
+  if (!(await services.store.device(id)) && !services.registry.entry(id)) throw notFound(`device ${id}`);
   return id;
+}
+
+async function viewOf(id: string, services: ApiServices): Promise<DeviceView> {
+  const entry = services.registry.entry(id);
+  const record = (await services.store.device(id)) ?? (entry ? unseenDevice(id) : undefined);
+  if (!record) throw notFound(`device ${id}`);
+  return deviceView(record, services.now(), services.config.staleAfterMs, entry);
 }
 
 function queryOf(ctx: RouterContext): { from?: string; to?: string } {
