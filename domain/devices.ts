@@ -62,6 +62,11 @@ export interface DeviceRegistryEntry {
 
 export const EMPTY_REGISTRY_ENTRY: DeviceRegistryEntry = Object.freeze({ name: null, labels: Object.freeze({}), units: Object.freeze({}) });
 
+/** False for an entry with nothing in it (every value cleared). */
+export function hasRegistryContent(entry: DeviceRegistryEntry | undefined): entry is DeviceRegistryEntry {
+  return entry !== undefined && (entry.name !== null || Object.keys(entry.labels).length > 0 || Object.keys(entry.units).length > 0);
+}
+
 /** Registry limits (PUT /api/devices/:id validates them; discovered values outside them are dropped). */
 export const LABEL_KEY = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
 export const MAX_LABELS = 32;

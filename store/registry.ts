@@ -63,7 +63,7 @@ export interface RegistryStats {
 export interface DeviceRegistry extends DeviceMetaSink {
   /** The shown entry of one device, undefined when it has none. */
   entry(id: string): DeviceRegistryEntry | undefined;
-  /** Every device with an entry, and its shown entry. */
+  /** Every device with an entry, and its shown entry (a live view: read it, do not keep it). */
   entries(): ReadonlyMap<string, DeviceRegistryEntry>;
   /** Both layers of one device (what PUT changes and what was discovered). */
   layers(id: string): RegistryLayers | undefined;
@@ -156,6 +156,8 @@ export interface RegistryOptions {
  */
 export abstract class RegistryBase implements DeviceRegistry {
   private readonly cache = new Map<string, Cached>();
+  /** The shown entries, kept beside the cache so entries() hands out a view instead of a copy. */
+  private readonly shown = new Map<string, DeviceRegistryEntry>();
   private readonly changed = new Set<string>();
   protected readonly counters: RegistryStats;
 
@@ -177,9 +179,7 @@ export abstract class RegistryBase implements DeviceRegistry {
 
   entries(): ReadonlyMap<string, DeviceRegistryEntry> {
     this.sync();
-    const out = new Map<string, DeviceRegistryEntry>();
-    for (const [id, cached] of this.cache) out.set(id, cached.shown);
-    return out;
+    return this.shown;
   }
 
   layers(id: string): RegistryLayers | undefined {
@@ -231,6 +231,7 @@ export abstract class RegistryBase implements DeviceRegistry {
     const before = this.cache.get(id);
     const shown = shownEntry(layers);
     this.cache.set(id, { layers, shown });
+    this.shown.set(id, shown);
     this.counters.entries = this.cache.size;
     if (!quiet && !sameEntry(before?.shown ?? EMPTY_REGISTRY_ENTRY, shown)) this.changed.add(id);
     return shown;

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { Router, RouterContext } from '@koa/router';
-import { deviceView, unseenDevice, type DeviceView } from '../../domain/devices.ts';
+import { deviceView, hasRegistryContent, unseenDevice, type DeviceView } from '../../domain/devices.ts';
 import { DEVICE_ID, isDeviceId, isMetricName } from '../../domain/reading.ts';
 import { bucketStep } from '../../store/buckets.ts';
 import type { ApiServices } from '../context.ts';
@@ -21,8 +21,9 @@ export function deviceRoutes(router: Router, services: ApiServices): void {
     const at = now();
     const entries = registry.entries();
     const records = new Map((await store.devices()).map((d) => [d.id, d]));
-    // Pre-registered devices (an operator named them before they reported) are listed too.
-    for (const id of entries.keys()) if (!records.has(id)) records.set(id, unseenDevice(id));
+    // Pre-registered devices (an operator named them before they reported) are listed too, until
+    // every value of theirs is cleared again.
+    for (const [id, entry] of entries) if (!records.has(id) && hasRegistryContent(entry)) records.set(id, unseenDevice(id));
     const views = [...records.values()]
       .map((record) => deviceView(record, at, config.staleAfterMs, entries.get(record.id)))
       .filter(listFilter(query))
@@ -42,7 +43,7 @@ export function deviceRoutes(router: Router, services: ApiServices): void {
     if (!registry.setOperator(id, patch, now()))
       throw new HttpError(503, 'registry_full', `the device registry holds its maximum of ${registry.stats().maxEntries} devices`);
     services.registryEvents.flush();
-    ctx.body = await viewOf(id, services);
+    ctx.body = await viewOf(id, services, true);
   });
 
   router.get('/api/devices/:id/readings.csv', async (ctx) => {
@@ -73,13 +74,14 @@ function deviceParam(ctx: RouterContext): string {
 /** A device the store or the registry knows (a pre-registered one has no readings yet, but exists). */
 async function knownDevice(ctx: RouterContext, services: ApiServices): Promise<string> {
   const id = deviceParam(ctx);
-  if (!(await services.store.device(id)) && !services.registry.entry(id)) throw notFound(`device ${id}`);
+  if (!(await services.store.device(id)) && !hasRegistryContent(services.registry.entry(id))) throw notFound(`device ${id}`);
   return id;
 }
 
-async function viewOf(id: string, services: ApiServices): Promise<DeviceView> {
+/** `always`: answer even for a device known to nobody (what a PUT that cleared everything returns). */
+async function viewOf(id: string, services: ApiServices, always = false): Promise<DeviceView> {
   const entry = services.registry.entry(id);
-  const record = (await services.store.device(id)) ?? (entry ? unseenDevice(id) : undefined);
+  const record = (await services.store.device(id)) ?? (always || hasRegistryContent(entry) ? unseenDevice(id) : undefined);
   if (!record) throw notFound(`device ${id}`);
   return deviceView(record, services.now(), services.config.staleAfterMs, entry);
 }

@@ -62,6 +62,16 @@ describe('PUT /api/devices/:id', () => {
     expect(readings.json).toMatchObject({ device: 'future-1', series: {} });
   });
 
+  it('stops listing a pre-registered device once every value of it is cleared', async () => {
+    await put('future-1', { name: 'Roof' });
+    const cleared = await put('future-1', { name: null });
+    expect(cleared.status).toBe(200);
+    expect(cleared.json).toMatchObject({ id: 'future-1', name: null, labels: {}, units: {} });
+    expect((await api.request({ path: '/api/devices' })).json).toEqual([]);
+    expect((await api.request({ path: '/api/devices/future-1' })).status).toBe(404);
+    expect((await api.request({ path: '/api/devices/future-1/readings' })).status).toBe(404);
+  });
+
   it('announces the change as a device event carrying the entry, once', async () => {
     await put('dev-1', { name: 'A', labels: { x: 'y' } });
     await put('dev-1', { name: 'A', labels: { x: 'y' } });
