@@ -69,6 +69,12 @@ export function hasRegistryContent(entry: DeviceRegistryEntry | undefined): entr
 
 /** Registry limits (PUT /api/devices/:id validates them; discovered values outside them are dropped). */
 export const LABEL_KEY = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
+/** Keys that would reach an object's prototype when copied by assignment: never label keys. */
+const RESERVED_KEYS = new Set(['__proto__', 'prototype', 'constructor']);
+
+export function isLabelKey(key: string): boolean {
+  return LABEL_KEY.test(key) && !RESERVED_KEYS.has(key);
+}
 export const MAX_LABELS = 32;
 export const MAX_LABEL_VALUE = 256;
 export const MAX_UNIT = 32;

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import {
   type DeviceView,
   deviceMatches,
+  isLabelKey,
   LABEL_KEY,
   MAX_DEVICE_NAME,
   MAX_LABEL_VALUE,
@@ -30,7 +31,7 @@ const labelTerm = z
   .transform((term, ctx) => {
     const at = term.indexOf(':');
     const key = at < 0 ? term : term.slice(0, at);
-    if (!LABEL_KEY.test(key)) {
+    if (!isLabelKey(key)) {
       ctx.addIssue({ code: 'custom', message: `label key ${JSON.stringify(key.slice(0, 80))} does not match ${LABEL_KEY.source}` });
       return z.NEVER;
     }
@@ -58,7 +59,7 @@ export function listFilter(query: ListQuery): (view: DeviceView) => boolean {
 
 const labels = z
   .record(
-    z.string().regex(LABEL_KEY, `label keys must match ${LABEL_KEY.source}`),
+    z.string().refine(isLabelKey, `label keys must match ${LABEL_KEY.source} and not be __proto__, prototype or constructor`),
     z.string().max(MAX_LABEL_VALUE, `label values are at most ${MAX_LABEL_VALUE} characters`),
   )
   .refine((o) => Object.keys(o).length <= MAX_LABELS, `at most ${MAX_LABELS} labels`);
@@ -70,6 +71,20 @@ const units = z
   )
   .refine((o) => Object.keys(o).length <= MAX_UNITS, `at most ${MAX_UNITS} units`);
 
+/**
+ * zod's record drops an own `__proto__` key (JSON.parse makes one) without a word; refuse it
+ * instead, so an operator is told rather than seeing the label silently vanish.
+ */
+function noProtoKey<T extends z.ZodType>(schema: T) {
+  return z
+    .unknown()
+    .superRefine((v, ctx) => {
+      if (v !== null && typeof v === 'object' && Object.hasOwn(v, '__proto__'))
+        ctx.addIssue({ code: 'custom', path: ['__proto__'], message: 'keys must not be __proto__, prototype or constructor' });
+    })
+    .pipe(schema);
+}
+
 export const registryPatchSchema = z.strictObject(
   {
     name: z
@@ -79,8 +94,8 @@ export const registryPatchSchema = z.strictObject(
       .max(MAX_DEVICE_NAME, `name is at most ${MAX_DEVICE_NAME} characters`)
       .nullable()
       .optional(),
-    labels: labels.nullable().optional(),
-    units: units.nullable().optional(),
+    labels: noProtoKey(labels.nullable()).optional(),
+    units: noProtoKey(units.nullable()).optional(),
   },
   { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.join(', ')}` : 'the body must be an object') },
 );
@@ -95,5 +110,7 @@ export function parseRegistryPatch(body: unknown): RegistryPatch {
   const issue = parsed.error.issues[0]!;
   const field =
     issue.path.length > 0 ? issue.path.map(String).join('.') : issue.code === 'unrecognized_keys' ? issue.keys.join(',') : 'body';
-  throw new HttpError(400, 'invalid_device', `${field}: ${issue.message}`, { field });
+  // A bad record key is reported as "Invalid key in record" with the key schema's own message inside.
+  const message = issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message;
+  throw new HttpError(400, 'invalid_device', `${field}: ${message}`, { field });
 }

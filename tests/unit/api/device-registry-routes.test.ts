@@ -15,7 +15,14 @@ afterEach(async () => {
   await api.close();
 });
 
-const put = (id: string, body: unknown) => api.operator({ method: 'PUT', path: `/api/devices/${id}`, body });
+/** A string body is sent as JSON text as is (for keys an object literal cannot hold, like __proto__). */
+const put = (id: string, body: unknown) =>
+  api.operator({
+    method: 'PUT',
+    path: `/api/devices/${id}`,
+    body,
+    ...(typeof body === 'string' && { headers: { 'content-type': 'application/json' } }),
+  });
 
 describe('PUT /api/devices/:id', () => {
   it('sets the operator entry over the discovered one and returns the device object', async () => {
@@ -91,6 +98,9 @@ describe('PUT /api/devices/:id', () => {
     ['an empty name', { name: '  ' }, 'name'],
     ['a name over 256 characters', { name: 'n'.repeat(257) }, 'name'],
     ['a bad label key', { labels: { '1abc': 'x' } }, 'labels.1abc'],
+    ['a __proto__ label key', '{"labels":{"__proto__":"x"}}', 'labels.__proto__'],
+    ['a constructor label key', { labels: { constructor: 'x' } }, 'labels.constructor'],
+    ['a __proto__ unit key', '{"units":{"__proto__":"x"}}', 'units.__proto__'],
     ['a label value over 256 characters', { labels: { a: 'v'.repeat(257) } }, 'labels.a'],
     ['a label value that is not a string', { labels: { a: 1 } }, 'labels.a'],
     ['33 labels', { labels: Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`k${i}`, 'v'])) }, 'labels'],
@@ -103,6 +113,7 @@ describe('PUT /api/devices/:id', () => {
     const res = await put('dev-1', body);
     expect(res.status).toBe(400);
     expect(res.json).toMatchObject({ error: { code: 'invalid_device', field } });
+    expect((res.json as { error: { message: string } }).error.message).not.toContain('Invalid key in record');
     expect(api.registry.entry('dev-1')).toBeUndefined();
   });
 
