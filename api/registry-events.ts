@@ -20,12 +20,17 @@ export class RegistryEvents {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Emits one event per device whose entry changed since the last flush. */
-  flush(): void {
+  /**
+   * Emits one event per device whose entry changed since the last flush. `known` is a status the
+   * caller read from the store just now (a PUT's answer), fresher than the watch, which learns of
+   * a device only when its first event comes over the bus.
+   */
+  flush(known?: { readonly device: string; readonly status: DeviceState }): void {
     const ts = this.now();
     for (const device of this.registry.refresh()) {
       const entry = this.registry.entry(device);
-      if (entry) this.emit({ device, status: this.statusOf(device), ts, ...entry });
+      const status = known?.device === device ? known.status : this.statusOf(device);
+      if (entry) this.emit({ device, status, ts, ...entry });
     }
   }
 

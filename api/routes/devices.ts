@@ -42,8 +42,9 @@ export function deviceRoutes(router: Router, services: ApiServices): void {
     const patch = parseRegistryPatch(await readJson(ctx));
     if (!registry.setOperator(id, patch, now()))
       throw new HttpError(503, 'registry_full', `the device registry holds its maximum of ${registry.stats().maxEntries} devices`);
-    services.registryEvents.flush();
-    ctx.body = await viewOf(id, services, true);
+    const view = await viewOf(id, services, true);
+    services.registryEvents.flush({ device: id, status: view.status });
+    ctx.body = view;
   });
 
   router.get('/api/devices/:id/readings.csv', async (ctx) => {

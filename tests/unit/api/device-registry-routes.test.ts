@@ -40,6 +40,17 @@ describe('PUT /api/devices/:id', () => {
       values: { t: { value: 21.5, ts: NOW }, h: { value: 40, ts: NOW } },
     });
     expect((await api.request({ path: '/api/devices/dev-1' })).json).toEqual(res.json);
+    // The event says the status the store gave the PUT, not the watch's (which may not know it yet).
+    expect(api.deviceEvents).toEqual([
+      {
+        device: 'dev-1',
+        status: 'online',
+        ts: NOW,
+        name: 'Kitchen',
+        labels: { room: 'kitchen', floor: '1' },
+        units: { t: 'K', h: '%' },
+      },
+    ]);
     expect((await api.request({ path: '/api/devices' })).json).toEqual([res.json]);
   });
 
