@@ -9,7 +9,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { compareAlerts, type Alert } from '../domain/alert.ts';
+import type { Alert } from '../domain/alert.ts';
+import { compareAlerts } from '../domain/alert-order.ts';
 import type { Severity } from '../domain/rule.ts';
 import { decodeEvaluatorState, type EvaluatorState } from './evaluator.ts';
 import { parseRule, type Rule } from '../domain/rule.ts';
@@ -41,7 +42,7 @@ const SCHEMA: readonly string[] = [
    CREATE INDEX alerts_firing ON alerts (state, started_at DESC);
    CREATE TABLE alert_evaluator (id INTEGER PRIMARY KEY CHECK (id = 1), body TEXT NOT NULL, saved_at INTEGER NOT NULL);`,
   // v2: the operator's note with an acknowledgement, and an index in the one list order
-  // (domain/alert.ts compareAlerts), so a LIMIT reads the top rows instead of sorting them all.
+  // (domain/alert-order.ts compareAlerts), so a LIMIT reads the top rows instead of sorting them all.
   `ALTER TABLE alerts ADD COLUMN ack_note TEXT;
    CREATE INDEX alerts_order ON alerts (state, (${SEVERITY_SQL}), started_at DESC, device, id);`,
 ];

@@ -80,25 +80,4 @@ export function acknowledge(alert: Alert, at: number, note: string | null = null
   return alert.acknowledged ? alert : { ...alert, acknowledged: true, ackedAt: at, ackNote: note };
 }
 
-/** Lower ranks list first: critical, warning, info. */
-export const SEVERITY_RANK: Readonly<Record<Severity, number>> = { critical: 0, warning: 1, info: 2 };
-
-/**
- * The one order of alert lists (SPEC "Alerts"): firing before resolved, then severity (critical,
- * warning, info), then startedAt newest first; ties by device, then id, compared by code unit so
- * the order is total and matches SQLite's binary collation (alerts/alert-store.ts sorts the same
- * way in SQL before its LIMIT). The server and the dashboard both use it.
- */
-export function compareAlerts(a: Alert, b: Alert): number {
-  return (
-    (a.state === b.state ? 0 : a.state === 'firing' ? -1 : 1) ||
-    SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] ||
-    b.startedAt - a.startedAt ||
-    codeUnitOrder(a.device, b.device) ||
-    codeUnitOrder(a.id, b.id)
-  );
-}
-
-function codeUnitOrder(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
+// The one list order of alerts is domain/alert-order.ts (free of node imports, for the dashboard).

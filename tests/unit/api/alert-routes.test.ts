@@ -1,10 +1,11 @@
 /**
- * The alarm table's side of the API: the one list order (domain/alert.ts compareAlerts, used by
+ * The alarm table's side of the API: the one list order (domain/alert-order.ts compareAlerts, used by
  * the SQL and the route alike), the list's filters, acknowledgement notes and bulk acknowledge,
  * each acknowledgement going out as a single one does.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { compareAlerts, type Alert } from '../../../domain/alert.ts';
+import type { Alert } from '../../../domain/alert.ts';
+import { compareAlerts } from '../../../domain/alert-order.ts';
 import type { Severity } from '../../../domain/rule.ts';
 import { decodeBus } from '../../../bus/index.ts';
 import { VIGIL_TOPICS } from '../../../bus/topics.ts';
