@@ -10,10 +10,15 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Alert } from '../domain/alert.ts';
+import { compareAlerts } from '../domain/alert-order.ts';
+import type { Severity } from '../domain/rule.ts';
 import { decodeEvaluatorState, type EvaluatorState } from './evaluator.ts';
 import { parseRule, type Rule } from '../domain/rule.ts';
 
 const SCHEMA_KEY = 'alerts_schema';
+/** SEVERITY_RANK in SQL; the same text in the index and in ORDER BY, or SQLite cannot use the index. */
+const SEVERITY_SQL = `CASE severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END`;
+const LIST_ORDER = `state, (${SEVERITY_SQL}), started_at DESC, device, id`;
 const SCHEMA: readonly string[] = [
   `CREATE TABLE IF NOT EXISTS vigil_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
    CREATE TABLE alert_rules (id TEXT PRIMARY KEY, body TEXT NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID;
@@ -36,6 +41,10 @@ const SCHEMA: readonly string[] = [
    CREATE INDEX alerts_started ON alerts (started_at DESC);
    CREATE INDEX alerts_firing ON alerts (state, started_at DESC);
    CREATE TABLE alert_evaluator (id INTEGER PRIMARY KEY CHECK (id = 1), body TEXT NOT NULL, saved_at INTEGER NOT NULL);`,
+  // v2: the operator's note with an acknowledgement, and an index in the one list order
+  // (domain/alert-order.ts compareAlerts), so a LIMIT reads the top rows instead of sorting them all.
+  `ALTER TABLE alerts ADD COLUMN ack_note TEXT;
+   CREATE INDEX alerts_order ON alerts (state, (${SEVERITY_SQL}), started_at DESC, device, id);`,
 ];
 
 interface AlertRow {
@@ -51,13 +60,29 @@ interface AlertRow {
   started_at: number;
   resolved_at: number | null;
   acked_at: number | null;
+  ack_note: string | null;
   message: string;
 }
 
 export interface AlertQuery {
   readonly state: 'active' | 'all';
   readonly device?: string;
+  readonly severity?: readonly Severity[];
+  readonly ruleId?: string;
+  readonly acknowledged?: boolean;
+  /** Bounds on startedAt, inclusive. */
+  readonly from?: number;
+  readonly to?: number;
   readonly limit: number;
+}
+
+/** What acknowledgeMany did, per id asked for (each id once, in the order asked). */
+export interface BulkAcknowledgement {
+  /** Acknowledged by this call, as stored now. */
+  readonly acknowledged: Alert[];
+  /** Acknowledged before (here or by another API process): left as they were. */
+  readonly already: Alert[];
+  readonly notFound: string[];
 }
 
 export class AlertStore {
@@ -131,10 +156,36 @@ export class AlertStore {
     return this.getAlert(alert.id)!;
   }
 
-  /** Marks an alert acknowledged once; returns it, or undefined for an unknown id. */
-  acknowledge(id: string, at = Date.now()): Alert | undefined {
-    this.db.prepare('UPDATE alerts SET acknowledged = 1, acked_at = ?, updated_at = ? WHERE id = ? AND acknowledged = 0').run(at, at, id);
+  /**
+   * Marks an alert acknowledged once, with the operator's note; returns it, or undefined for an
+   * unknown id. An alert acknowledged before keeps its first acknowledgement and note.
+   */
+  acknowledge(id: string, at = Date.now(), note: string | null = null): Alert | undefined {
+    this.ackStatement().run(at, note, at, id);
     return this.getAlert(id);
+  }
+
+  /** Acknowledges several in one transaction (all or none are written). */
+  acknowledgeMany(ids: readonly string[], at = Date.now(), note: string | null = null): BulkAcknowledgement {
+    const ack = this.ackStatement();
+    return this.db
+      .transaction((): BulkAcknowledgement => {
+        const out: BulkAcknowledgement = { acknowledged: [], already: [], notFound: [] };
+        for (const id of new Set(ids)) {
+          const changed = ack.run(at, note, at, id).changes > 0;
+          const alert = this.getAlert(id);
+          if (!alert) out.notFound.push(id);
+          else (changed ? out.acknowledged : out.already).push(alert);
+        }
+        return out;
+      })
+      .immediate();
+  }
+
+  private ackStatement(): Database.Statement {
+    return this.db.prepare(
+      'UPDATE alerts SET acknowledged = 1, acked_at = ?, ack_note = ?, updated_at = ? WHERE id = ? AND acknowledged = 0',
+    );
   }
 
   getAlert(id: string): Alert | undefined {
@@ -142,16 +193,26 @@ export class AlertStore {
     return row ? toAlert(row) : undefined;
   }
 
+  /** In the one list order (compareAlerts), the first `limit` that pass the filters. */
   listAlerts(query: AlertQuery): Alert[] {
     const where: string[] = [];
     const args: (string | number)[] = [];
-    if (query.state === 'active') where.push("state = 'firing'");
-    if (query.device !== undefined) {
-      where.push('device = ?');
-      args.push(query.device);
-    }
-    const sql = `SELECT * FROM alerts ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY started_at DESC, id LIMIT ?`;
-    return (this.db.prepare(sql).all(...args, query.limit) as AlertRow[]).map(toAlert);
+    const add = (clause: string, ...values: (string | number)[]) => {
+      where.push(clause);
+      args.push(...values);
+    };
+    if (query.state === 'active') add("state = 'firing'");
+    if (query.device !== undefined) add('device = ?', query.device);
+    if (query.ruleId !== undefined) add('rule_id = ?', query.ruleId);
+    if (query.severity !== undefined && query.severity.length > 0)
+      add(`severity IN (${query.severity.map(() => '?').join(', ')})`, ...query.severity);
+    if (query.acknowledged !== undefined) add('acknowledged = ?', query.acknowledged ? 1 : 0);
+    if (query.from !== undefined) add('started_at >= ?', query.from);
+    if (query.to !== undefined) add('started_at <= ?', query.to);
+    const sql = `SELECT * FROM alerts ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${LIST_ORDER} LIMIT ?`;
+    // SQL picks the rows in the same order; sorting again with the domain's comparator keeps the
+    // one definition authoritative (a page holds at most the route's 1000).
+    return (this.db.prepare(sql).all(...args, query.limit) as AlertRow[]).map(toAlert).sort(compareAlerts);
   }
 
   loadEvaluatorState(): EvaluatorState | undefined {
@@ -186,6 +247,7 @@ function toAlert(row: AlertRow): Alert {
     startedAt: row.started_at,
     resolvedAt: row.resolved_at,
     ackedAt: row.acked_at,
+    ackNote: row.ack_note,
     message: row.message,
   };
 }

@@ -8,11 +8,11 @@ import type { Alert, Transition } from '../domain/alert.ts';
 import { alertId, applyTransition } from '../domain/alert.ts';
 import { BUS, publishBus, type BusPublisher } from '../bus/index.ts';
 import type { AlertEventKind, TelemetryStore } from '../store/port.ts';
-import type { AlertStore } from './alert-store.ts';
+import type { AlertStore, BulkAcknowledgement } from './alert-store.ts';
 import type { WebhookEvent } from './webhook.ts';
 
 export interface AlertFanOutDeps {
-  readonly alerts: Pick<AlertStore, 'getAlert' | 'recordTransition' | 'acknowledge'>;
+  readonly alerts: Pick<AlertStore, 'getAlert' | 'recordTransition' | 'acknowledge' | 'acknowledgeMany'>;
   readonly store: Pick<TelemetryStore, 'recordAlertEvent'>;
   readonly bus: BusPublisher;
   /** Absent without ALERT_WEBHOOK_URL. */
@@ -36,18 +36,28 @@ export class AlertFanOut {
     return stored;
   }
 
-  /** Acknowledges once; undefined for an unknown id. */
-  acknowledge(id: string, at: number): Acknowledged | undefined {
+  /** Acknowledges once, keeping the note with it; undefined for an unknown id. */
+  acknowledge(id: string, at: number, note: string | null = null): Acknowledged | undefined {
     const { alerts } = this.deps;
     const before = alerts.getAlert(id);
     if (!before) return undefined;
     if (before.acknowledged) return { alert: before, changed: false };
-    const after = alerts.acknowledge(id, at);
+    const after = alerts.acknowledge(id, at, note);
     if (!after) return undefined;
     // The store sets acked_at only if nobody acknowledged it first; another time means someone else did, and announced it.
     const changed = after.acknowledged && after.ackedAt === at;
     if (changed) this.announce(after, 'acknowledged', at);
     return { alert: after, changed };
+  }
+
+  /**
+   * Acknowledges several in one transaction; each one this call acknowledged then goes out as a
+   * single acknowledgement does (bus, webhook, telemetry store), in the order asked.
+   */
+  acknowledgeMany(ids: readonly string[], at: number, note: string | null = null): BulkAcknowledgement {
+    const result = this.deps.alerts.acknowledgeMany(ids, at, note);
+    for (const alert of result.acknowledged) this.announce(alert, 'acknowledged', at);
+    return result;
   }
 
   private announce(alert: Alert, kind: AlertEventKind, ts: number): void {

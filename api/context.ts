@@ -11,6 +11,8 @@ import type { EventHub } from './sse/hub.ts';
 import type { IngestHealth } from './ingest-health.ts';
 import type { SourcesView } from './sources.ts';
 import type { Ring } from './sse/ring.ts';
+import type { DeviceRegistry } from '../store/registry.ts';
+import type { RegistryEvents } from './registry-events.ts';
 
 /**
  * The API's half of the store port: it reads, and records the acknowledged transition where the
@@ -28,6 +30,10 @@ export interface ApiServices {
   readonly rejected: Ring<RejectedMessage>;
   readonly metrics: MetricsRegistry;
   readonly alerts: AlertStore;
+  /** Names, labels and units (store/registry.ts), joined into the device views here. */
+  readonly registry: DeviceRegistry;
+  /** Announces registry changes as `device` events; routes flush it after a change. */
+  readonly registryEvents: RegistryEvents;
   /** Set when ALERT_WEBHOOK_URL is: acknowledgements are sent from the API. */
   readonly webhook: WebhookSender | undefined;
   readonly auth: OperatorAuth;

@@ -73,6 +73,11 @@ export class DeviceWatch {
     this.update(device, entry);
   }
 
+  /** The shown state as last announced; `stale` for a device never heard of. */
+  stateOf(device: string): DeviceState {
+    return this.known.get(device)?.state ?? 'stale';
+  }
+
   tick(): void {
     for (const [device, entry] of this.known) this.update(device, entry);
   }

@@ -11,7 +11,7 @@ import { primaryBrokerUrl } from '../lib/config.ts';
 import type { RejectedMessage } from '../domain/events.ts';
 import type { Handle } from '../lib/lifecycle.ts';
 import { startWith } from '../lib/lifecycle.ts';
-import { componentLogger, silentLogger, type Logger } from '../lib/logger.ts';
+import { componentLogger, RateLimitedLog, silentLogger, type Logger } from '../lib/logger.ts';
 import { endMqtt, FALL_BACK_MESSAGE } from '../lib/mqtt.ts';
 import { closer, listen } from '../lib/net.ts';
 import { openStore } from '../store/index.ts';
@@ -43,10 +43,15 @@ import { SourcesView } from './sources.ts';
 import { sourceRoutes } from './routes/sources.ts';
 import { resolveToken } from './token.ts';
 import { warnIfAnonymousCanWrite } from '../lib/anonymous-probe.ts';
+import type { DeviceRegistry } from '../store/registry.ts';
+import { SqliteRegistry } from '../store/registry-sqlite.ts';
+import { RegistryEvents } from './registry-events.ts';
 
 export interface ApiDeps {
   readonly logger?: Logger;
   readonly store?: ApiStore;
+  /** Defaults to the registry in the SQLite file at SQLITE_PATH (both stores). */
+  readonly registry?: DeviceRegistry;
   /** Where the built dashboard lives; defaults to dashboard/dist in this checkout. */
   readonly dashboardDir?: string;
   /** The all-in-one's ingest: /metrics serves its families too (a standalone API serves only its own). */
@@ -130,6 +135,15 @@ export async function start(config: VigilConfig, deps: ApiDeps = {}): Promise<Ap
 
     const auth = new OperatorAuth(token, config.http.host);
     const alerts = await resources.open(new AlertStore(config.store.sqlitePath), (a) => a.close());
+    const registry = deps.registry ?? (await resources.open(new SqliteRegistry(config.store.sqlitePath, { logger }), (r) => r.close()));
+    const registryEvents = new RegistryEvents(
+      registry,
+      (event) => hub.publish('device', event, event.device),
+      (id) => watch.stateOf(id),
+    );
+    const registryLog = new RateLimitedLog(logger);
+    registryEvents.start((err) => registryLog.warn('registry', { err: err.message }, 'cannot read the device registry; retrying'));
+    resources.defer(() => registryEvents.stop());
     const services: ApiServices = {
       config,
       logger,
@@ -140,6 +154,8 @@ export async function start(config: VigilConfig, deps: ApiDeps = {}): Promise<Ap
       metrics,
       auth,
       alerts,
+      registry,
+      registryEvents,
       webhook,
       ingestHealth,
       sources,

@@ -8,6 +8,7 @@ import type { Handle } from '../lib/lifecycle.ts';
 import { startWith } from '../lib/lifecycle.ts';
 import { silentLogger, type Logger } from '../lib/logger.ts';
 import { openStore } from '../store/index.ts';
+import { SqliteRegistry } from '../store/registry-sqlite.ts';
 import { start as startApi } from '../api/index.ts';
 import { start as startBroker } from '../broker/index.ts';
 import { start as startIngest, type IngestDeps } from '../ingest/index.ts';
@@ -108,12 +109,14 @@ export async function startVigil(config: VigilConfig, options: VigilOptions = {}
       effective = { ...config, mqtt: { ...config.mqtt, urls: [broker.url], username: service.username, password: service.password } };
     }
     const store = await resources.open(openStore(effective, { logger }), (s) => s.close());
+    // One registry for both: names a source discovers show in the API without a sync delay.
+    const registry = await resources.open(new SqliteRegistry(effective.store.sqlitePath, { logger }), (r) => r.close());
     // The API's /metrics serves ingest's families here, so ingest serves no /metrics of its own:
     // one process, one Prometheus target.
     const ingest = await resources.open(
       startIngest(
         { ...effective, ingestMetricsPort: undefined },
-        { ...options.ingest, logger, store, ...(tap ? { tap, embeddedBroker: true } : {}) },
+        { meta: registry, ...options.ingest, logger, store, ...(tap ? { tap, embeddedBroker: true } : {}) },
       ),
       (h) => h.stop(),
     );
@@ -121,6 +124,7 @@ export async function startVigil(config: VigilConfig, options: VigilOptions = {}
       startApi(effective, {
         logger,
         store,
+        registry,
         ingest: ingest.metrics,
         embeddedBroker: broker !== undefined,
         ...(broker ? { brokerRefused: refusedByReason(broker.guard) } : {}),

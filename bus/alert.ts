@@ -3,13 +3,14 @@
  * streamed by every API process. alerts/fan-out.ts is the one producer.
  */
 import { z } from 'zod';
-import type { Alert } from '../domain/alert.ts';
+import { MAX_ACK_NOTE, type Alert } from '../domain/alert.ts';
 import { isDeviceId, isMetricName } from '../domain/reading.ts';
 import { SEVERITIES } from '../domain/rule.ts';
 import { VIGIL_TOPICS } from './topics.ts';
 import { boundedString, defineKind, tsSchema } from './wire.ts';
 
-export const MAX_ALERT_BYTES = 8 * 1024;
+/** A 1,000-character note and a 1,024-character message, both all escapes at worst, fit with room. */
+export const MAX_ALERT_BYTES = 16 * 1024;
 /** Rule name (at most 200) plus device, metric and numbers: well below this. */
 export const MAX_ALERT_MESSAGE = 1024;
 
@@ -31,6 +32,10 @@ const alertSchema = z.object({
   startedAt: tsSchema,
   resolvedAt: tsSchema.nullable(),
   ackedAt: tsSchema.nullable(),
+  // Absent from producers older than notes; absent means none.
+  ackNote: boundedString(MAX_ACK_NOTE)
+    .nullish()
+    .transform((note) => note ?? null),
   message: boundedString(MAX_ALERT_MESSAGE),
 });
 

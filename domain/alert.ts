@@ -35,8 +35,12 @@ export interface Alert {
   readonly startedAt: number;
   readonly resolvedAt: number | null;
   readonly ackedAt: number | null;
+  /** What the operator wrote when acknowledging (at most MAX_ACK_NOTE characters), or null. */
+  readonly ackNote: string | null;
   readonly message: string;
 }
+
+export const MAX_ACK_NOTE = 1_000;
 
 export function alertId(ruleId: string, device: string, metric: string | null, startedAt: number): string {
   return createHash('sha256')
@@ -63,6 +67,7 @@ export function applyTransition(current: Alert | undefined, t: Transition): Aler
         startedAt: t.startedAt,
         resolvedAt: null,
         ackedAt: null,
+        ackNote: null,
         message: t.message,
       }
     );
@@ -71,6 +76,8 @@ export function applyTransition(current: Alert | undefined, t: Transition): Aler
   return { ...base, state: 'resolved', resolvedAt: t.ts, value: t.value ?? base.value, message: t.message };
 }
 
-export function acknowledge(alert: Alert, at: number): Alert {
-  return alert.acknowledged ? alert : { ...alert, acknowledged: true, ackedAt: at };
+export function acknowledge(alert: Alert, at: number, note: string | null = null): Alert {
+  return alert.acknowledged ? alert : { ...alert, acknowledged: true, ackedAt: at, ackNote: note };
 }
+
+// The one list order of alerts is domain/alert-order.ts (free of node imports, for the dashboard).

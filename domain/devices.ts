@@ -50,13 +50,76 @@ export interface DeviceMetaSink {
   noteDiscovered(meta: DeviceMeta): void;
 }
 
-export interface DeviceView {
+/**
+ * A device's registry entry as shown (store/registry.ts): the operator's values over the
+ * discovered ones (name per field, units per metric); labels are the operator's only.
+ */
+export interface DeviceRegistryEntry {
+  readonly name: string | null;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly units: Readonly<Record<string, string>>;
+}
+
+export const EMPTY_REGISTRY_ENTRY: DeviceRegistryEntry = Object.freeze({ name: null, labels: Object.freeze({}), units: Object.freeze({}) });
+
+/** False for an entry with nothing in it (every value cleared). */
+export function hasRegistryContent(entry: DeviceRegistryEntry | undefined): entry is DeviceRegistryEntry {
+  return entry !== undefined && (entry.name !== null || Object.keys(entry.labels).length > 0 || Object.keys(entry.units).length > 0);
+}
+
+/** Registry limits (PUT /api/devices/:id validates them; discovered values outside them are dropped). */
+export const LABEL_KEY = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
+/** Keys that would reach an object's prototype when copied by assignment: never label keys. */
+const RESERVED_KEYS = new Set(['__proto__', 'prototype', 'constructor']);
+
+export function isLabelKey(key: string): boolean {
+  return LABEL_KEY.test(key) && !RESERVED_KEYS.has(key);
+}
+export const MAX_LABELS = 32;
+export const MAX_LABEL_VALUE = 256;
+export const MAX_UNIT = 32;
+export const MAX_UNITS = 256;
+export const MAX_DEVICE_NAME = 256;
+
+export interface DeviceView extends DeviceRegistryEntry {
   readonly id: string;
   readonly status: DeviceState;
   readonly lastSeen: number | null;
   readonly values: DeviceRecord['values'];
 }
 
-export function deviceView(record: DeviceRecord, now: number, staleAfterMs: number): DeviceView {
-  return { id: record.id, status: deviceState(record, now, staleAfterMs), lastSeen: record.lastSeen, values: record.values };
+/** A device the store has never heard of (pre-registered in the registry): no status, no values. */
+export function unseenDevice(id: string): DeviceRecord {
+  return { id, reported: null, reportedAt: null, lastSeen: null, values: {} };
+}
+
+export function deviceView(
+  record: DeviceRecord,
+  now: number,
+  staleAfterMs: number,
+  entry: DeviceRegistryEntry = EMPTY_REGISTRY_ENTRY,
+): DeviceView {
+  return {
+    id: record.id,
+    name: entry.name,
+    labels: entry.labels,
+    units: entry.units,
+    status: deviceState(record, now, staleAfterMs),
+    lastSeen: record.lastSeen,
+    values: record.values,
+  };
+}
+
+/**
+ * The `q` of GET /api/devices: a case-insensitive substring of the id, the name, a label key or
+ * value, or a metric name (of a latest value or a unit). `needle` must already be lower case.
+ */
+export function deviceMatches(view: DeviceView, needle: string): boolean {
+  if (needle === '') return true;
+  const has = (text: string) => text.toLowerCase().includes(needle);
+  if (has(view.id) || (view.name !== null && has(view.name))) return true;
+  for (const [key, value] of Object.entries(view.labels)) if (has(key) || has(value)) return true;
+  for (const metric of Object.keys(view.values)) if (has(metric)) return true;
+  for (const metric of Object.keys(view.units)) if (has(metric)) return true;
+  return false;
 }

@@ -1,8 +1,12 @@
 import type { TelemetryEntry } from './reading.ts';
-import type { DeviceState } from './devices.ts';
+import type { DeviceRegistryEntry, DeviceState } from './devices.ts';
 
-/** What ingest tells the API processes, and what the API streams to browsers. */
-export interface DeviceEvent {
+/**
+ * What ingest tells the API processes, and what the API streams to browsers. An event for a
+ * registry change (PUT /api/devices/:id, or a newly discovered name or unit) also carries the
+ * device's registry entry as shown, with its current status.
+ */
+export interface DeviceEvent extends Partial<DeviceRegistryEntry> {
   readonly device: string;
   readonly status: DeviceState;
   readonly ts: number;

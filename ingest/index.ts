@@ -29,13 +29,13 @@ import type { BusRejectedCounts, IngestSnapshot, StoreStats } from '../bus/inges
 import { IngestMetrics, standaloneIngestRegistry } from './metrics.ts';
 import { startMetricsServer } from './metrics-server.ts';
 import { registerSourceMetrics } from './source-metrics.ts';
+import { SqliteRegistry } from '../store/registry-sqlite.ts';
 import type { Registry } from 'prom-client';
 import { warnIfAnonymousCanWrite } from '../lib/anonymous-probe.ts';
 
 const STATS_INTERVAL_MS = 1_000;
 /** vigil/stats/sources: counters move slowly and the unmatched list is large. */
 const SOURCES_INTERVAL_MS = 2_000;
-const NO_META: DeviceMetaSink = { noteDiscovered: () => undefined };
 const NO_WEBHOOK = { delivered: 0, failures: 0, dropped: 0, queued: 0 };
 /** What /metrics reads before the store is open (a scrape during start). */
 const EMPTY_STORE_STATS: StoreStats = {
@@ -59,7 +59,7 @@ export interface IngestDeps {
    * still go over MQTT.
    */
   readonly tap?: MessageTap;
-  /** Where discovered device names and units go (the device registry); by default nowhere. */
+  /** Where discovered device names and units go; by default the registry beside the store (SQLITE_PATH). */
   readonly meta?: DeviceMetaSink;
   /** Sources beside those config names (tests add their own, shown as custom). */
   readonly sources?: readonly Source[];
@@ -84,13 +84,16 @@ export async function start(config: VigilConfig, deps: IngestDeps = {}): Promise
   const sourceSet = sourcesFor(config, deps.sources);
   const router = new SourceRouter(sourceSet.sources);
   const reporter = new SourceReporter(config.instanceId, router, sourceSet);
-  const meta = deps.meta ?? NO_META;
   let current: () => IngestSnapshot = () => stats.snapshot(0, false, NO_WEBHOOK, EMPTY_STORE_STATS);
   const metrics = new IngestMetrics(() => current());
   registerSourceMetrics(metrics.registry, router, () => reporter.duplicateConsumer);
 
   return startWith(async (resources) => {
     const store = deps.store ?? (await resources.open(openStore(config, { logger }), (s) => s.close()));
+    // Discovered names and units go to the registry in the SQLite file at SQLITE_PATH (both stores),
+    // where the API reads them; the all-in-one shares one.
+    const meta: DeviceMetaSink =
+      deps.meta ?? (await resources.open(new SqliteRegistry(config.store.sqlitePath, { logger }), (r) => r.close()));
     const urls = config.mqtt.urls.length > 0 ? config.mqtt.urls : [primaryBrokerUrl(config)];
     const auth = { username: config.mqtt.username, password: config.mqtt.password };
     // Clients that read devices over a subscription; a `configured` source adds filters to each.

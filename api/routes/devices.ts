@@ -1,11 +1,14 @@
 import { Readable } from 'node:stream';
 import type { Router, RouterContext } from '@koa/router';
 import { z } from 'zod';
-import { deviceView } from '../../domain/devices.ts';
-import { isDeviceId, isMetricName } from '../../domain/reading.ts';
+import { deviceView, hasRegistryContent, unseenDevice, type DeviceView } from '../../domain/devices.ts';
+import { DEVICE_ID, isDeviceId, isMetricName } from '../../domain/reading.ts';
 import { bucketStep } from '../../store/buckets.ts';
 import type { ApiServices } from '../context.ts';
-import { notFound } from '../errors.ts';
+import { readJson } from '../body.ts';
+import { badRequest, HttpError, notFound } from '../errors.ts';
+import { parseQuery as parseListQuery } from '../query.ts';
+import { listFilter, listQuery, parseRegistryPatch } from './device-registry.ts';
 import { parseRange } from '../time-range.ts';
 import { describeRoute, intParam, listParam, parseQuery, timeParam } from '../route-docs.ts';
 
@@ -24,8 +27,19 @@ const readingsQuery = z.object({
 const csvQuery = z.object(range);
 
 const DOCS = {
-  list: describeRoute({ method: 'get', path: '/api/devices', summary: 'every device with its status and latest values' }),
+  list: describeRoute({
+    method: 'get',
+    path: '/api/devices',
+    summary: 'devices with name, labels, units, status and latest values, filtered and paged (total in X-Total-Count)',
+    query: listQuery,
+  }),
   one: describeRoute({ method: 'get', path: '/api/devices/:id', summary: 'one device; 404 for an unknown id' }),
+  put: describeRoute({
+    method: 'put',
+    path: '/api/devices/:id',
+    summary: "sets the device's registry entry: name, labels, units (operator values win over discovered ones)",
+    operator: true,
+  }),
   csv: describeRoute({
     method: 'get',
     path: '/api/devices/:id/readings.csv',
@@ -42,17 +56,37 @@ const DOCS = {
 };
 
 export function deviceRoutes(router: Router, services: ApiServices): void {
-  const { store, config, now } = services;
+  const { store, config, now, registry } = services;
 
   router.get(DOCS.list.path, async (ctx) => {
+    const query = parseListQuery(listQuery, ctx.query);
     const at = now();
-    ctx.body = (await store.devices()).map((d) => deviceView(d, at, config.staleAfterMs));
+    const entries = registry.entries();
+    const records = new Map((await store.devices()).map((d) => [d.id, d]));
+    // Pre-registered devices (an operator named them before they reported) are listed too, until
+    // every value of theirs is cleared again.
+    for (const [id, entry] of entries) if (!records.has(id) && hasRegistryContent(entry)) records.set(id, unseenDevice(id));
+    const views = [...records.values()]
+      .map((record) => deviceView(record, at, config.staleAfterMs, entries.get(record.id)))
+      .filter(listFilter(query))
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    ctx.set('X-Total-Count', String(views.length));
+    ctx.body = views.slice(query.offset, query.offset + query.limit);
   });
 
   router.get(DOCS.one.path, async (ctx) => {
-    const record = await store.device(deviceParam(ctx));
-    if (!record) throw notFound(`device ${ctx.params['id']}`);
-    ctx.body = deviceView(record, now(), config.staleAfterMs);
+    ctx.body = await viewOf(deviceParam(ctx), services);
+  });
+
+  router.put(DOCS.put.path, services.auth.requireOperator(), async (ctx) => {
+    const id = ctx.params['id'] ?? '';
+    if (!isDeviceId(id)) throw badRequest('bad_device', `device id ${JSON.stringify(id.slice(0, 80))} does not match ${DEVICE_ID.source}`);
+    const patch = parseRegistryPatch(await readJson(ctx));
+    if (!registry.setOperator(id, patch, now()))
+      throw new HttpError(503, 'registry_full', `the device registry holds its maximum of ${registry.stats().maxEntries} devices`);
+    const view = await viewOf(id, services, true);
+    services.registryEvents.flush({ device: id, status: view.status });
+    ctx.body = view;
   });
 
   router.get(DOCS.csv.path, async (ctx) => {
@@ -81,10 +115,19 @@ function deviceParam(ctx: RouterContext): string {
   return id;
 }
 
+/** A device the store or the registry knows (a pre-registered one has no readings yet, but exists). */
 async function knownDevice(ctx: RouterContext, services: ApiServices): Promise<string> {
   const id = deviceParam(ctx);
-  if (!(await services.store.device(id))) throw notFound(`device ${id}`);
+  if (!(await services.store.device(id)) && !hasRegistryContent(services.registry.entry(id))) throw notFound(`device ${id}`);
   return id;
+}
+
+/** `always`: answer even for a device known to nobody (what a PUT that cleared everything returns). */
+async function viewOf(id: string, services: ApiServices, always = false): Promise<DeviceView> {
+  const entry = services.registry.entry(id);
+  const record = (await services.store.device(id)) ?? (always || hasRegistryContent(entry) ? unseenDevice(id) : undefined);
+  if (!record) throw notFound(`device ${id}`);
+  return deviceView(record, services.now(), services.config.staleAfterMs, entry);
 }
 
 async function* csvLines(rows: AsyncIterable<{ ts: number; metric: string; value: number }>): AsyncGenerator<string> {

@@ -56,6 +56,7 @@ function shaped(key: Key, ts: unknown, extra: Record<string, unknown> = {}): unk
         startedAt: ts,
         resolvedAt: null,
         ackedAt: null,
+        ackNote: null,
         message: 'forged',
         ...extra,
       };

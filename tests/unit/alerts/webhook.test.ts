@@ -109,6 +109,7 @@ function alert(id: string, over: Partial<Alert> = {}): Alert {
     startedAt: 1_700_000_000_000,
     resolvedAt: null,
     ackedAt: null,
+    ackNote: null,
     message: 't above 30',
     ...over,
   };

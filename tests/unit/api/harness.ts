@@ -17,6 +17,9 @@ import { EventHub } from '../../../api/sse/hub.ts';
 import { Ring } from '../../../api/sse/ring.ts';
 import { IngestHealth } from '../../../api/ingest-health.ts';
 import { SourcesView } from '../../../api/sources.ts';
+import { MemoryRegistry } from '../../../store/registry.ts';
+import { RegistryEvents } from '../../../api/registry-events.ts';
+import type { DeviceEvent } from '../../../domain/events.ts';
 import { inject, type InjectRequest, type InjectResponse } from './inject.ts';
 
 export const TOKEN = 'unit-test-operator-token';
@@ -41,6 +44,9 @@ export class RecordingBus {
 export interface ApiHarness {
   readonly store: MemoryStore;
   readonly alerts: AlertStore;
+  readonly registry: MemoryRegistry;
+  /** Every `device` event the registry announced, in order. */
+  readonly deviceEvents: DeviceEvent[];
   readonly bus: RecordingBus;
   readonly rejected: Ring<RejectedMessage>;
   readonly config: VigilConfig;
@@ -56,7 +62,10 @@ export interface ApiHarness {
   routes(): { method: string; path: string }[];
 }
 
-export function apiHarness(env: Readonly<Record<string, string>> = {}, options: { readonly logger?: Logger } = {}): ApiHarness {
+export function apiHarness(
+  env: Readonly<Record<string, string>> = {},
+  options: { readonly logger?: Logger; readonly registry?: MemoryRegistry } = {},
+): ApiHarness {
   const parsed = parseConfig({ HOST: '127.0.0.1', VIGIL_TOKEN: TOKEN, STALE_AFTER: '60s', ...env });
   if (!parsed.ok) throw new Error(parsed.errors.join('; '));
   const config = parsed.config;
@@ -64,12 +73,25 @@ export function apiHarness(env: Readonly<Record<string, string>> = {}, options: 
   const alerts = new AlertStore(':memory:');
   const bus = new RecordingBus();
   const hub = new EventHub();
+  const registry = options.registry ?? new MemoryRegistry();
+  const deviceEvents: DeviceEvent[] = [];
+  const registryEvents = new RegistryEvents(
+    registry,
+    (event) => {
+      deviceEvents.push(event);
+      hub.publish('device', event, event.device);
+    },
+    () => 'stale',
+    () => harness.now,
+  );
   const rejected = new Ring<RejectedMessage>(100);
   const sources = new SourcesView(() => harness.now);
   const metrics = new MetricsRegistry(hub.stats, undefined, () => harness.now);
   const harness: ApiHarness = {
     store,
     alerts,
+    registry,
+    deviceEvents,
     bus,
     rejected,
     config,
@@ -99,6 +121,8 @@ export function apiHarness(env: Readonly<Record<string, string>> = {}, options: 
     metrics,
     auth: new OperatorAuth(config.token ?? TOKEN, config.http.host),
     alerts,
+    registry,
+    registryEvents,
     webhook: undefined,
     sources,
     now: () => harness.now,

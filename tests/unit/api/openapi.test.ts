@@ -69,7 +69,16 @@ describe('GET /api/openapi.json', () => {
       'query:metrics:false',
       'query:points:false',
     ]);
-    expect(doc.paths['/api/alerts']!['get']!.parameters?.map((p) => p.name)).toEqual(['state', 'device', 'limit']);
+    expect(doc.paths['/api/alerts']!['get']!.parameters?.map((p) => p.name)).toEqual([
+      'state',
+      'device',
+      'severity',
+      'rule',
+      'acknowledged',
+      'from',
+      'to',
+      'limit',
+    ]);
   });
 
   it('every documented query parameter, sent with its example, is accepted by its route', async () => {

@@ -29,6 +29,7 @@ function firing(id: string, device = 'dev-1'): Alert {
     startedAt: NOW - 5_000,
     resolvedAt: null,
     ackedAt: null,
+    ackNote: null,
     message: 't above 30',
   };
 }
@@ -48,15 +49,17 @@ describe('devices', () => {
     await api.store.recordStatus('dev-3', 'offline', NOW - 10_000);
     const res = await api.request({ path: '/api/devices' });
     expect(res.status).toBe(200);
+    const none = { name: null, labels: {}, units: {} };
     expect(res.json).toEqual([
       {
         id: 'dev-1',
+        ...none,
         status: 'online',
         lastSeen: NOW - 1_000,
         values: { h: { value: 40, ts: NOW - 2_000 }, t: { value: 21.5, ts: NOW - 2_000 } },
       },
-      { id: 'dev-2', status: 'stale', lastSeen: NOW - 600_000, values: { t: { value: 19, ts: NOW - 600_000 } } },
-      { id: 'dev-3', status: 'offline', lastSeen: null, values: {} },
+      { id: 'dev-2', ...none, status: 'stale', lastSeen: NOW - 600_000, values: { t: { value: 19, ts: NOW - 600_000 } } },
+      { id: 'dev-3', ...none, status: 'offline', lastSeen: null, values: {} },
     ]);
   });
 

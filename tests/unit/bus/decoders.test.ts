@@ -30,6 +30,7 @@ const alert: Alert = {
   startedAt: NOW - 60_000,
   resolvedAt: null,
   ackedAt: null,
+  ackNote: null,
   message: 'hot: sim-001 temperature 31 above 30',
 };
 const rejected = { ts: NOW, topic: 'devices/sim-001/telemetry', device: 'sim-001', reason: 'invalid_json', payload: '{"t": nope' };

@@ -23,6 +23,7 @@ const alert = (over: Partial<Alert> = {}): Alert => ({
   startedAt: 1_000,
   resolvedAt: null,
   ackedAt: null,
+  ackNote: null,
   message: 'hot',
   ...over,
 });

@@ -39,7 +39,7 @@ describe('device state', () => {
     const d = emptyDevice('d1');
     applyDeviceEvent(d, { device: 'd1', status: 'offline', ts: 5 });
     expect(d.status).toBe('offline');
-    applySnapshot(d, { id: 'd1', status: 'stale', lastSeen: 100, values: {} });
+    applySnapshot(d, { id: 'd1', name: null, labels: {}, units: {}, status: 'stale', lastSeen: 100, values: {} });
     expect(d.status).toBe('stale');
     expect(d.lastSeen).toBe(100);
   });
@@ -47,7 +47,15 @@ describe('device state', () => {
   it('does not let a snapshot that raced a live reading undo it', () => {
     const d = emptyDevice('d1');
     applyReading(d, { device: 'd1', ts: 5_000, values: { t: 21.5 } }, 9_000);
-    applySnapshot(d, { id: 'd1', status: 'online', lastSeen: 4_000, values: { t: { value: 20, ts: 4_000 }, h: { value: 40, ts: 4_000 } } });
+    applySnapshot(d, {
+      id: 'd1',
+      name: null,
+      labels: {},
+      units: {},
+      status: 'online',
+      lastSeen: 4_000,
+      values: { t: { value: 20, ts: 4_000 }, h: { value: 40, ts: 4_000 } },
+    });
     expect(d.values).toEqual({ t: { value: 21.5, ts: 5_000 }, h: { value: 40, ts: 4_000 } });
     expect(d.lastSeen).toBe(9_000);
     expect(Object.keys(d.spark).sort()).toEqual(['h', 't']);

@@ -35,4 +35,12 @@ describe('alert order', () => {
     const c = { ...alert('a', 'firing', 'warning', 5), device: 'w' };
     expect([a, b, c].sort(compareAlerts)).toEqual([c, b, a]);
   });
+
+  it('compares ties by code unit, as SQLite does, not by locale', () => {
+    const upper = { ...alert('a', 'firing', 'warning', 5), device: 'Z-1' };
+    const lower = { ...alert('a', 'firing', 'warning', 5), device: 'a-1' };
+    const dash = { ...alert('a', 'firing', 'warning', 5), device: 'a-2' };
+    const under = { ...alert('a', 'firing', 'warning', 5), device: 'a_1' };
+    expect([under, lower, dash, upper].sort(compareAlerts).map((x) => x.device)).toEqual(['Z-1', 'a-1', 'a-2', 'a_1']);
+  });
 });

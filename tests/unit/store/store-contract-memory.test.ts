@@ -57,6 +57,7 @@ describe('in-memory store: what tests lean on beyond the contract', () => {
       startedAt: 1,
       resolvedAt: null,
       ackedAt: null,
+      ackNote: null,
       message: 't > 0',
     };
     store.recordAlertEvent(alert, 'fired', 1);
