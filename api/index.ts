@@ -65,7 +65,7 @@ export async function start(config: VigilConfig, deps: ApiDeps = {}): Promise<Ap
     resources.defer(() => hub.close());
     const rejected = new Ring<RejectedMessage>(1_000);
     const webhook = config.alertWebhookUrl
-      ? new WebhookSender({ url: config.alertWebhookUrl, publicUrl: config.publicUrl, logger })
+      ? new WebhookSender({ url: config.alertWebhookUrl, publicUrl: config.publicUrl, logger, secret: config.alertWebhookSecret })
       : undefined;
     if (webhook) resources.defer(() => webhook.stop());
     const metrics = new MetricsRegistry(hub.stats, webhook?.stats, Date.now, new BusRejections(logger));

@@ -234,6 +234,13 @@ export function formatIngest(snaps: readonly IngestSnapshot[]): string {
     one((s) => s.webhook.dropped),
   );
   out += simple(
+    'vigil_webhook_rejected_total',
+    'counter',
+    'alert webhook deliveries the receiver refused for good (4xx other than 408/429), dropped unretried',
+    snaps,
+    one((s) => s.webhook.rejected ?? 0),
+  );
+  out += simple(
     'vigil_store_unacked_readings',
     'gauge',
     'readings durable in the local spool, not yet confirmed by InfluxDB (0 with SQLite)',

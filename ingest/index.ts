@@ -22,7 +22,7 @@ import { acknowledgeAfter } from './acknowledge.ts';
 import type { MessageTap } from '../lib/message-tap.ts';
 
 const STATS_INTERVAL_MS = 1_000;
-const NO_WEBHOOK = { delivered: 0, failures: 0, dropped: 0, queued: 0 };
+const NO_WEBHOOK = { delivered: 0, failures: 0, dropped: 0, rejected: 0, queued: 0 };
 
 export interface IngestDeps {
   readonly logger?: Logger;

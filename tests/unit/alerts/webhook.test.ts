@@ -3,15 +3,19 @@
  * request whether to answer (and with which status) or to hold the request open, so every test
  * controls exactly when a delivery is "in flight" and waits for conditions instead of sleeping.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Alert } from '../../../domain/alert.ts';
 import { silentLogger } from '../../../lib/logger.ts';
-import { alertLink, retryDelayMs, WebhookSender, type WebhookOptions, type WebhookPayload } from '../../../alerts/webhook.ts';
+import { alertLink, WebhookSender, type WebhookOptions, type WebhookPayload } from '../../../alerts/webhook.ts';
 
 interface Arrival {
   readonly payload: WebhookPayload;
+  /** The body exactly as received, for signature checks. */
+  readonly raw: string;
+  readonly headers: IncomingHttpHeaders;
   readonly at: number;
   /** Answers a held request. */
   respond(status: number): void;
@@ -20,7 +24,7 @@ interface Arrival {
 }
 
 /** 'hold' leaves the request open until the test answers it (or the sender gives up). */
-type Answer = number | 'hold';
+type Answer = number | 'hold' | { readonly status: number; readonly headers: Readonly<Record<string, string>> };
 
 interface Receiver {
   readonly url: string;
@@ -46,7 +50,8 @@ async function receiver(answer: (n: number, payload: WebhookPayload) => Answer =
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const payload = JSON.parse(Buffer.concat(chunks).toString('utf8')) as WebhookPayload;
+      const raw = Buffer.concat(chunks).toString('utf8');
+      const payload = JSON.parse(raw) as WebhookPayload;
       const n = arrivals.length;
       const abandoned = new Promise<void>((resolve) =>
         res.on('close', () => {
@@ -57,12 +62,15 @@ async function receiver(answer: (n: number, payload: WebhookPayload) => Answer =
         res.statusCode = status;
         res.end();
       };
-      const arrival: Arrival = { payload, at: performance.now(), respond, abandoned };
+      const arrival: Arrival = { payload, raw, headers: req.headers, at: performance.now(), respond, abandoned };
       arrivals.push(arrival);
       waiting.get(n)?.(arrival);
       waiting.delete(n);
       const a = answer(n, payload);
-      if (a !== 'hold') respond(a);
+      if (typeof a === 'object') {
+        for (const [name, value] of Object.entries(a.headers)) res.setHeader(name, value);
+        respond(a.status);
+      } else if (a !== 'hold') respond(a);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -130,17 +138,51 @@ describe('WebhookSender delivery', () => {
     expect(first.event).toBe('fired');
     expect(first.alert.id).toBe('a1');
     expect(first.link).toBe('http://dash.example/devices/d1?from=1699999100000&to=1700000900000');
-    expect(s.stats).toEqual({ delivered: 3, failures: 0, dropped: 0, queued: 0 });
+    expect(s.stats).toEqual({ delivered: 3, failures: 0, dropped: 0, rejected: 0, queued: 0 });
   });
 
-  it('keeps order across retries: a refused delivery holds back the ones behind it', async () => {
+  it('never lets one failing delivery hold up the others: they go while it waits for its retry', async () => {
+    // a1 is refused once; its retry is due 250 ms later, long after a2 and a3 could go.
+    const r = await receiver((n) => (n === 0 ? 503 : 204));
+    const s = sender(r, { baseBackoffMs: 500, maxBackoffMs: 500, random: () => 0 });
+    s.send('fired', alert('a1'));
+    s.send('fired', alert('a2'));
+    s.send('fired', alert('a3'));
+    await drained(s);
+    expect(r.ids()).toEqual(['a1:fired', 'a2:fired', 'a3:fired', 'a1:fired']);
+    expect(s.stats).toEqual({ delivered: 3, failures: 1, dropped: 0, rejected: 0, queued: 0 });
+  });
+
+  it("keeps one alert's transitions in order: a resolve waits for its alert's failing fire", async () => {
     const r = await receiver((n) => (n < 2 ? 503 : 204));
     const s = sender(r);
     s.send('fired', alert('a1'));
-    s.send('fired', alert('a2'));
+    s.send('resolved', alert('a1', { state: 'resolved', resolvedAt: 1_700_000_060_000 }));
     await drained(s);
-    expect(r.ids()).toEqual(['a1:fired', 'a1:fired', 'a1:fired', 'a2:fired']);
-    expect(s.stats).toEqual({ delivered: 2, failures: 2, dropped: 0, queued: 0 });
+    expect(r.ids()).toEqual(['a1:fired', 'a1:fired', 'a1:fired', 'a1:resolved']);
+    expect(s.stats).toEqual({ delivered: 2, failures: 2, dropped: 0, rejected: 0, queued: 0 });
+  });
+
+  it.each([400, 401, 404, 410, 413, 422])(
+    'drops and counts a delivery the receiver refuses for good with %i, without retrying',
+    async (status) => {
+      const r = await receiver((_n, p) => (p.alert.id === 'a1' ? status : 204));
+      const s = sender(r);
+      s.send('fired', alert('a1'));
+      s.send('fired', alert('a2'));
+      await drained(s);
+      expect(r.ids()).toEqual(['a1:fired', 'a2:fired']);
+      expect(s.stats).toEqual({ delivered: 1, failures: 0, dropped: 0, rejected: 1, queued: 0 });
+    },
+  );
+
+  it.each([408, 429, 500, 502, 503])('retries a delivery refused with %i', async (status) => {
+    const r = await receiver((n) => (n === 0 ? status : 204));
+    const s = sender(r);
+    s.send('fired', alert('a1'));
+    await drained(s);
+    expect(r.ids()).toEqual(['a1:fired', 'a1:fired']);
+    expect(s.stats).toEqual({ delivered: 1, failures: 1, dropped: 0, rejected: 0, queued: 0 });
   });
 
   it('counts a delivery as queued from send until the receiver answers 2xx', async () => {
@@ -152,7 +194,7 @@ describe('WebhookSender delivery', () => {
     (await r.arrival(0)).respond(200);
     (await r.arrival(1)).respond(200);
     await drained(s);
-    expect(s.stats).toEqual({ delivered: 2, failures: 0, dropped: 0, queued: 0 });
+    expect(s.stats).toEqual({ delivered: 2, failures: 0, dropped: 0, rejected: 0, queued: 0 });
   });
 });
 
@@ -167,7 +209,7 @@ describe('WebhookSender when the queue is full (regression: the delivery in flig
     inFlight.respond(200);
     await drained(s);
     expect(r.ids()).toEqual(['a1:fired', 'a3:fired']);
-    expect(s.stats).toEqual({ delivered: 2, failures: 0, dropped: 1, queued: 0 });
+    expect(s.stats).toEqual({ delivered: 2, failures: 0, dropped: 1, rejected: 0, queued: 0 });
   });
 
   it('does not count the delivery in flight against maxQueue: nothing is dropped at maxQueue waiting', async () => {
@@ -177,11 +219,11 @@ describe('WebhookSender when the queue is full (regression: the delivery in flig
     const inFlight = await r.arrival(0);
     s.send('fired', alert('a2'));
     s.send('fired', alert('a3'));
-    expect(s.stats).toMatchObject({ dropped: 0, queued: 3 });
+    expect(s.stats).toMatchObject({ dropped: 0, rejected: 0, queued: 3 });
     inFlight.respond(200);
     await drained(s);
     expect(r.ids()).toEqual(['a1:fired', 'a2:fired', 'a3:fired']);
-    expect(s.stats).toEqual({ delivered: 3, failures: 0, dropped: 0, queued: 0 });
+    expect(s.stats).toEqual({ delivered: 3, failures: 0, dropped: 0, rejected: 0, queued: 0 });
   });
 
   it('retries the delivery in flight when it fails while the queue overflowed', async () => {
@@ -193,11 +235,12 @@ describe('WebhookSender when the queue is full (regression: the delivery in flig
     s.send('fired', alert('a3'));
     inFlight.respond(500);
     await drained(s);
-    expect(r.ids()).toEqual(['a1:fired', 'a1:fired', 'a3:fired']);
-    expect(s.stats).toEqual({ delivered: 2, failures: 1, dropped: 1, queued: 0 });
+    // a3 does not wait for a1's retry.
+    expect(r.ids()).toEqual(['a1:fired', 'a3:fired', 'a1:fired']);
+    expect(s.stats).toEqual({ delivered: 2, failures: 1, dropped: 1, rejected: 0, queued: 0 });
   });
 
-  it('accounts for every delivery: delivered + dropped = sent, in order, each once, the newest kept', async () => {
+  it('accounts for every delivery: delivered + dropped = sent, each once, the newest kept', async () => {
     const r = await receiver(() => 'hold');
     const s = sender(r, { maxQueue: 3 });
     const delivered: string[] = [];
@@ -219,36 +262,34 @@ describe('WebhookSender when the queue is full (regression: the delivery in flig
     while (s.stats.queued > 0) await answer(204);
     expect(s.stats.delivered + s.stats.dropped).toBe(sent);
     expect(delivered.length).toBe(s.stats.delivered);
-    const order = delivered.map((id) => Number(id.slice(1, id.indexOf(':'))));
-    expect(order).toEqual([...new Set(order)].sort((a, b) => a - b));
+    // Failed ones are retried after those behind them, so the order is not kept; each arrives once.
+    expect(new Set(delivered).size).toBe(delivered.length);
     expect(delivered.at(-1)).toBe(`x${sent - 1}:fired`);
   });
 });
 
 describe('WebhookSender retries', () => {
-  it.each([
-    // failures so far, base, max, delay before the next attempt
-    [1, 250, 60_000, 250],
-    [2, 250, 60_000, 500],
-    [3, 250, 60_000, 1_000],
-    [8, 250, 60_000, 32_000],
-    [9, 250, 60_000, 60_000],
-    [1_000, 250, 60_000, 60_000],
-    [3, 10, 25, 25],
-  ] as const)('after %i failures (base %i ms, cap %i ms) waits %i ms', (failures, base, max, expected) => {
-    expect(retryDelayMs(failures, base, max)).toBe(expected);
-  });
-
-  it('waits at least the backoff between attempts, doubling up to the cap', async () => {
+  it('waits the jittered backoff between attempts: at least half the ceiling, which doubles up to the cap', async () => {
     const r = await receiver((n) => (n < 4 ? 500 : 204));
-    const s = sender(r, { baseBackoffMs: 20, maxBackoffMs: 50 });
+    // random() = 0: the shortest wait the jitter allows, half the ceiling (20, 40, 50, 50).
+    const s = sender(r, { baseBackoffMs: 40, maxBackoffMs: 100, random: () => 0 });
     s.send('fired', alert('a1'));
     await drained(s);
     const at = r.arrivals.map((a) => a.at);
     const gaps = at.slice(1).map((t, i) => t - at[i]!);
     // Timers never fire early; allow 2 ms for clock granularity between two processes' views.
     expect(gaps.map((g, i) => g >= [20, 40, 50, 50][i]! - 2)).toEqual([true, true, true, true]);
-    expect(s.stats).toEqual({ delivered: 1, failures: 4, dropped: 0, queued: 0 });
+    expect(s.stats).toEqual({ delivered: 1, failures: 4, dropped: 0, rejected: 0, queued: 0 });
+  });
+
+  it('waits as long as a 429 or 503 Retry-After asks, up to the cap', async () => {
+    const r = await receiver((n) => (n === 0 ? { status: 429, headers: { 'retry-after': '1' } } : 204));
+    const s = sender(r, { baseBackoffMs: 1, maxBackoffMs: 1_500 });
+    s.send('fired', alert('a1'));
+    await drained(s);
+    const [first, second] = r.arrivals.map((a) => a.at);
+    expect(second! - first!).toBeGreaterThanOrEqual(1_000 - 2);
+    expect(s.stats).toEqual({ delivered: 1, failures: 1, dropped: 0, rejected: 0, queued: 0 });
   });
 
   it('gives up on a receiver that never answers after timeoutMs, counts a failure and retries', async () => {
@@ -259,7 +300,7 @@ describe('WebhookSender retries', () => {
     await first.abandoned;
     await drained(s);
     expect(r.ids()).toEqual(['a1:fired', 'a1:fired']);
-    expect(s.stats).toEqual({ delivered: 1, failures: 1, dropped: 0, queued: 0 });
+    expect(s.stats).toEqual({ delivered: 1, failures: 1, dropped: 0, rejected: 0, queued: 0 });
   });
 
   it('counts an unreachable receiver as a failure and keeps the delivery queued', async () => {
@@ -271,7 +312,75 @@ describe('WebhookSender retries', () => {
     senders.push(s);
     s.send('fired', alert('a1'));
     await vi.waitFor(() => expect(s.stats.failures).toBeGreaterThanOrEqual(2), { timeout: 5_000, interval: 2 });
-    expect(s.stats).toMatchObject({ delivered: 0, dropped: 0, queued: 1 });
+    expect(s.stats).toMatchObject({ delivered: 0, dropped: 0, rejected: 0, queued: 1 });
+  });
+});
+
+/**
+ * Standard Webhooks verification written from the spec, independent of alerts/webhook-signature.ts:
+ * the key is the base64 after whsec_, the signed content "<id>.<timestamp>.<body>", and the header
+ * a space-separated list of "v1,<base64>" of which one must match.
+ */
+function verifyStandardWebhook(secret: string, headers: IncomingHttpHeaders, body: string, nowSeconds: number): boolean {
+  const id = headers['webhook-id'];
+  const timestamp = headers['webhook-timestamp'];
+  const signatures = headers['webhook-signature'];
+  if (typeof id !== 'string' || typeof timestamp !== 'string' || typeof signatures !== 'string') return false;
+  if (!/^\d+$/.test(timestamp) || Math.abs(nowSeconds - Number(timestamp)) > 300) return false;
+  const key = secret.startsWith('whsec_') ? Buffer.from(secret.slice('whsec_'.length), 'base64') : Buffer.from(secret);
+  const expected = createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest();
+  return signatures.split(' ').some((entry) => {
+    const [version, mac] = entry.split(',');
+    if (version !== 'v1' || mac === undefined) return false;
+    const given = Buffer.from(mac, 'base64');
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  });
+}
+
+describe('WebhookSender signing (Standard Webhooks)', () => {
+  const SECRET = `whsec_${Buffer.from('a 32-byte key for the test only!').toString('base64')}`;
+
+  it('signs every attempt so an independent verifier accepts it, with the same webhook-id on retries', async () => {
+    const r = await receiver((n) => (n === 0 ? 503 : 204));
+    const s = sender(r, { secret: SECRET });
+    s.send('fired', alert('a1'));
+    await drained(s);
+    expect(r.arrivals).toHaveLength(2);
+    for (const a of r.arrivals) {
+      expect(verifyStandardWebhook(SECRET, a.headers, a.raw, Date.now() / 1_000)).toBe(true);
+      expect(a.headers['webhook-id']).toBe('a1:fired');
+      expect(a.headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]{43}=$/);
+    }
+    // A tampered body, another secret or a stale timestamp does not verify.
+    const a = r.arrivals[0]!;
+    expect(verifyStandardWebhook(SECRET, a.headers, a.raw.replace('a1', 'a2'), Date.now() / 1_000)).toBe(false);
+    expect(verifyStandardWebhook(`whsec_${Buffer.from('another key').toString('base64')}`, a.headers, a.raw, Date.now() / 1_000)).toBe(
+      false,
+    );
+    expect(verifyStandardWebhook(SECRET, a.headers, a.raw, Date.now() / 1_000 + 3_600)).toBe(false);
+  });
+
+  it('takes a plain-text secret as its UTF-8 bytes', async () => {
+    const r = await receiver();
+    const s = sender(r, { secret: 'plain shared secret' });
+    s.send('fired', alert('a1'));
+    await drained(s);
+    const a = r.arrivals[0]!;
+    expect(verifyStandardWebhook('plain shared secret', a.headers, a.raw, Date.now() / 1_000)).toBe(true);
+  });
+
+  it('sends no signature headers without a secret', async () => {
+    const r = await receiver();
+    const s = sender(r);
+    s.send('fired', alert('a1'));
+    await drained(s);
+    expect(Object.keys(r.arrivals[0]!.headers).filter((h) => h.startsWith('webhook-'))).toEqual([]);
+  });
+
+  it.each(['whsec_', 'whsec_not base64!', ''])('refuses the secret %j at construction', (secret) => {
+    expect(() => new WebhookSender({ url: 'http://127.0.0.1:9/', publicUrl: 'http://d', logger: silentLogger, secret })).toThrow(
+      /ALERT_WEBHOOK_SECRET/,
+    );
   });
 });
 
@@ -287,7 +396,7 @@ describe('WebhookSender.stop()', () => {
     s.send('fired', alert('a3')); // ignored after stop
     expect(r.ids()).toEqual(['a1:fired']);
     // Nothing was delivered, nothing failed (we hung up, not the receiver): both stay queued.
-    expect(s.stats).toEqual({ delivered: 0, failures: 0, dropped: 0, queued: 2 });
+    expect(s.stats).toEqual({ delivered: 0, failures: 0, dropped: 0, rejected: 0, queued: 2 });
   });
 
   it('ends a backoff wait at once instead of sleeping it out', async () => {
@@ -299,7 +408,7 @@ describe('WebhookSender.stop()', () => {
     await s.stop();
     expect(performance.now() - started).toBeLessThan(1_000);
     expect(r.arrivals.length).toBe(1);
-    expect(s.stats).toEqual({ delivered: 0, failures: 1, dropped: 0, queued: 1 });
+    expect(s.stats).toEqual({ delivered: 0, failures: 1, dropped: 0, rejected: 0, queued: 1 });
   });
 
   it('is idempotent and harmless when nothing was sent', async () => {
@@ -307,7 +416,7 @@ describe('WebhookSender.stop()', () => {
     const s = sender(r);
     await s.stop();
     await s.stop();
-    expect(s.stats).toEqual({ delivered: 0, failures: 0, dropped: 0, queued: 0 });
+    expect(s.stats).toEqual({ delivered: 0, failures: 0, dropped: 0, rejected: 0, queued: 0 });
   });
 });
 
