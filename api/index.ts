@@ -21,6 +21,7 @@ import { OperatorAuth } from './auth.ts';
 import { BusRejections } from '../bus/index.ts';
 import { connectBus } from './bus.ts';
 import type { ApiServices, ApiStore } from './context.ts';
+import { compressJson } from './compress.ts';
 import { errorFunnel } from './errors.ts';
 import { deviceRoutes } from './routes/devices.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -157,6 +158,8 @@ export function buildApp(services: ApiServices, dashboardDir = DEFAULT_DASHBOARD
   sessionRoutes(router, services);
   alertRoutes(router, services);
   ruleRoutes(router, services);
+  // Outermost, so error answers (and 401s) are compressed the same way; the stream passes by.
+  app.use(compressJson());
   app.use(errorFunnel(services.logger));
   app.use(hostGuard(services.config));
   app.use(services.auth.requireRead());

@@ -172,6 +172,7 @@ export function dashboardSources(root) {
     join(root, 'domain'),
     dash('index.html'),
     dash('vite.config.ts'),
+    dash('precompress.ts'),
     dash('svelte.config.js'),
     dash('tsconfig.json'),
     join(root, 'package-lock.json'),

@@ -43,6 +43,9 @@ export interface ApiHarness {
   readonly bus: RecordingBus;
   readonly rejected: Ring<RejectedMessage>;
   readonly config: VigilConfig;
+  readonly hub: EventHub;
+  /** The app's request handler, for a real server (tests/integration/api-transfer.test.ts). */
+  readonly callback: ReturnType<ReturnType<typeof buildApp>['callback']>;
   /** The clock the routes read; tests move it. */
   now: number;
   request(request: InjectRequest): Promise<InjectResponse>;
@@ -51,7 +54,7 @@ export interface ApiHarness {
   close(): Promise<void>;
 }
 
-export function apiHarness(env: Readonly<Record<string, string>> = {}): ApiHarness {
+export function apiHarness(env: Readonly<Record<string, string>> = {}, options: { readonly dashboardDir?: string } = {}): ApiHarness {
   const parsed = parseConfig({ HOST: '127.0.0.1', VIGIL_TOKEN: TOKEN, STALE_AFTER: '60s', ...env });
   if (!parsed.ok) throw new Error(parsed.errors.join('; '));
   const config = parsed.config;
@@ -66,6 +69,10 @@ export function apiHarness(env: Readonly<Record<string, string>> = {}): ApiHarne
     bus,
     rejected,
     config,
+    hub,
+    get callback() {
+      return app.callback();
+    },
     now: NOW,
     request: (request) => inject(app.callback(), request),
     operator: (request) => inject(app.callback(), { ...request, headers: { authorization: `Bearer ${TOKEN}`, ...request.headers } }),
@@ -90,7 +97,7 @@ export function apiHarness(env: Readonly<Record<string, string>> = {}): ApiHarne
     webhook: undefined,
     now: () => harness.now,
   };
-  // A dashboard directory that does not exist: these tests are about /api.
-  const app = buildApp(services, '/nonexistent/vigil-dashboard');
+  // By default a dashboard directory that does not exist: most of these tests are about /api.
+  const app = buildApp(services, options.dashboardDir ?? '/nonexistent/vigil-dashboard');
   return harness;
 }
