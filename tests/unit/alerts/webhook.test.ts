@@ -1,129 +1,13 @@
 /**
- * The alert webhook queue against a real receiver on a loopback port. The receiver decides per
- * request whether to answer (and with which status) or to hold the request open, so every test
- * controls exactly when a delivery is "in flight" and waits for conditions instead of sleeping.
+ * The alert webhook queue against a real receiver on a loopback port (webhook-receiver.ts):
+ * delivery, the queue bound, retries and stop. Signing is in webhook-signing.test.ts.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Alert } from '../../../domain/alert.ts';
 import { silentLogger } from '../../../lib/logger.ts';
-import { alertLink, WebhookSender, type WebhookOptions, type WebhookPayload } from '../../../alerts/webhook.ts';
+import { alertLink, WebhookSender } from '../../../alerts/webhook.ts';
+import { alert, closeAll, drained, open, receiver, sender, senders } from './webhook-receiver.ts';
 
-interface Arrival {
-  readonly payload: WebhookPayload;
-  /** The body exactly as received, for signature checks. */
-  readonly raw: string;
-  readonly headers: IncomingHttpHeaders;
-  readonly at: number;
-  /** Answers a held request. */
-  respond(status: number): void;
-  /** Resolves when the sender hung up before an answer (abort or timeout). */
-  readonly abandoned: Promise<void>;
-}
-
-/** 'hold' leaves the request open until the test answers it (or the sender gives up). */
-type Answer = number | 'hold' | { readonly status: number; readonly headers: Readonly<Record<string, string>> };
-
-interface Receiver {
-  readonly url: string;
-  readonly arrivals: Arrival[];
-  /** The nth request (0-based), once it has arrived. */
-  arrival(n: number): Promise<Arrival>;
-  ids(): string[];
-  close(): Promise<void>;
-}
-
-const open: Receiver[] = [];
-const senders: WebhookSender[] = [];
-
-afterEach(async () => {
-  for (const s of senders.splice(0)) await s.stop();
-  for (const r of open.splice(0)) await r.close();
-});
-
-async function receiver(answer: (n: number, payload: WebhookPayload) => Answer = () => 204): Promise<Receiver> {
-  const arrivals: Arrival[] = [];
-  const waiting = new Map<number, (a: Arrival) => void>();
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks).toString('utf8');
-      const payload = JSON.parse(raw) as WebhookPayload;
-      const n = arrivals.length;
-      const abandoned = new Promise<void>((resolve) =>
-        res.on('close', () => {
-          if (!res.writableFinished) resolve();
-        }),
-      );
-      const respond = (status: number) => {
-        res.statusCode = status;
-        res.end();
-      };
-      const arrival: Arrival = { payload, raw, headers: req.headers, at: performance.now(), respond, abandoned };
-      arrivals.push(arrival);
-      waiting.get(n)?.(arrival);
-      waiting.delete(n);
-      const a = answer(n, payload);
-      if (typeof a === 'object') {
-        for (const [name, value] of Object.entries(a.headers)) res.setHeader(name, value);
-        respond(a.status);
-      } else if (a !== 'hold') respond(a);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  const r: Receiver = {
-    url: `http://127.0.0.1:${port}/hook`,
-    arrivals,
-    arrival: (n) => (arrivals[n] ? Promise.resolve(arrivals[n]) : new Promise((resolve) => waiting.set(n, resolve))),
-    ids: () => arrivals.map((a) => a.payload.deliveryId),
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-  open.push(r);
-  return r;
-}
-
-function sender(r: Receiver, options: Partial<WebhookOptions> = {}): WebhookSender {
-  const s = new WebhookSender({
-    url: r.url,
-    publicUrl: 'http://dash.example/',
-    logger: silentLogger,
-    baseBackoffMs: 1,
-    maxBackoffMs: 5,
-    ...options,
-  });
-  senders.push(s);
-  return s;
-}
-
-function alert(id: string, over: Partial<Alert> = {}): Alert {
-  return {
-    id,
-    ruleId: 'r1',
-    device: 'd1',
-    metric: 't',
-    severity: 'warning',
-    state: 'firing',
-    acknowledged: false,
-    value: 31,
-    threshold: 30,
-    startedAt: 1_700_000_000_000,
-    resolvedAt: null,
-    ackedAt: null,
-    message: 't above 30',
-    ...over,
-  };
-}
-
-/** Waits (polling, bounded) until the sender has nothing left to deliver. */
-const drained = (s: WebhookSender) => vi.waitFor(() => expect(s.stats.queued).toBe(0), { timeout: 5_000, interval: 2 });
+afterEach(closeAll);
 
 describe('WebhookSender delivery', () => {
   it('POSTs each transition once, in order, as {deliveryId, event, alert, link}', async () => {
@@ -313,74 +197,6 @@ describe('WebhookSender retries', () => {
     s.send('fired', alert('a1'));
     await vi.waitFor(() => expect(s.stats.failures).toBeGreaterThanOrEqual(2), { timeout: 5_000, interval: 2 });
     expect(s.stats).toMatchObject({ delivered: 0, dropped: 0, rejected: 0, queued: 1 });
-  });
-});
-
-/**
- * Standard Webhooks verification written from the spec, independent of alerts/webhook-signature.ts:
- * the key is the base64 after whsec_, the signed content "<id>.<timestamp>.<body>", and the header
- * a space-separated list of "v1,<base64>" of which one must match.
- */
-function verifyStandardWebhook(secret: string, headers: IncomingHttpHeaders, body: string, nowSeconds: number): boolean {
-  const id = headers['webhook-id'];
-  const timestamp = headers['webhook-timestamp'];
-  const signatures = headers['webhook-signature'];
-  if (typeof id !== 'string' || typeof timestamp !== 'string' || typeof signatures !== 'string') return false;
-  if (!/^\d+$/.test(timestamp) || Math.abs(nowSeconds - Number(timestamp)) > 300) return false;
-  const key = secret.startsWith('whsec_') ? Buffer.from(secret.slice('whsec_'.length), 'base64') : Buffer.from(secret);
-  const expected = createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest();
-  return signatures.split(' ').some((entry) => {
-    const [version, mac] = entry.split(',');
-    if (version !== 'v1' || mac === undefined) return false;
-    const given = Buffer.from(mac, 'base64');
-    return given.length === expected.length && timingSafeEqual(given, expected);
-  });
-}
-
-describe('WebhookSender signing (Standard Webhooks)', () => {
-  const SECRET = `whsec_${Buffer.from('a 32-byte key for the test only!').toString('base64')}`;
-
-  it('signs every attempt so an independent verifier accepts it, with the same webhook-id on retries', async () => {
-    const r = await receiver((n) => (n === 0 ? 503 : 204));
-    const s = sender(r, { secret: SECRET });
-    s.send('fired', alert('a1'));
-    await drained(s);
-    expect(r.arrivals).toHaveLength(2);
-    for (const a of r.arrivals) {
-      expect(verifyStandardWebhook(SECRET, a.headers, a.raw, Date.now() / 1_000)).toBe(true);
-      expect(a.headers['webhook-id']).toBe('a1:fired');
-      expect(a.headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]{43}=$/);
-    }
-    // A tampered body, another secret or a stale timestamp does not verify.
-    const a = r.arrivals[0]!;
-    expect(verifyStandardWebhook(SECRET, a.headers, a.raw.replace('a1', 'a2'), Date.now() / 1_000)).toBe(false);
-    expect(verifyStandardWebhook(`whsec_${Buffer.from('another key').toString('base64')}`, a.headers, a.raw, Date.now() / 1_000)).toBe(
-      false,
-    );
-    expect(verifyStandardWebhook(SECRET, a.headers, a.raw, Date.now() / 1_000 + 3_600)).toBe(false);
-  });
-
-  it('takes a plain-text secret as its UTF-8 bytes', async () => {
-    const r = await receiver();
-    const s = sender(r, { secret: 'plain shared secret' });
-    s.send('fired', alert('a1'));
-    await drained(s);
-    const a = r.arrivals[0]!;
-    expect(verifyStandardWebhook('plain shared secret', a.headers, a.raw, Date.now() / 1_000)).toBe(true);
-  });
-
-  it('sends no signature headers without a secret', async () => {
-    const r = await receiver();
-    const s = sender(r);
-    s.send('fired', alert('a1'));
-    await drained(s);
-    expect(Object.keys(r.arrivals[0]!.headers).filter((h) => h.startsWith('webhook-'))).toEqual([]);
-  });
-
-  it.each(['whsec_', 'whsec_not base64!', ''])('refuses the secret %j at construction', (secret) => {
-    expect(() => new WebhookSender({ url: 'http://127.0.0.1:9/', publicUrl: 'http://d', logger: silentLogger, secret })).toThrow(
-      /ALERT_WEBHOOK_SECRET/,
-    );
   });
 });
 
