@@ -11,7 +11,10 @@ RUN apt-get update \
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
-# Then test and type-checking tools go: the runtime loads TypeScript through tsx, a dependency.
+# Then every devDependency goes (npm prune --omit=dev): the build tools (Vite, Svelte, Chart.js,
+# which end up bundled in dashboard/dist), pino-pretty (the logs are JSON lines here) and the test
+# and type-checking tools. The runtime loads TypeScript through tsx, a dependency.
+# tests/unit/tooling/runtime-deps.test.ts checks that runtime code imports only dependencies.
 RUN npx vite build --config dashboard/vite.config.ts \
  && npm prune --omit=dev --no-audit --no-fund \
  && npm cache clean --force

@@ -52,7 +52,7 @@ export async function startAlerter(config: VigilConfig, deps: AlerterDeps): Prom
     const election = new LeaderElection(config.instanceId);
     const buffer = new ReorderBuffer();
     const webhook = config.alertWebhookUrl
-      ? new WebhookSender({ url: config.alertWebhookUrl, publicUrl: config.publicUrl, logger })
+      ? new WebhookSender({ url: config.alertWebhookUrl, publicUrl: config.publicUrl, logger, secret: config.alertWebhookSecret })
       : undefined;
     if (webhook) resources.defer(() => webhook.stop());
 
@@ -165,7 +165,7 @@ export async function startAlerter(config: VigilConfig, deps: AlerterDeps): Prom
         alerts.saveEvaluatorState(evaluator.state());
       }
     });
-    const noWebhook: WebhookStats = { delivered: 0, failures: 0, dropped: 0, queued: 0 };
+    const noWebhook: WebhookStats = { delivered: 0, failures: 0, dropped: 0, rejected: 0, queued: 0 };
     return {
       isLeader: () => leading,
       webhookStats: () => webhook?.stats ?? noWebhook,

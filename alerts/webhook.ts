@@ -1,16 +1,23 @@
 /**
- * Delivers alert transitions to ALERT_WEBHOOK_URL: a bounded queue drained by one sender, each
- * delivery retried with backoff until the receiver answers 2xx. It never blocks the caller.
+ * Delivers alert transitions to ALERT_WEBHOOK_URL. It never blocks the caller: send() queues,
+ * one sender posts one delivery at a time.
  *
- * The delivery being posted (or waiting for its retry) is held apart from the queue: `maxQueue`
- * bounds the deliveries waiting behind it, and when that is full the oldest *waiting* delivery
- * is dropped and counted, so the newest always gets through. (The queue once included the one in
- * flight; dropping "the oldest" removed it mid-post and its success then removed the next one
- * unsent.)
+ * - A delivery that fails (refused with 5xx, 408 or 429, unreachable, timed out) goes back to the
+ *   queue with a due time from the shared jittered backoff (domain/backoff.ts; a Retry-After is
+ *   honoured up to the cap), and the sender moves on: one failing delivery never holds up the
+ *   others. Only later transitions of the same alert wait for it, so a receiver still sees an
+ *   alert's fired, acknowledged and resolved in that order.
+ * - Any other 4xx means the receiver will never take it: it is dropped and counted (`rejected`).
+ * - `maxQueue` bounds the deliveries waiting (the one in flight is held apart); when it is full,
+ *   the oldest waiting one is dropped and counted (`dropped`), so the newest always gets through.
+ *   (The queue once included the one in flight; dropping "the oldest" removed it mid-post.)
+ * - With a secret, every attempt is signed per Standard Webhooks (webhook-signature.ts).
  */
 import type { Logger } from '../lib/logger.ts';
 import { RateLimitedLog } from '../lib/logger.ts';
 import type { Alert } from '../domain/alert.ts';
+import { backoffDelay, type BackoffPolicy } from '../domain/backoff.ts';
+import { signDelivery, webhookKey } from './webhook-signature.ts';
 
 export type WebhookEvent = 'fired' | 'resolved' | 'acknowledged';
 
@@ -26,11 +33,13 @@ export interface WebhookPayload {
 export interface WebhookStats {
   /** Deliveries the receiver answered 2xx. */
   delivered: number;
-  /** Attempts that failed (refused, unreachable or timed out); each is retried. */
+  /** Attempts that failed (refused with 5xx/408/429, unreachable or timed out); each is retried. */
   failures: number;
   /** Deliveries dropped unsent because the queue was full. */
   dropped: number;
-  /** Deliveries not yet delivered: the one in flight plus those waiting behind it. */
+  /** Deliveries the receiver refused for good (4xx other than 408 and 429): dropped, not retried. */
+  rejected: number;
+  /** Deliveries not yet delivered: the one in flight plus those waiting. */
   queued: number;
 }
 
@@ -39,53 +48,84 @@ export interface WebhookOptions {
   /** Base URL of the dashboard for links. */
   readonly publicUrl: string;
   readonly logger: Logger;
-  /** Deliveries that may wait behind the one in flight (at least 1; default 1000). */
+  /** ALERT_WEBHOOK_SECRET: signs every delivery (Standard Webhooks); `whsec_<base64>` or text. */
+  readonly secret?: string;
+  /** Deliveries that may wait besides the one in flight (at least 1; default 1000). */
   readonly maxQueue?: number;
   /** How long one attempt may take before it counts as a failure (default 10 s). */
   readonly timeoutMs?: number;
-  /** The wait before the first retry; it doubles per failed attempt (default 250 ms). */
+  /** The backoff ceiling after the first failure; it doubles per failure (default 250 ms). */
   readonly baseBackoffMs?: number;
-  /** The longest wait between attempts (default 60 s). */
+  /** The longest wait between attempts of one delivery (default 60 s). */
   readonly maxBackoffMs?: number;
+  /** For tests: the jitter's source, like Math.random. */
+  readonly random?: () => number;
 }
 
-type Outcome = 'delivered' | 'failed' | 'stopped';
+interface Delivery {
+  readonly payload: WebhookPayload;
+  /** The body as signed and sent: the same bytes on every attempt. */
+  readonly body: string;
+  /** Send order: the queue is kept in it, and "oldest" means the lowest. */
+  readonly seq: number;
+  failures: number;
+  /** performance.now() before which it is not tried again. */
+  dueAt: number;
+}
+
+type Outcome = { kind: 'delivered' | 'rejected' | 'stopped' } | { kind: 'failed'; retryAfterMs?: number };
+
+/** Statuses a later attempt may turn into a 2xx: the receiver's trouble, not the request's. */
+const RETRYABLE_4XX = new Set([408, 429]);
 
 export class WebhookSender {
-  /** Waiting deliveries, oldest first; never includes the one in flight. */
-  private readonly queue: WebhookPayload[] = [];
-  private inFlight: WebhookPayload | undefined;
+  /** Waiting deliveries in send order; never includes the one in flight. */
+  private readonly queue: Delivery[] = [];
+  private inFlight: Delivery | undefined;
+  private seq = 0;
   private sending = false;
   private stopped = false;
   private idle: Promise<void> = Promise.resolve();
   private readonly abort = new AbortController();
   private wake: (() => void) | undefined;
-  private readonly dropLog: RateLimitedLog;
-  readonly stats: WebhookStats = { delivered: 0, failures: 0, dropped: 0, queued: 0 };
+  private readonly log: RateLimitedLog;
+  private readonly key: Buffer | undefined;
+  private readonly backoff: BackoffPolicy;
+  readonly stats: WebhookStats = { delivered: 0, failures: 0, dropped: 0, rejected: 0, queued: 0 };
 
   constructor(private readonly options: WebhookOptions) {
-    this.dropLog = new RateLimitedLog(options.logger);
+    this.log = new RateLimitedLog(options.logger);
+    this.backoff = { baseMs: options.baseBackoffMs ?? 250, maxMs: options.maxBackoffMs ?? 60_000 };
+    if (options.secret !== undefined) {
+      const key = webhookKey(options.secret);
+      if (typeof key === 'string') throw new Error(`ALERT_WEBHOOK_SECRET ${key}`);
+      this.key = key;
+    }
   }
 
   send(event: WebhookEvent, alert: Alert): void {
     if (this.stopped) return;
     const max = Math.max(1, this.options.maxQueue ?? 1_000);
-    if (this.queue.length >= max) {
+    while (this.queue.length >= max) {
       const dropped = this.queue.shift()!;
       this.stats.dropped++;
-      this.dropLog.warn(
+      this.log.warn(
         'queue-full',
-        { delivery: dropped.deliveryId, maxQueue: max },
+        { delivery: dropped.payload.deliveryId, maxQueue: max },
         'alert webhook queue full; dropped the oldest waiting delivery',
       );
     }
-    this.queue.push({ deliveryId: `${alert.id}:${event}`, event, alert, link: alertLink(this.options.publicUrl, alert) });
+    const payload: WebhookPayload = { deliveryId: `${alert.id}:${event}`, event, alert, link: alertLink(this.options.publicUrl, alert) };
+    this.queue.push({ payload, body: JSON.stringify(payload), seq: this.seq++, failures: 0, dueAt: 0 });
     this.count();
-    if (!this.sending) {
-      // Set here, synchronously, so a send() right after the drain finished starts a new one.
-      this.sending = true;
-      this.idle = this.drain();
+    if (this.sending) {
+      // The sender may be waiting for a retry's due time; this one can go now.
+      this.wake?.();
+      return;
     }
+    // Set here, synchronously, so a send() right after the drain finished starts a new one.
+    this.sending = true;
+    this.idle = this.drain();
   }
 
   /**
@@ -108,14 +148,18 @@ export class WebhookSender {
 
   private async drain(): Promise<void> {
     try {
-      while (!this.stopped) {
-        const payload = this.queue.shift();
-        if (!payload) break;
-        this.inFlight = payload;
-        const delivered = await this.deliver(payload);
+      while (!this.stopped && this.queue.length > 0) {
+        const next = this.nextDue(performance.now());
+        if ('waitMs' in next) {
+          await this.sleep(next.waitMs);
+          continue;
+        }
+        const delivery = next.delivery;
+        this.queue.splice(this.queue.indexOf(delivery), 1);
+        this.inFlight = delivery;
+        const outcome = await this.post(delivery);
         this.inFlight = undefined;
-        // Undelivered only when stopped: keep it at the head so `queued` says what was left.
-        if (!delivered) this.queue.unshift(payload);
+        this.settle(delivery, outcome);
         this.count();
       }
     } finally {
@@ -123,58 +167,106 @@ export class WebhookSender {
     }
   }
 
-  /** Posts until a 2xx (true) or until stopped (false). */
-  private async deliver(payload: WebhookPayload): Promise<boolean> {
-    for (let failures = 0; !this.stopped; ) {
-      const outcome = await this.post(payload);
-      if (outcome === 'delivered') {
-        this.stats.delivered++;
-        return true;
-      }
-      if (outcome === 'stopped') return false;
-      this.stats.failures++;
-      failures++;
-      if (this.stopped) return false;
-      await this.sleep(retryDelayMs(failures, this.options.baseBackoffMs ?? 250, this.options.maxBackoffMs ?? 60_000));
+  /**
+   * The oldest delivery that is due and has no earlier transition of its alert still waiting, or
+   * how long until one is.
+   */
+  private nextDue(now: number): { delivery: Delivery } | { waitMs: number } {
+    const blocked = new Set<string>();
+    let soonest = Number.POSITIVE_INFINITY;
+    for (const delivery of this.queue) {
+      const alertId = delivery.payload.alert.id;
+      if (blocked.has(alertId)) continue;
+      blocked.add(alertId);
+      if (delivery.dueAt <= now) return { delivery };
+      soonest = Math.min(soonest, delivery.dueAt);
     }
-    return false;
+    return { waitMs: Math.max(1, Math.ceil(soonest - now)) };
   }
 
-  private async post(payload: WebhookPayload): Promise<Outcome> {
+  private settle(delivery: Delivery, outcome: Outcome): void {
+    switch (outcome.kind) {
+      case 'delivered':
+        this.stats.delivered++;
+        return;
+      case 'rejected':
+        this.stats.rejected++;
+        return;
+      case 'stopped':
+        // Kept, in order, so `queued` says what was left.
+        this.requeue(delivery);
+        return;
+      case 'failed': {
+        this.stats.failures++;
+        delivery.failures++;
+        const delay = backoffDelay(delivery.failures, this.backoff, this.options.random);
+        const wait = Math.min(this.backoff.maxMs, Math.max(delay, outcome.retryAfterMs ?? 0));
+        delivery.dueAt = performance.now() + wait;
+        this.requeue(delivery);
+      }
+    }
+  }
+
+  /** Back into the queue at its place in send order. */
+  private requeue(delivery: Delivery): void {
+    const at = this.queue.findIndex((d) => d.seq > delivery.seq);
+    this.queue.splice(at === -1 ? this.queue.length : at, 0, delivery);
+  }
+
+  private async post(delivery: Delivery): Promise<Outcome> {
     const timeoutMs = this.options.timeoutMs ?? 10_000;
+    const headers: Record<string, string> = { 'Content-Type': 'application/json', 'User-Agent': 'vigil-alerts' };
+    if (this.key) Object.assign(headers, signDelivery(this.key, delivery.payload.deliveryId, Date.now() / 1_000, delivery.body));
     try {
       const res = await fetch(this.options.url, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json', 'User-Agent': 'vigil-alerts' },
-        body: JSON.stringify(payload),
+        headers,
+        body: delivery.body,
         signal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(timeoutMs)]),
       });
       await res.arrayBuffer().catch(() => undefined);
-      if (res.ok) return 'delivered';
-      if (this.stopped) return 'stopped';
-      this.options.logger.warn({ status: res.status, delivery: payload.deliveryId }, 'alert webhook refused; retrying');
+      if (res.ok) return { kind: 'delivered' };
+      if (this.stopped) return { kind: 'stopped' };
+      if (res.status >= 400 && res.status < 500 && !RETRYABLE_4XX.has(res.status)) {
+        this.log.warn(
+          `rejected:${res.status}`,
+          { status: res.status, delivery: delivery.payload.deliveryId },
+          'alert webhook receiver refused the delivery for good; dropped',
+        );
+        return { kind: 'rejected' };
+      }
+      this.log.warn(
+        `refused:${res.status}`,
+        { status: res.status, delivery: delivery.payload.deliveryId },
+        'alert webhook refused; retrying',
+      );
+      const retryAfterMs = retryAfter(res.headers.get('retry-after'));
+      return retryAfterMs === undefined ? { kind: 'failed' } : { kind: 'failed', retryAfterMs };
     } catch (err) {
-      if (this.stopped) return 'stopped';
+      if (this.stopped) return { kind: 'stopped' };
       const reason = (err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (err as Error).message;
-      this.options.logger.warn({ err, reason, delivery: payload.deliveryId }, 'alert webhook unreachable; retrying');
+      this.log.warn('unreachable', { err, reason, delivery: delivery.payload.deliveryId }, 'alert webhook unreachable; retrying');
     }
-    return 'failed';
+    return { kind: 'failed' };
   }
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.wake = () => {
+      const done = () => {
         clearTimeout(timer);
+        this.wake = undefined;
         resolve();
       };
+      const timer = setTimeout(done, ms);
+      this.wake = done;
     });
   }
 }
 
-/** The wait after `failures` failed attempts in a row: base, doubling, capped at max. */
-export function retryDelayMs(failures: number, baseMs: number, maxMs: number): number {
-  return Math.min(maxMs, baseMs * 2 ** Math.min(Math.max(0, failures - 1), 30));
+/** Retry-After as delay-seconds (the form receivers send with 429/503); undefined otherwise. */
+function retryAfter(header: string | null): number | undefined {
+  if (header === null || !/^\d{1,6}$/.test(header.trim())) return undefined;
+  return Number(header.trim()) * 1_000;
 }
 
 export function alertLink(publicUrl: string, alert: Alert): string {

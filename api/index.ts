@@ -21,6 +21,7 @@ import { OperatorAuth } from './auth.ts';
 import { BusRejections } from '../bus/index.ts';
 import { connectBus } from './bus.ts';
 import type { ApiServices, ApiStore } from './context.ts';
+import { compressJson } from './compress.ts';
 import { errorFunnel } from './errors.ts';
 import { deviceRoutes } from './routes/devices.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -81,7 +82,7 @@ export async function start(config: VigilConfig, deps: ApiDeps = {}): Promise<Ap
     resources.defer(() => hub.close());
     const rejected = new Ring<RejectedMessage>(1_000);
     const webhook = config.alertWebhookUrl
-      ? new WebhookSender({ url: config.alertWebhookUrl, publicUrl: config.publicUrl, logger })
+      ? new WebhookSender({ url: config.alertWebhookUrl, publicUrl: config.publicUrl, logger, secret: config.alertWebhookSecret })
       : undefined;
     if (webhook) resources.defer(() => webhook.stop());
     const metrics = new MetricsRegistry(hub.stats, webhook?.stats, Date.now, new BusRejections(logger), deps.ingest, deps.brokerRefused);
@@ -206,6 +207,8 @@ export function buildApp(services: ApiServices, dashboardDir = DEFAULT_DASHBOARD
   app.silent = true;
   const router = apiRouter(services);
   app.use(accessLog(services.logger, services.metrics));
+  // Outside the funnel, so error answers (and 401s) are compressed the same way; the stream passes by.
+  app.use(compressJson());
   app.use(securityHeaders());
   app.use(errorFunnel(services.logger));
   app.use(hostGuard(services.config));

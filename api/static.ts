@@ -1,23 +1,12 @@
 /**
- * Serves the built dashboard. Hashed assets are cached for a year; index.html never, so a new
- * build reaches browsers on reload. Unknown non-API paths get index.html (client-side routes).
+ * Serves the built dashboard: which file a path means is decided here (unknown non-API paths get
+ * index.html, for client-side routes); how it is sent (precompressed variants, validators, cache
+ * policy) in static-send.ts.
  */
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import type { Context, Next } from 'koa';
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json',
-  '.webmanifest': 'application/manifest+json',
-  '.woff2': 'font/woff2',
-};
+import { sendStaticFile } from './static-send.ts';
 
 export function serveDashboard(root: string) {
   const base = normalize(root) + sep;
@@ -44,12 +33,6 @@ export function serveDashboard(root: string) {
         return;
       }
     }
-    ctx.type = TYPES[extname(file)] ?? 'application/octet-stream';
-    ctx.length = info.size;
-    ctx.set('Cache-Control', file.includes(`${sep}assets${sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache');
-    // Also for HEAD: Koa sends the headers without the body and closes the stream; a null body
-    // would turn the answer into a bare 204.
-    ctx.status = 200;
-    ctx.body = createReadStream(file);
+    await sendStaticFile(ctx, file, info);
   };
 }

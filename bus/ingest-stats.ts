@@ -66,7 +66,14 @@ export interface IngestSnapshot {
   /** True for the one ingest process that evaluates alerts right now. */
   readonly alertLeader: boolean;
   /** Alert webhook deliveries from this process (all zero without ALERT_WEBHOOK_URL). */
-  readonly webhook: { readonly delivered: number; readonly failures: number; readonly dropped: number; readonly queued: number };
+  readonly webhook: {
+    readonly delivered: number;
+    readonly failures: number;
+    readonly dropped: number;
+    /** Refused for good by the receiver (4xx); 0 from older ingests. */
+    readonly rejected?: number;
+    readonly queued: number;
+  };
   /** The store as this process writes to it (the InfluxDB spool, SQLite commits). */
   readonly store: StoreStats;
   /** Times another MQTT client took this process's session (lib/mqtt.ts); absent from older ingests. */
@@ -142,7 +149,13 @@ const snapshotSchema = z.object({
   forwardDropped: countSchema,
   writeLatency: histogramSchema,
   alertLeader: z.boolean(),
-  webhook: z.object({ delivered: countSchema, failures: countSchema, dropped: countSchema, queued: countSchema }),
+  webhook: z.object({
+    delivered: countSchema,
+    failures: countSchema,
+    dropped: countSchema,
+    rejected: countSchema.default(0),
+    queued: countSchema,
+  }),
   store: storeStatsSchema,
   busRejected: keyedRecord(VIGIL_TOPIC_NAMES, keyedRecord(BUS_REJECT_REASONS, countSchema)).default({}),
   sessionTakeovers: countSchema.optional(),

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig } from 'vite';
+import { precompress } from './precompress.ts';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 // The API the dev server forwards to; override when it runs elsewhere.
@@ -9,7 +10,8 @@ const api = process.env['VIGIL_API_URL'] ?? 'http://127.0.0.1:8080';
 export default defineConfig({
   root,
   base: '/',
-  plugins: [svelte()],
+  // precompress: .br and .gz beside each built file, served by the API by Accept-Encoding.
+  plugins: [svelte(), precompress()],
   build: {
     outDir: fileURLToPath(new URL('./dist', import.meta.url)),
     emptyOutDir: true,

@@ -6,6 +6,7 @@
  */
 import type { IPublishPacket } from 'mqtt';
 import type { MessageHandler } from './handle-message.ts';
+import { backoffDelay } from '../domain/backoff.ts';
 
 export interface AcknowledgeOptions {
   /** Once per message, before it is handled. */
@@ -67,7 +68,7 @@ export function acknowledgeAfter(handle: MessageHandler, options: AcknowledgeOpt
         return;
       }
       options.onStoreError(error, attempt);
-      setTimeout(run, Math.min(maxBackoff, 100 * 2 ** Math.min(attempt, 10)));
+      setTimeout(run, backoffDelay(attempt, { baseMs: 200, maxMs: maxBackoff }));
     };
     run();
   };

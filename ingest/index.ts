@@ -36,7 +36,7 @@ import { warnIfAnonymousCanWrite } from '../lib/anonymous-probe.ts';
 const STATS_INTERVAL_MS = 1_000;
 /** vigil/stats/sources: counters move slowly and the unmatched list is large. */
 const SOURCES_INTERVAL_MS = 2_000;
-const NO_WEBHOOK = { delivered: 0, failures: 0, dropped: 0, queued: 0 };
+const NO_WEBHOOK = { delivered: 0, failures: 0, dropped: 0, rejected: 0, queued: 0 };
 /** What /metrics reads before the store is open (a scrape during start). */
 const EMPTY_STORE_STATS: StoreStats = {
   unackedReadings: 0,

@@ -62,6 +62,11 @@ export class IngestMetrics {
     counter('vigil_webhook_deliveries_total', 'alert webhook deliveries answered 2xx', (s) => s.webhook.delivered);
     counter('vigil_webhook_failures_total', 'alert webhook attempts that failed (each retried)', (s) => s.webhook.failures);
     counter('vigil_webhook_dropped_total', 'alert webhook deliveries dropped because the queue was full', (s) => s.webhook.dropped);
+    counter(
+      'vigil_webhook_rejected_total',
+      'alert webhook deliveries the receiver refused for good (4xx other than 408/429): dropped, not retried',
+      (s) => s.webhook.rejected ?? 0,
+    );
     gauge(
       'vigil_store_unacked_readings',
       'readings durable in the local spool, not yet confirmed by InfluxDB (0 with SQLite)',

@@ -36,6 +36,8 @@ export interface VigilConfig {
   readonly staleAfterMs: number;
   readonly simDevices: number;
   readonly alertWebhookUrl: string | undefined;
+  /** Signs webhook deliveries (Standard Webhooks) when set. */
+  readonly alertWebhookSecret: string | undefined;
   /** Where people reach the dashboard, for links in alert webhooks. */
   readonly publicUrl: string;
   readonly logLevel: LogLevel;
@@ -141,6 +143,12 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     name: 'ALERT_WEBHOOK_URL',
     unset: 'none',
     meaning: 'alert transitions are POSTed there as JSON, retried with backoff (docs/alerts.md)',
+  },
+  {
+    name: 'ALERT_WEBHOOK_SECRET',
+    unset: 'none',
+    meaning:
+      'signs every webhook delivery per Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature: v1,…`); `whsec_<base64>` or plain text (docs/alerts.md)',
   },
   {
     name: 'PUBLIC_URL',
@@ -288,6 +296,10 @@ const envSchema = z.object({
     (v) => v === undefined || /^https?:\/\/\S+$/.test(v),
     'ALERT_WEBHOOK_URL must be an http:// or https:// URL',
   ),
+  ALERT_WEBHOOK_SECRET: optionalSecret.refine(
+    (v) => v === undefined || !v.startsWith('whsec_') || /^whsec_[A-Za-z0-9+/]+={0,2}$/.test(v),
+    'ALERT_WEBHOOK_SECRET starts with whsec_ but what follows is not base64 (Standard Webhooks secrets are whsec_<base64>)',
+  ),
   PUBLIC_URL: optionalText.refine((v) => v === undefined || /^https?:\/\/\S+$/.test(v), 'PUBLIC_URL must be an http:// or https:// URL'),
   INGEST_METRICS_PORT: port('INGEST_METRICS_PORT').optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` }),
@@ -363,6 +375,7 @@ export function parseConfig(env: Env): ConfigResult {
     staleAfterMs: e.STALE_AFTER,
     simDevices: e.SIM_DEVICES,
     alertWebhookUrl: e.ALERT_WEBHOOK_URL,
+    alertWebhookSecret: e.ALERT_WEBHOOK_SECRET,
     publicUrl: (e.PUBLIC_URL ?? `http://${e.HOST === '0.0.0.0' ? '127.0.0.1' : e.HOST}:${e.PORT}`).replace(/\/+$/, ''),
     logLevel: e.LOG_LEVEL,
     sources: { enabled: e.SOURCES, file: e.SOURCES_FILE, discoverTopics: e.DISCOVER_TOPICS },

@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import { pino, type DestinationStream, type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import type { PrettyOptions } from 'pino-pretty';
 import type { LogLevel } from './config.ts';
 
 export type { Logger } from 'pino';
@@ -16,10 +17,28 @@ export interface LoggerOptions {
 export function createLogger(options: LoggerOptions): Logger {
   const base = { level: options.level, name: options.name ?? 'vigil', base: undefined };
   if (options.destination) return pino(base, options.destination);
-  if (options.pretty ?? process.stdout.isTTY === true) {
-    return pino(base, pretty({ sync: true, colorize: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss.l' }));
+  const pretty = (options.pretty ?? process.stdout.isTTY === true) ? prettyDestination({}) : undefined;
+  return pretty ? pino(base, pretty) : pino(base);
+}
+
+type Prettifier = (options: PrettyOptions) => DestinationStream;
+let prettifier: Prettifier | null | undefined;
+
+/**
+ * pino-pretty's stream for a terminal, or undefined when pino-pretty is not installed: it is a
+ * devDependency, absent from a production install (`npm ci --omit=dev`, the Docker image),
+ * where the logs are JSON lines anyway. Loaded with require, not import, so its absence is an
+ * exception to catch instead of a failed module graph.
+ */
+export function prettyDestination(options: PrettyOptions): DestinationStream | undefined {
+  if (prettifier === undefined) {
+    try {
+      prettifier = createRequire(import.meta.url)('pino-pretty') as Prettifier;
+    } catch {
+      prettifier = null;
+    }
   }
-  return pino(base);
+  return prettifier?.({ sync: true, colorize: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss.l', ...options }) ?? undefined;
 }
 
 /** Each component logger's parent without a component, so nesting never binds `component` twice. */

@@ -3,18 +3,16 @@
  * stdout for the JSON summary (its last line) and sends logs and the progress line to stderr.
  */
 import { pino, type Logger } from 'pino';
-import pretty from 'pino-pretty';
 import { LOG_LEVELS, type LogLevel } from '../lib/config.ts';
+import { prettyDestination } from '../lib/logger.ts';
 import { start, type SimulatorHandle } from './index.ts';
 import { parseArgs, USAGE } from './options.ts';
 import { startProgress } from './progress.ts';
 
 function stderrLogger(level: LogLevel): Logger {
   const base = { level, name: 'simulate', base: undefined };
-  if (process.stderr.isTTY) {
-    return pino(base, pretty({ destination: 2, sync: true, colorize: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss.l' }));
-  }
-  return pino(base, pino.destination({ fd: 2, sync: true }));
+  const pretty = process.stderr.isTTY ? prettyDestination({ destination: 2 }) : undefined;
+  return pino(base, pretty ?? pino.destination({ fd: 2, sync: true }));
 }
 
 function fail(message: string, code: number): number {

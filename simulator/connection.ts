@@ -5,6 +5,7 @@
  */
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import type { OutMessage, StatusForm } from './formats/index.ts';
+import { backoffDelay } from '../domain/backoff.ts';
 
 export interface ConnectionOptions {
   readonly url: string;
@@ -74,6 +75,14 @@ export class DeviceConnection {
     };
     const client = connect(o.url, clientOptions);
     this.client = client;
+    // mqtt.js retries at a fixed period; a fleet cut off by one broker restart would then come
+    // back in the same instant, every device at once. 'offline' fires just before the client
+    // arms its reconnect timer with options.reconnectPeriod, so each outage gets its own period,
+    // jittered within [reconnectMs/2, reconnectMs] (domain/backoff.ts), never longer than asked.
+    client.on('offline', () => {
+      const policy = { baseMs: o.reconnectMs, maxMs: o.reconnectMs };
+      client.options.reconnectPeriod = Math.max(1, backoffDelay(1, policy));
+    });
     client.on('connect', () => {
       // Backpressure here is per publish callback, not per 'drain' listener.
       client.stream.setMaxListeners?.(0);

@@ -177,6 +177,7 @@ export function dashboardSources(root) {
     join(root, 'domain'),
     dash('index.html'),
     dash('vite.config.ts'),
+    dash('precompress.ts'),
     dash('svelte.config.js'),
     dash('tsconfig.json'),
     join(root, 'package-lock.json'),
@@ -201,6 +202,16 @@ export function ensureDashboardBuild(root, deps = { run, log: console.log }) {
   if (!plan.build) {
     if (plan.reason.includes('skipping')) deps.log(`vigil: ${plan.reason}`);
     return plan;
+  }
+  // A production install (npm ci --omit=dev) has no Vite: it serves the dist it was shipped with.
+  if (!existsSync(join(root, 'node_modules', 'vite', 'package.json'))) {
+    if (existsSync(join(root, 'dashboard', 'dist', 'index.html'))) {
+      deps.log(`vigil: ${plan.reason}, but Vite is not installed (production install); serving the existing dashboard/dist`);
+      return { build: false, reason: 'vite is not installed; serving the existing build' };
+    }
+    throw new Error(
+      'dashboard/dist is missing and Vite is not installed (npm ci --omit=dev): build it with `npm run build:dashboard` where dev dependencies are installed',
+    );
   }
   deps.log(`vigil: ${plan.reason}: running vite build`);
   const status = deps.run('npx', ['vite', 'build', '--config', 'dashboard/vite.config.ts'], { cwd: root });

@@ -14,6 +14,7 @@ import { classifyWriteError, type WriteFailure } from './errors.ts';
 import { seenLine } from './lines.ts';
 import type { Spool, SpoolRow } from './spool.ts';
 import type { InfluxHttp } from './transport.ts';
+import { backoffDelay } from '../../domain/backoff.ts';
 
 export interface ForwarderOptions {
   readonly spool: Spool;
@@ -159,7 +160,8 @@ export class Forwarder {
   }
 
   private async run(): Promise<void> {
-    let backoff = this.options.minBackoffMs;
+    // Failed attempts in a row; the wait before the next one grows with it (domain/backoff.ts).
+    let failures = 0;
     while (!this.stopping) {
       let batch = this.deps.spool.peek(this.batchLines);
       if (batch.length === 0) {
@@ -182,10 +184,10 @@ export class Forwarder {
       const failure = await this.send(batch);
       if (this.stopping) break;
       if (!failure) {
-        backoff = this.options.minBackoffMs;
+        failures = 0;
         continue;
       }
-      backoff = await this.recover(failure, batch, backoff);
+      failures = await this.recover(failure, batch, failures);
     }
   }
 
@@ -241,20 +243,20 @@ export class Forwarder {
     this.settleWaiters();
   }
 
-  /** Acts on a failure and waits before the next attempt; returns the next backoff. */
-  private async recover(failure: WriteFailure, batch: readonly SpoolRow[], backoff: number): Promise<number> {
+  /** Acts on a failure and waits before the next attempt; returns the failures in a row now. */
+  private async recover(failure: WriteFailure, batch: readonly SpoolRow[], failures: number): Promise<number> {
     this.failing = true;
     switch (failure.kind) {
       case 'too_large':
         if (batch.length > 1) {
           this.batchLines = Math.max(1, Math.floor(batch.length / 2));
           this.deps.logger.warn({ batchLines: this.batchLines }, 'InfluxDB refused the batch size; sending smaller batches');
-          return backoff;
+          return failures;
         }
         // One line too large is refused for good.
         this.deps.stats.droppedByBackend += 1;
         this.acknowledge(batch);
-        return backoff;
+        return failures;
       case 'permanent': {
         this.deps.stats.blockedBy = failure.message;
         const now = Date.now();
@@ -266,7 +268,7 @@ export class Forwarder {
           );
         }
         await this.pause(this.options.blockedRetryMs, false);
-        return backoff;
+        return failures;
       }
       case 'no_database':
         this.ready = false;
@@ -274,14 +276,16 @@ export class Forwarder {
       default:
         break;
     }
+    // Jittered: several ingest processes recovering at once should not hit InfluxDB in step.
+    const wait =
+      failure.retryAfterMs ?? backoffDelay(failures + 1, { baseMs: this.options.minBackoffMs, maxMs: this.options.maxBackoffMs });
     this.warn.warn(
       `influx-${failure.kind}`,
-      { reason: failure.message, spooledRows: this.deps.spool.rows, retryInMs: backoff },
+      { reason: failure.message, spooledRows: this.deps.spool.rows, retryInMs: wait },
       'InfluxDB write failed; retrying',
     );
-    // Jitter: several ingest processes recovering at once should not hit InfluxDB in step.
-    await this.pause(failure.retryAfterMs ?? backoff + Math.floor(Math.random() * backoff * 0.2), false);
-    return Math.min(this.options.maxBackoffMs, backoff * 2);
+    await this.pause(wait, false);
+    return failures + 1;
   }
 }
 

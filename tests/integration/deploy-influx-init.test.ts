@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startInflux, type InfluxServer } from '../helpers/influx.ts';
+import { FLEET_SECRETS } from '../../scripts/device-add.mjs';
 import { composeConfig, INFLUX_INIT, service } from './deploy-support.ts';
 
 let dir: string;
@@ -31,7 +32,9 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'vigil-influx-init-'));
   writeFileSync(join(dir, 'influx'), STUB, { mode: 0o755 });
   const envFile = join(dir, 'compose.env');
-  writeFileSync(envFile, 'INFLUX_TOKEN=t0ken-for-the-test\nINFLUX_ADMIN_PASSWORD=admin-password-1\n');
+  // Compose refuses to resolve without every secret (${VAR:?…}); only the InfluxDB ones matter here.
+  const others = FLEET_SECRETS.filter((k) => k !== 'INFLUX_TOKEN' && k !== 'INFLUX_ADMIN_PASSWORD').map((k) => `${k}=unused-${k.length}\n`);
+  writeFileSync(envFile, ['INFLUX_TOKEN=t0ken-for-the-test\n', 'INFLUX_ADMIN_PASSWORD=admin-password-1\n', ...others].join(''));
   const influx = service(composeConfig(envFile).config, 'influxdb');
   composeEnv = Object.fromEntries(Object.entries(influx.environment ?? {}).map(([k, v]) => [k, v ?? '']));
 });

@@ -52,6 +52,9 @@ export interface ApiHarness {
   readonly config: VigilConfig;
   /** What ingest's vigil/stats/sources reports would fill. */
   readonly sources: SourcesView;
+  readonly hub: EventHub;
+  /** The app's request handler, for a real server (tests/integration/api-transfer.test.ts). */
+  readonly callback: ReturnType<ReturnType<typeof buildApp>['callback']>;
   /** The clock the routes read; tests move it. */
   now: number;
   request(request: InjectRequest): Promise<InjectResponse>;
@@ -64,7 +67,7 @@ export interface ApiHarness {
 
 export function apiHarness(
   env: Readonly<Record<string, string>> = {},
-  options: { readonly logger?: Logger; readonly registry?: MemoryRegistry } = {},
+  options: { readonly logger?: Logger; readonly registry?: MemoryRegistry; readonly dashboardDir?: string } = {},
 ): ApiHarness {
   const parsed = parseConfig({ HOST: '127.0.0.1', VIGIL_TOKEN: TOKEN, STALE_AFTER: '60s', ...env });
   if (!parsed.ok) throw new Error(parsed.errors.join('; '));
@@ -96,6 +99,10 @@ export function apiHarness(
     rejected,
     config,
     sources,
+    hub,
+    get callback() {
+      return app.callback();
+    },
     now: NOW,
     request: (request) => inject(app.callback(), request),
     operator: (request) => inject(app.callback(), { ...request, headers: { authorization: `Bearer ${TOKEN}`, ...request.headers } }),
@@ -127,7 +134,7 @@ export function apiHarness(
     sources,
     now: () => harness.now,
   };
-  // A dashboard directory that does not exist: these tests are about /api.
-  const app = buildApp(services, '/nonexistent/vigil-dashboard');
+  // By default a dashboard directory that does not exist: most of these tests are about /api.
+  const app = buildApp(services, options.dashboardDir ?? '/nonexistent/vigil-dashboard');
   return harness;
 }

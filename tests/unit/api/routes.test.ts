@@ -118,7 +118,9 @@ describe('readings', () => {
 
   it.each([
     ['?from=yesterday', 400, 'bad_time'],
+    ['?to=2026-01-01T10:00:00', 400, 'bad_time'],
     ['?from=-1h&to=-2h', 400, 'bad_range'],
+    ['?from=now-1h&to=now-2h', 400, 'bad_range'],
     ['?points=5001', 400, 'bad_points'],
     ['?points=0', 400, 'bad_points'],
     ['?metrics=1x', 400, 'bad_metrics'],

@@ -47,7 +47,7 @@ const snapshot: IngestSnapshot = {
   forwardDropped: 0,
   writeLatency: { bounds: [0.001, 0.01], counts: [5, 3, 1], sum: 0.02, count: 9 },
   alertLeader: true,
-  webhook: { delivered: 1, failures: 2, dropped: 0, queued: 0 },
+  webhook: { delivered: 1, failures: 2, dropped: 0, rejected: 0, queued: 0 },
   store: {
     unackedReadings: 0,
     spooledRows: 0,

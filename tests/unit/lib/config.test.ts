@@ -139,6 +139,8 @@ describe('parseConfig', () => {
     ['SIM_DEVICES', '-1'],
     ['SIM_DEVICES', '10001'],
     ['ALERT_WEBHOOK_URL', 'not-a-url'],
+    ['ALERT_WEBHOOK_SECRET', 'whsec_not base64!'],
+    ['ALERT_WEBHOOK_SECRET', 'whsec_'],
     ['LOG_LEVEL', 'loud'],
     ['MQTT_PROTOCOL', '4'],
     ['MQTT_ANONYMOUS', 'yes'],
@@ -147,6 +149,15 @@ describe('parseConfig', () => {
     const found = errors({ [name]: value });
     expect(found).toHaveLength(1);
     expect(found[0]).toMatch(new RegExp(`^${name}\\b`));
+  });
+
+  it('takes ALERT_WEBHOOK_SECRET as whsec_<base64> or plain text, and unset when empty', () => {
+    expect(ok({ ALERT_WEBHOOK_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }).alertWebhookSecret).toBe(
+      'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+    );
+    expect(ok({ ALERT_WEBHOOK_SECRET: 'a plain shared secret' }).alertWebhookSecret).toBe('a plain shared secret');
+    expect(ok({ ALERT_WEBHOOK_SECRET: '' }).alertWebhookSecret).toBeUndefined();
+    expect(ok({}).alertWebhookSecret).toBeUndefined();
   });
 
   it('reports every bad variable at once, one line each', () => {

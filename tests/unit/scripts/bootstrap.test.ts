@@ -231,9 +231,20 @@ describe('dashboard build', () => {
 
   it('runs vite build with the dashboard config and throws when it fails', () => {
     file('dashboard/vite.config.ts', 100);
+    file('node_modules/vite/package.json', 100);
     const fake = recorder();
     ensureDashboardBuild(root, fake);
     expect(fake.calls).toEqual([{ command: 'npx', args: ['vite', 'build', '--config', 'dashboard/vite.config.ts'] }]);
     expect(() => ensureDashboardBuild(root, recorder(2))).toThrow(/vite build failed/);
+  });
+
+  it('without Vite (npm ci --omit=dev) serves the shipped dist, and says how to build when there is none', () => {
+    file('dashboard/vite.config.ts', 10);
+    expect(() => ensureDashboardBuild(root, recorder())).toThrow(/dashboard\/dist is missing and Vite is not installed/);
+    file('dashboard/dist/index.html', 50);
+    const fake = recorder();
+    expect(ensureDashboardBuild(root, fake).build).toBe(false);
+    expect(fake.calls).toEqual([]);
+    expect(fake.lines).toEqual([expect.stringContaining('Vite is not installed')]);
   });
 });
