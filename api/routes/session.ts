@@ -8,10 +8,12 @@ const SESSION_DAYS = 30;
 
 /** Sign-in for the dashboard: the token is sent once and becomes an HttpOnly cookie. */
 export function sessionRoutes(router: Router, services: ApiServices): void {
-  const { auth } = services;
+  const { auth, config } = services;
 
+  // The dashboard also learns here what it cannot guess: when a device counts as stale (so it
+  // can say "unknown" once the stream has been down that long) and where devices publish.
   router.get('/api/session', (ctx) => {
-    ctx.body = { operator: auth.check(ctx), readsOpen: auth.readsOpen };
+    ctx.body = { operator: auth.check(ctx), readsOpen: auth.readsOpen, staleAfterMs: config.staleAfterMs, topicPrefix: config.topicPrefix };
   });
 
   router.post('/api/session', async (ctx) => {
