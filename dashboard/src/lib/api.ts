@@ -57,6 +57,10 @@ export interface Session {
   readonly operator: boolean;
   /** Reads work without signing in (the API listens on loopback). */
   readonly readsOpen: boolean;
+  /** The server's STALE_AFTER; absent from an older server. */
+  readonly staleAfterMs?: number;
+  /** The server's TOPIC_PREFIX; absent from an older server. */
+  readonly topicPrefix?: string;
 }
 
 export interface Preview {

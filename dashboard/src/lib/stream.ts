@@ -28,6 +28,9 @@ export interface StreamOptions {
   graceMs?: number;
   random?: () => number;
   onStatus?: (status: ConnectionStatus) => void;
+  /** When the stream was lost (the first error since it was last open), or null again once it is open. */
+  onDown?: (since: number | null) => void;
+  now?: () => number;
 }
 
 export type ResyncReason = 'reset' | 'reconnect';
@@ -66,6 +69,9 @@ export class StreamClient {
   readonly #graceMs: number;
   readonly #random: () => number;
   readonly #onStatus: (status: ConnectionStatus) => void;
+  readonly #onDown: (since: number | null) => void;
+  readonly #now: () => number;
+  #downSince: number | null = null;
 
   readonly #handlers = new Map<StreamEventType, Set<AnyHandler>>();
   readonly #resync = new Set<(reason: ResyncReason) => void>();
@@ -98,6 +104,13 @@ export class StreamClient {
     this.#graceMs = options.graceMs ?? 2_000;
     this.#random = options.random ?? Math.random;
     this.#onStatus = options.onStatus ?? (() => {});
+    this.#onDown = options.onDown ?? (() => {});
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Since when nothing can be heard (the first error after the last open); null while open. */
+  get downSince(): number | null {
+    return this.#downSince;
   }
 
   get status(): ConnectionStatus {
@@ -180,6 +193,10 @@ export class StreamClient {
     clearTimeout(this.#graceTimer);
     this.#armIdle();
     this.#update();
+    if (this.#downSince !== null) {
+      this.#downSince = null;
+      this.#onDown(null);
+    }
     if (this.#outage) {
       this.#outage = false;
       this.#emitResync('reconnect');
@@ -190,6 +207,10 @@ export class StreamClient {
     this.#isOpen = false;
     this.#recycling = false;
     this.#outage = true;
+    if (this.#downSince === null) {
+      this.#downSince = this.#now();
+      this.#onDown(this.#downSince);
+    }
     if (this.#offlineTimer === undefined) {
       this.#offlineTimer = setTimeout(() => {
         this.#failedLong = true;
