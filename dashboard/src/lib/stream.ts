@@ -72,6 +72,11 @@ export class StreamClient {
   readonly #onDown: (since: number | null) => void;
   readonly #now: () => number;
   #downSince: number | null = null;
+  /** The `devices=` filter of the stream; null for every device. */
+  #devices: readonly string[] | null = null;
+  /** The filter was widened: the narrower stream skipped events that are wanted now. */
+  #widened = false;
+  #switchTimer: ReturnType<typeof setTimeout> | undefined;
 
   readonly #handlers = new Map<StreamEventType, Set<AnyHandler>>();
   readonly #resync = new Set<(reason: ResyncReason) => void>();
@@ -135,7 +140,29 @@ export class StreamClient {
     this.#stopNetwork?.();
     this.#stopNetwork = null;
     this.#closeSource();
-    for (const timer of [this.#retryTimer, this.#idleTimer, this.#offlineTimer, this.#graceTimer]) clearTimeout(timer);
+    for (const timer of [this.#retryTimer, this.#idleTimer, this.#offlineTimer, this.#graceTimer, this.#switchTimer]) clearTimeout(timer);
+  }
+
+  /** Whether the stream carries only some devices' events. */
+  get filtered(): boolean {
+    return this.#devices !== null;
+  }
+
+  /**
+   * Narrows the stream to these devices' events (null: every device), still one EventSource: it
+   * is reopened with `devices=`, resuming from the last event id, so the narrowed stream has no
+   * gap. Widening cannot resume (the narrow stream skipped the other devices' events), so after
+   * the reopen subscribers are asked to refetch. Changes in one tick make one reopen.
+   */
+  setDevices(devices: readonly string[] | null): void {
+    const next = devices === null ? null : [...new Set(devices)].sort();
+    const before = this.#devices;
+    if (next?.join(',') === before?.join(',') && (next === null) === (before === null)) return;
+    if (before !== null && (next === null || next.some((d) => !before.includes(d)))) this.#widened = true;
+    this.#devices = next;
+    if (!this.#running) return;
+    clearTimeout(this.#switchTimer);
+    this.#switchTimer = setTimeout(() => this.#running && this.#recycle(), 0);
   }
 
   /** Tries to connect now rather than at the end of the backoff (after signing in, say). */
@@ -163,9 +190,11 @@ export class StreamClient {
 
   #connect(): void {
     this.#closeSource();
-    const url = this.#lastId
-      ? `${this.#url}${this.#url.includes('?') ? '&' : '?'}lastEventId=${encodeURIComponent(this.#lastId)}`
-      : this.#url;
+    const params = new URLSearchParams();
+    if (this.#devices !== null) params.set('devices', this.#devices.join(','));
+    if (this.#lastId) params.set('lastEventId', this.#lastId);
+    const query = params.toString().replace(/%2C/g, ',');
+    const url = query ? `${this.#url}${this.#url.includes('?') ? '&' : '?'}${query}` : this.#url;
     const source = this.#open(url);
     this.#source = source;
     source.addEventListener('open', () => source === this.#source && this.#onOpen());
@@ -197,8 +226,9 @@ export class StreamClient {
       this.#downSince = null;
       this.#onDown(null);
     }
-    if (this.#outage) {
+    if (this.#outage || this.#widened) {
       this.#outage = false;
+      this.#widened = false;
       this.#emitResync('reconnect');
     }
   }

@@ -32,6 +32,15 @@ export class LiveStream {
     this.#client.stop();
   }
 
+  get filtered(): boolean {
+    return this.#client.filtered;
+  }
+
+  /** Only these devices' events (the device page), or every device's (null). */
+  setDevices(devices: readonly string[] | null): void {
+    this.#client.setDevices(devices);
+  }
+
   retryNow(): void {
     this.#client.retryNow();
   }
