@@ -16,7 +16,7 @@ export function fillIdleDevice(store: SqliteStore, now: number): void {
   const entries: TelemetryEntry[] = [];
   for (let s = 3_600; s > 0; s -= 10) {
     const values = Object.create(null) as Record<string, number>;
-    IDLE_METRICS.forEach((m, i) => (values[m] = Math.round((i * 10 + Math.sin(s / (300 + i * 40)) * 5) * 100) / 100));
+    for (const [i, m] of IDLE_METRICS.entries()) values[m] = Math.round((i * 10 + Math.sin(s / (300 + i * 40)) * 5) * 100) / 100;
     entries.push({ device: IDLE_DEVICE, ts: now - s * 1_000, values });
   }
   store.appendSync(entries, now);
