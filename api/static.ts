@@ -7,6 +7,20 @@ import { stat } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import type { Context, Next } from 'koa';
 import { sendStaticFile } from './static-send.ts';
+import { DEVICE_ID } from '../domain/reading.ts';
+
+/**
+ * The dashboard's client-side routes (dashboard/src/lib/routes.ts), judged on the decoded path:
+ * `/devices/<id>` for every id the SPEC allows, dots and colons included. Only routes that could
+ * end in something extension-like need to be known here; other extension-less paths get the shell.
+ */
+export function isDashboardRoute(path: string): boolean {
+  const trimmed = path.replace(/\/+$/, '') || '/';
+  if (trimmed === '/' || trimmed === '/alerts' || trimmed === '/rules') return true;
+  const device = /^\/devices\/([^/]+)$/.exec(trimmed);
+  // Rule ids have no dots (domain/rule.ts), so their routes never look like assets.
+  return device !== null && DEVICE_ID.test(device[1]!);
+}
 
 export function serveDashboard(root: string) {
   const base = normalize(root) + sep;
@@ -22,8 +36,9 @@ export function serveDashboard(root: string) {
     if (!file.startsWith(base)) return next();
     let info = await stat(file).catch(() => null);
     if (!info?.isFile()) {
-      // Asset-looking paths that do not exist are real 404s, not the app shell.
-      if (extname(ctx.path) !== '') return next();
+      // Asset-looking paths that do not exist are real 404s, not the app shell; but a device id may
+      // contain dots (`/devices/a.b.c`), so a dashboard route is the shell whatever it ends with.
+      if (extname(path) !== '' && !isDashboardRoute(path)) return next();
       file = join(base, 'index.html');
       info = await stat(file).catch(() => null);
       if (!info?.isFile()) {

@@ -32,10 +32,12 @@ const DOCS = {
 
 /** Sign-in for the dashboard: the token is sent once and becomes an HttpOnly cookie. */
 export function sessionRoutes(router: Router, services: ApiServices): void {
-  const { auth } = services;
+  const { auth, config } = services;
 
+  // The dashboard also learns here what it cannot guess: when a device counts as stale (so it
+  // can say "unknown" once the stream has been down that long) and where devices publish.
   router.get(DOCS.get.path, (ctx) => {
-    ctx.body = { operator: auth.check(ctx), readsOpen: auth.readsOpen };
+    ctx.body = { operator: auth.check(ctx), readsOpen: auth.readsOpen, staleAfterMs: config.staleAfterMs, topicPrefix: config.topicPrefix };
   });
 
   router.post(DOCS.post.path, async (ctx) => {

@@ -21,6 +21,7 @@ import { percentile, ratio } from '../stats.ts';
 import { ms, num, times, type Table } from '../table.ts';
 import { ratioTarget } from '../targets.ts';
 import { distFileOf, entryScripts, sizeOf, type BundleSize } from './dashboard-bundle.ts';
+import { fillIdleDevice, IDLE_DEVICE, IDLE_METRICS, measureIdle, type IdleCost } from './dashboard-idle.ts';
 import type { JsonValue, ScenarioContext, ScenarioResult, TargetCheck } from './types.ts';
 
 const DIST = join(ROOT, 'dashboard', 'dist');
@@ -68,6 +69,7 @@ function fillStore(dir: string): void {
     entries.push({ device: DEVICE, ts: now - s * 1_000, values });
   }
   store.appendSync(entries, now);
+  fillIdleDevice(store, now);
   for (let d = 2; d <= 10; d++)
     store.appendSync(
       [{ device: `dash-${String(d).padStart(2, '0')}`, ts: now - 1_000, values: { temperature: 20 + d / 10, humidity: 40 + d } }],
@@ -159,6 +161,13 @@ export async function dashboardScenario(ctx: ScenarioContext): Promise<ScenarioR
       const files = p.peer ? [CHART_UMD] : [...timing.scripts].map((u) => distFileOf(DIST, u)).filter((f): f is string => f !== undefined);
       timings.push({ name: p.name, timing, cpu, bundle: sizeOf(files) });
     }
+    // The idle device page: what keeping 12 charts open costs when nothing arrives.
+    const idleMs = ctx.quick ? 20_000 : 60_000;
+    ctx.log(`dashboard: idle ${IDLE_METRICS.length}-metric device page, ${idleMs / 1_000} s`);
+    meter.start();
+    const idle: IdleCost = await measureIdle(browser, `${stack.api.url}/devices/${IDLE_DEVICE}?range=1h`, idleMs);
+    const idleCpu = meter.stop();
+    const idleChromium = idleCpu.find((r) => r.name === 'chromium');
     const entry = sizeOf(entryScripts(DIST));
     const firstView = timings[0]!.bundle;
     const device = timings[1]!;
@@ -216,8 +225,31 @@ export async function dashboardScenario(ctx: ScenarioContext): Promise<ScenarioR
         met: firstView.gzipBytes <= GZIP_TARGET_BYTES,
       },
     ];
+    const idleTable: Table = {
+      title: `Idle device page: ${IDLE_METRICS.length} charts of one device, range 1h, no readings arriving (${num(idle.seconds, 0)} s)`,
+      headers: [
+        'long tasks / min',
+        'renderer main thread busy',
+        'script',
+        'chart data redraws / min',
+        'Chromium CPU (% of one core, all processes)',
+      ],
+      rows: [
+        [
+          num(idle.longTasksPerMinute, 1),
+          `${num(idle.mainThreadPct, 2)}%`,
+          `${num(idle.scriptPct, 2)}%`,
+          num(idle.chartRedrawsPerMinute, 0),
+          idleChromium ? `${num(idleChromium.cpuPct, 1)}%` : 'n/a',
+        ],
+      ],
+      notes: [
+        'Long tasks from a PerformanceObserver of type longtask (over 50 ms); busy and script shares from CDP Performance.getMetrics (TaskDuration, ScriptDuration) over the window; redraws are writes of the charts’ data-points attribute.',
+      ],
+    };
     const data: JsonValue = {
       runs,
+      idle: { ...idle, chromiumCpuPct: idleChromium?.cpuPct ?? null },
       entry: { ...entry, files: [...entry.files] },
       pages: timings.map((t) => ({
         name: t.name,
@@ -227,6 +259,6 @@ export async function dashboardScenario(ctx: ScenarioContext): Promise<ScenarioR
         paintedPixels: t.timing.paintedPixels,
       })),
     };
-    return { name: 'dashboard', title: 'Dashboard', tables: [table], targets, notes: [], data };
+    return { name: 'dashboard', title: 'Dashboard', tables: [table, idleTable], targets, notes: [], data };
   });
 }

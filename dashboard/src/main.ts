@@ -10,7 +10,7 @@ import { Session } from './state/session.svelte.ts';
 import { Theme } from './state/theme.svelte.ts';
 
 const stream = new LiveStream();
-const devices = new Devices(stream);
+const devices = new Devices(stream, () => session.staleAfterMs);
 // Signing in can open a server whose reads were closed: fetch again and stop waiting out the backoff.
 const session = new Session(() => {
   stream.retryNow();
@@ -27,6 +27,8 @@ theme.start();
 router.start();
 stream.start();
 void session.load();
+// A page opened while the server was down learns STALE_AFTER and TOPIC_PREFIX once it is back.
+stream.onResync(() => void (session.known ? undefined : session.load()));
 devices.start();
 alerts.start();
 

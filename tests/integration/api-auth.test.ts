@@ -27,7 +27,12 @@ describe('operator auth on the API', () => {
     fetch(`${vigil.url}/api/session`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body });
 
   it('signs in to an HttpOnly, SameSite=Strict cookie that then counts as the operator', async () => {
-    expect((await getJson(`${vigil.url}/api/session`)).body).toEqual({ operator: false, readsOpen: true });
+    expect((await getJson(`${vigil.url}/api/session`)).body).toEqual({
+      operator: false,
+      readsOpen: true,
+      staleAfterMs: 60_000,
+      topicPrefix: 'devices',
+    });
     const res = await post(JSON.stringify({ token: TOKEN }));
     expect(res.status).toBe(200);
     const cookie = res.headers.get('set-cookie') ?? '';

@@ -1,4 +1,4 @@
-import { Chart, Filler, LineController, LineElement, LinearScale, PointElement, Tooltip, type Plugin } from 'chart.js';
+import { Chart, Decimation, Filler, LineController, LineElement, LinearScale, PointElement, Tooltip, type Plugin } from 'chart.js';
 import type { Attachment } from 'svelte/attachments';
 import type { Severity } from '../lib/api.ts';
 import type { FiringSpan, ThresholdLine } from '../lib/rules.ts';
@@ -7,14 +7,14 @@ import { formatValue } from '../lib/format.ts';
 import { axisLabel, fullTime, timeTicks } from '../lib/time.ts';
 
 // Only what a line chart with a min/max band needs; the rest of Chart.js stays out of the bundle.
-Chart.register(LineController, LineElement, PointElement, LinearScale, Filler, Tooltip);
+Chart.register(LineController, LineElement, PointElement, LinearScale, Filler, Tooltip, Decimation);
 
 export interface LineChartInput {
   readonly series: SeriesWindow | undefined;
-  /** Read so the chart redraws when the series (plain mutable data) changes. */
+  /** Read so the chart hears that some series of the device changed; its own `revision` says whether this one did. */
   readonly version: number;
-  readonly from: number;
-  readonly to: number;
+  /** The chart shows the last `rangeMs` up to now. */
+  readonly rangeMs: number;
   /** Read so the chart picks up the new CSS colours. */
   readonly theme: string;
   /** Rule limits, drawn as dashed horizontal lines. */
@@ -75,9 +75,15 @@ export function lineChart(input: () => LineChartInput): Attachment<HTMLCanvasEle
             },
           },
           // A fixed minimum width keeps the time axes of stacked charts lined up.
-          y: { ticks: { maxTicksLimit: 5 }, afterFit: (scale) => void (scale.width = Math.max(scale.width, 48)) },
+          // Axis numbers in the same format as the values beside the chart.
+          y: {
+            ticks: { maxTicksLimit: 5, callback: (value) => formatValue(Number(value)) },
+            afterFit: (scale) => void (scale.width = Math.max(scale.width, 48)),
+          },
         },
         plugins: {
+          // Only matters past ~4 points per pixel (history asks for about one per pixel).
+          decimation: { enabled: true, algorithm: 'min-max' },
           tooltip: {
             callbacks: {
               title: (items) => (items[0] ? fullTime(items[0].parsed.x ?? 0) : ''),
@@ -88,46 +94,114 @@ export function lineChart(input: () => LineChartInput): Attachment<HTMLCanvasEle
       },
     });
 
-    $effect(() => {
-      const { series, from, to, thresholds = [], spans = [] } = input();
-      const colours = readColours(canvas);
+    // Redrawn only when something shown changed: this series' data (its revision), the theme,
+    // the overlays, or the time axis having moved by at least a pixel. At most once per animation
+    // frame, updating the datasets in place (update('none'): no animation, no rebuild).
+    let latest: LineChartInput | null = null;
+    let drawn: { series?: SeriesWindow | undefined; revision: number; theme: string; thresholds?: unknown; spans?: unknown; to: number } = {
+      revision: -1,
+      theme: '',
+      to: 0,
+    };
+    let frame = 0;
+    let tick: ReturnType<typeof setTimeout> | undefined;
+    const schedule = () => {
+      if (frame === 0) frame = requestAnimationFrame(draw);
+    };
+    const pixelMs = (rangeMs: number) => rangeMs / Math.max(1, chart.chartArea?.width ?? canvas.clientWidth);
+
+    function draw(): void {
+      frame = 0;
+      if (!latest) return;
+      const { series, rangeMs, theme, thresholds = [], spans = [] } = latest;
+      const now = Date.now();
+      const revision = series?.revision ?? -1;
+      const dataChanged = series !== drawn.series || revision !== drawn.revision;
+      const styleChanged = theme !== drawn.theme || thresholds !== drawn.thresholds || spans !== drawn.spans;
+      const step = pixelMs(rangeMs);
+      clearTimeout(tick);
+      // The axis slides with time; once per pixel of movement is as often as anyone can see.
+      tick = setTimeout(schedule, Math.max(1_000, step));
+      if (!dataChanged && !styleChanged && now - drawn.to < step) return;
       const [min, max, mean] = chart.data.datasets;
       if (!min || !max || !mean) return;
-      min.data = series?.line((b) => b.min) ?? [];
-      max.data = series?.line((b) => b.max) ?? [];
-      mean.data = series?.line((b) => b.mean) ?? [];
-      mean.borderColor = colours.line;
-      mean.backgroundColor = colours.line;
-      max.backgroundColor = colours.band;
-      overlay.thresholds = thresholds;
-      overlay.spans = spans;
-      overlay.colours = colours.severity;
+      if (dataChanged) {
+        min.data = series?.line((b) => b.min) ?? [];
+        max.data = series?.line((b) => b.max) ?? [];
+        const line = series?.meanLine();
+        mean.data = line?.points ?? [];
+        // A report-on-change value holds until the next report.
+        mean.stepped = line?.irregular ?? false;
+        min.stepped = max.stepped = mean.stepped;
+        describe(canvas, mean.data, mean.stepped);
+      }
+      if (styleChanged || dataChanged) style(theme !== drawn.theme || drawn.theme === '', thresholds, spans);
+      const x = chart.options.scales?.['x'];
+      if (x) {
+        x.min = now - rangeMs;
+        x.max = now;
+      }
+      chart.update('none');
+      drawn = { series, revision, theme, thresholds, spans, to: now };
+    }
+
+    function style(recolour: boolean, thresholds: readonly ThresholdLine[], spans: readonly FiringSpan[]): void {
+      const [, max, mean] = chart.data.datasets;
       const { x, y } = chart.options.scales ?? {};
-      if (x && y) {
-        x.min = from;
-        x.max = to;
+      if (!max || !mean || !x || !y) return;
+      if (recolour) {
+        const colours = readColours(canvas);
+        mean.borderColor = colours.line;
+        mean.backgroundColor = colours.line;
+        max.backgroundColor = colours.band;
+        overlay.colours = colours.severity;
         x.ticks = { ...x.ticks, color: colours.text };
         y.ticks = { ...y.ticks, color: colours.text };
         x.grid = { color: colours.grid };
         y.grid = { color: colours.grid };
-        // A limit far from the data still shows, so the operator sees how close the data comes.
-        const limits = thresholds.map((t) => t.value);
-        y.suggestedMin = limits.length ? Math.min(...limits) : undefined;
-        y.suggestedMax = limits.length ? Math.max(...limits) : undefined;
       }
-      chart.update('none');
-      describe(canvas, mean.data);
+      overlay.thresholds = thresholds;
+      overlay.spans = spans;
+      // Limits near the data stretch the axis so the operator sees how close the data comes; one
+      // far away would flatten the data to a line, so it is only named in the corner.
+      const shown = limitsNearData(chart.data.datasets[0]!.data, max.data, thresholds);
+      y.suggestedMin = shown.length ? Math.min(...shown) : undefined;
+      y.suggestedMax = shown.length ? Math.max(...shown) : undefined;
+    }
+
+    $effect(() => {
+      latest = input();
+      schedule();
     });
 
-    return () => chart.destroy();
+    return () => {
+      cancelAnimationFrame(frame);
+      clearTimeout(tick);
+      chart.destroy();
+    };
   };
+}
+
+/**
+ * The rule limits that may stretch the y axis: those within about twice the data's own range of
+ * it (all of them while there is no data).
+ */
+export function limitsNearData(mins: readonly XY[], maxs: readonly XY[], thresholds: readonly ThresholdLine[]): number[] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const p of mins) if (p.y !== null) lo = Math.min(lo, p.y);
+  for (const p of maxs) if (p.y !== null) hi = Math.max(hi, p.y);
+  const limits = thresholds.map((t) => t.value);
+  if (lo > hi) return limits;
+  const range = hi - lo || Math.max(Math.abs(hi) * 0.1, 1);
+  return limits.filter((v) => v >= hi - 2 * range && v <= lo + 2 * range);
 }
 
 /**
  * What the chart holds, on the canvas as data attributes: a cheap way for tests (and anyone in
  * devtools) to check the line without reading pixels.
  */
-function describe(canvas: HTMLCanvasElement, data: readonly XY[]): void {
+function describe(canvas: HTMLCanvasElement, data: readonly XY[], stepped: boolean): void {
   let points = 0;
   let gaps = 0;
   for (const p of data) {
@@ -138,6 +212,9 @@ function describe(canvas: HTMLCanvasElement, data: readonly XY[]): void {
   canvas.dataset['gaps'] = String(gaps);
   canvas.dataset['first'] = String(data[0]?.x ?? '');
   canvas.dataset['last'] = String(data.at(-1)?.x ?? '');
+  canvas.dataset['stepped'] = String(stepped);
+  // Counts redraws of the data, so a test (or a profiler) can see an idle chart stays idle.
+  canvas.dataset['draws'] = String(Number(canvas.dataset['draws'] ?? 0) + 1);
 }
 
 function overlayPlugin(overlay: Overlay): Plugin<'line'> {
@@ -172,7 +249,15 @@ function overlayPlugin(overlay: Overlay): Plugin<'line'> {
       ctx.textBaseline = 'bottom';
       for (const t of overlay.thresholds) {
         const py = Math.round(y.getPixelForValue(t.value)) + 0.5;
-        if (py < area.top - 1 || py > area.bottom + 1) continue;
+        if (py < area.top - 1 || py > area.bottom + 1) {
+          // Off the axis (far from the data): named at the edge it lies beyond, not drawn.
+          const above = py < area.top;
+          ctx.fillStyle = overlay.colours[t.severity];
+          ctx.textBaseline = above ? 'top' : 'bottom';
+          ctx.fillText(`${above ? '↑' : '↓'} ${t.label} ${formatValue(t.value)}`, area.right - 4, above ? area.top + 2 : area.bottom - 2);
+          ctx.textBaseline = 'bottom';
+          continue;
+        }
         ctx.strokeStyle = overlay.colours[t.severity];
         ctx.beginPath();
         ctx.moveTo(area.left, py);

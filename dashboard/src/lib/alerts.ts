@@ -1,4 +1,8 @@
+import { compareAlerts, SEVERITY_RANK } from '../../../domain/alert-order.ts';
 import type { Alert, Severity } from './api.ts';
+
+/** The one order of every alert list (SPEC "Alerts"): firing, then severity, then newest. */
+export { compareAlerts };
 
 /** How many alerts the page keeps; older ones are one click away on the API. */
 export const ALERTS_KEPT = 500;
@@ -21,19 +25,25 @@ export function mergeAlert(a: Alert, b: Alert): Alert {
   };
 }
 
-/** Newest first; a tie (one rule firing for several devices at once) is broken by device, then id. */
-export function compareAlerts(a: Alert, b: Alert): number {
-  return b.startedAt - a.startedAt || a.device.localeCompare(b.device) || a.id.localeCompare(b.id);
+/**
+ * Sorted in the one order and cut to `max`, but never by dropping a firing alert: those sort
+ * first, so the cut only ever takes resolved ones (a flood of firing alerts makes it longer).
+ */
+function keep(list: Alert[], max: number): Alert[] {
+  list.sort(compareAlerts);
+  if (list.length <= max) return list;
+  let firing = 0;
+  while (firing < list.length && list[firing]!.state === 'firing') firing++;
+  return list.slice(0, Math.max(max, firing));
 }
 
-/** A copy of `list` with `alert` merged in, newest first, at most `max` long. */
+/** A copy of `list` with `alert` merged in, in the one order, at most `max` long (firing ones always kept). */
 export function upsertAlert(list: readonly Alert[], alert: Alert, max = ALERTS_KEPT): Alert[] {
   const i = list.findIndex((a) => a.id === alert.id);
   const out = list.slice();
   if (i >= 0) out[i] = mergeAlert(list[i]!, alert);
   else out.push(alert);
-  out.sort(compareAlerts);
-  return out.length > max ? out.slice(0, max) : out;
+  return keep(out, max);
 }
 
 /** A fresh list from the API merged with what the stream brought meanwhile. */
@@ -43,7 +53,7 @@ export function mergeSnapshot(current: readonly Alert[], fresh: readonly Alert[]
     const known = byId.get(alert.id);
     byId.set(alert.id, known ? mergeAlert(known, alert) : alert);
   }
-  return [...byId.values()].sort(compareAlerts).slice(0, max);
+  return keep([...byId.values()], max);
 }
 
 /** What an operator still has to look at: firing, or over but never acknowledged. */
@@ -51,12 +61,11 @@ export function needsAttention(alert: Alert): boolean {
   return alert.state === 'firing' || !alert.acknowledged;
 }
 
-const RANK: Record<Severity, number> = { critical: 0, warning: 1, info: 2 };
-
 /** The worst severity among firing alerts, for a badge; null when nothing fires. */
 export function worstFiring(alerts: readonly Alert[]): Severity | null {
   let worst: Severity | null = null;
-  for (const a of alerts) if (a.state === 'firing' && (worst === null || RANK[a.severity] < RANK[worst])) worst = a.severity;
+  for (const a of alerts)
+    if (a.state === 'firing' && (worst === null || SEVERITY_RANK[a.severity] < SEVERITY_RANK[worst])) worst = a.severity;
   return worst;
 }
 

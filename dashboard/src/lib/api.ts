@@ -57,6 +57,10 @@ export interface Session {
   readonly operator: boolean;
   /** Reads work without signing in (the API listens on loopback). */
   readonly readsOpen: boolean;
+  /** The server's STALE_AFTER; absent from an older server. */
+  readonly staleAfterMs?: number;
+  /** The server's TOPIC_PREFIX; absent from an older server. */
+  readonly topicPrefix?: string;
 }
 
 export interface Preview {
@@ -78,13 +82,23 @@ export class ApiError extends Error {
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
+/** What a request that got no answer at all says (the server is down, or the network is). */
+export const NOT_ANSWERING = 'the server is not answering; check the connection and try again';
+
 async function request<T>(method: Method, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
   const init: RequestInit = { method, headers: { accept: 'application/json' }, signal: signal ?? null, credentials: 'same-origin' };
   if (body !== undefined) {
     init.headers = { accept: 'application/json', 'content-type': 'application/json' };
     init.body = JSON.stringify(body);
   }
-  const res = await fetch(path, init);
+  let res: Response;
+  try {
+    res = await fetch(path, init);
+  } catch (err) {
+    // The browser's "Failed to fetch" says nothing to an operator: the server did not answer.
+    if (signal?.aborted) throw err;
+    throw new ApiError(0, 'unreachable', NOT_ANSWERING);
+  }
   if (!res.ok) {
     const doc: unknown = await res.json().catch(() => null);
     const error = isRecord(doc) && isRecord(doc['error']) ? doc['error'] : {};

@@ -11,6 +11,16 @@ export interface DeviceItem {
   spark: Readonly<Record<string, readonly SparkPoint[]>>;
 }
 
+/**
+ * What a card says: the device's last known state, or `unknown` once the stream has been down
+ * longer than STALE_AFTER, since then the page cannot know whether the device went quiet too.
+ */
+export type ShownStatus = DeviceState | 'unknown';
+
+export function shownStatus(status: DeviceState, downSince: number | null, now: number, staleAfterMs: number): ShownStatus {
+  return downSince !== null && now - downSince > staleAfterMs ? 'unknown' : status;
+}
+
 export function emptyDevice(id: string): DeviceItem {
   return { id, status: 'stale', lastSeen: null, values: {}, spark: {} };
 }
@@ -69,14 +79,14 @@ export function matchesFilter(id: string, filter: string): boolean {
   return needle === '' || id.toLowerCase().includes(needle);
 }
 
-const STATUS_RANK: Record<DeviceState, number> = { offline: 0, stale: 1, online: 2 };
+const STATUS_RANK: Record<ShownStatus, number> = { offline: 0, stale: 1, unknown: 2, online: 3 };
 
 /**
  * The overview's orders. "problems": devices with firing alerts first, then offline, stale and
  * online ones; "seen": most recently heard from first. Ties fall back to the id, so the order is
  * stable while values tick.
  */
-export function sortDevices<T extends { readonly id: string; readonly status: DeviceState; readonly lastSeen: number | null }>(
+export function sortDevices<T extends { readonly id: string; readonly status: ShownStatus; readonly lastSeen: number | null }>(
   items: readonly T[],
   sort: 'id' | 'problems' | 'seen',
   firing: (id: string) => number = () => 0,

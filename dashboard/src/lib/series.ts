@@ -40,6 +40,12 @@ export class SeriesWindow {
   /** Live readings that arrived before the history they may overlap; null once history is in. */
   #pending: [number, number][] | null = [];
   #suspect = false;
+  #revision = 0;
+
+  /** Goes up whenever what line() would return changes, so a chart can skip an unchanged series. */
+  get revision(): number {
+    return this.#revision;
+  }
 
   get step(): number {
     return this.#step;
@@ -63,6 +69,7 @@ export class SeriesWindow {
       this.#buckets.push({ ts, mean, min: min ?? mean, max: max ?? mean, n: 1 });
     }
     this.#buckets.sort((a, b) => a.ts - b.ts);
+    this.#revision++;
     const pending = this.#pending ?? [];
     this.#pending = null;
     for (const [ts, value] of pending) this.add(ts, value);
@@ -84,6 +91,7 @@ export class SeriesWindow {
       if (ts < this.#historyTo - LATE_MS) this.#suspect = true;
       return;
     }
+    this.#revision++;
     const start = Math.floor(ts / this.#step) * this.#step;
     let i = this.#buckets.length - 1;
     while (i >= 0 && this.#buckets[i]!.ts > start) i--;
@@ -102,30 +110,85 @@ export class SeriesWindow {
   trim(from: number): void {
     const keep = this.#buckets.findIndex((b) => b.ts + this.#step > from);
     if (keep > 0) this.#buckets.splice(0, keep);
-    else if (keep < 0) this.#buckets = [];
+    else if (keep < 0 && this.#buckets.length > 0) this.#buckets = [];
+    else return;
+    this.#revision++;
   }
 
-  line(pick: (bucket: Bucket) => number): XY[] {
-    return withGaps(this.#buckets, this.#step, pick);
+  line(pick: (bucket: Bucket) => number, options?: GapOptions): XY[] {
+    return withGaps(this.#buckets, this.#step, pick, options);
+  }
+
+  /** The mean line, with whether the series is irregular (report-on-change) and so drawn stepped. */
+  meanLine(options?: GapOptions): GapLine {
+    return lineWithGaps(this.#buckets, this.#step, (b) => b.mean, options);
   }
 }
 
+/** What the gap rule decided for one series, beside its points. */
+export interface GapLine {
+  readonly points: XY[];
+  /**
+   * The series does not report at a steady cadence (report-on-change: bursts, then long quiet
+   * stretches), so it is drawn stepped (a value holds until the next report) and only a silence
+   * longer than the max gap is a break.
+   */
+  readonly irregular: boolean;
+}
+
+export interface GapOptions {
+  /** For an irregular series, the silence that counts as missing data (default MAX_GAP_MS). */
+  readonly maxGapMs?: number;
+}
+
+/** A report-on-change series is only broken by a silence longer than this. */
+export const MAX_GAP_MS = 15 * 60_000;
+
+/**
+ * More intervals than this longer than the cadence limit (and at least 2% of them) make a series
+ * irregular. A steady device with an outage or two has only those few; a report-on-change sensor
+ * has many.
+ */
+const REGULAR_LONG_INTERVALS = 3;
+
 /**
  * Chart points with a null between buckets that are too far apart, so the chart (spanGaps off)
- * draws missing data as a break instead of a straight line across it. "Too far" is measured
- * against the series' usual spacing when that is wider than a bucket: a device reporting every
- * 10 s seen through 1 s buckets is not missing nine readings out of ten.
+ * draws missing data as a break instead of a straight line across it. Judged per series from its
+ * own cadence: the limit is GAP_STEPS times the larger of the bucket step and the series' median
+ * spacing (a device reporting every 10 s seen through 1 s buckets is not missing nine readings
+ * out of ten). A series with many intervals over that limit reports on change rather than on a
+ * clock, so only a silence longer than both the limit and `maxGapMs` breaks it; otherwise it
+ * would be drawn as confetti.
  */
-export function withGaps<T extends { readonly ts: number }>(items: readonly T[], step: number, pick: (item: T) => number): XY[] {
-  const limit = GAP_STEPS * Math.max(step, typicalSpacing(items));
-  const out: XY[] = [];
+export function lineWithGaps<T extends { readonly ts: number }>(
+  items: readonly T[],
+  step: number,
+  pick: (item: T) => number,
+  options: GapOptions = {},
+): GapLine {
+  const cadenceLimit = GAP_STEPS * Math.max(step, typicalSpacing(items));
+  let long = 0;
+  for (let i = 1; i < items.length; i++) if (items[i]!.ts - items[i - 1]!.ts > cadenceLimit) long++;
+  const irregular = long > Math.max(REGULAR_LONG_INTERVALS, 0.02 * (items.length - 1));
+  const limit = irregular ? Math.max(cadenceLimit, options.maxGapMs ?? MAX_GAP_MS) : cadenceLimit;
+  const points: XY[] = [];
   let prev: number | null = null;
   for (const item of items) {
-    if (prev !== null && item.ts - prev > limit) out.push({ x: prev + step, y: null });
-    out.push({ x: item.ts, y: pick(item) });
+    if (prev !== null && item.ts - prev > limit) points.push({ x: prev + step, y: null });
+    points.push({ x: item.ts, y: pick(item) });
     prev = item.ts;
   }
-  return out;
+  return { points, irregular };
+}
+
+/** The points of lineWithGaps alone. */
+export function withGaps<T extends { readonly ts: number }>(
+  items: readonly T[],
+  step: number,
+  pick: (item: T) => number,
+  options?: GapOptions,
+): XY[] {
+  return lineWithGaps(items, step, pick, options).points;
 }
 
 /** The median distance between neighbours; 0 for fewer than two items. */

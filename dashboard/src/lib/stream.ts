@@ -28,6 +28,9 @@ export interface StreamOptions {
   graceMs?: number;
   random?: () => number;
   onStatus?: (status: ConnectionStatus) => void;
+  /** When the stream was lost (the first error since it was last open), or null again once it is open. */
+  onDown?: (since: number | null) => void;
+  now?: () => number;
 }
 
 export type ResyncReason = 'reset' | 'reconnect';
@@ -66,6 +69,14 @@ export class StreamClient {
   readonly #graceMs: number;
   readonly #random: () => number;
   readonly #onStatus: (status: ConnectionStatus) => void;
+  readonly #onDown: (since: number | null) => void;
+  readonly #now: () => number;
+  #downSince: number | null = null;
+  /** The `devices=` filter of the stream; null for every device. */
+  #devices: readonly string[] | null = null;
+  /** The filter was widened: the narrower stream skipped events that are wanted now. */
+  #widened = false;
+  #switchTimer: ReturnType<typeof setTimeout> | undefined;
 
   readonly #handlers = new Map<StreamEventType, Set<AnyHandler>>();
   readonly #resync = new Set<(reason: ResyncReason) => void>();
@@ -98,6 +109,13 @@ export class StreamClient {
     this.#graceMs = options.graceMs ?? 2_000;
     this.#random = options.random ?? Math.random;
     this.#onStatus = options.onStatus ?? (() => {});
+    this.#onDown = options.onDown ?? (() => {});
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Since when nothing can be heard (the first error after the last open); null while open. */
+  get downSince(): number | null {
+    return this.#downSince;
   }
 
   get status(): ConnectionStatus {
@@ -122,7 +140,29 @@ export class StreamClient {
     this.#stopNetwork?.();
     this.#stopNetwork = null;
     this.#closeSource();
-    for (const timer of [this.#retryTimer, this.#idleTimer, this.#offlineTimer, this.#graceTimer]) clearTimeout(timer);
+    for (const timer of [this.#retryTimer, this.#idleTimer, this.#offlineTimer, this.#graceTimer, this.#switchTimer]) clearTimeout(timer);
+  }
+
+  /** Whether the stream carries only some devices' events. */
+  get filtered(): boolean {
+    return this.#devices !== null;
+  }
+
+  /**
+   * Narrows the stream to these devices' events (null: every device), still one EventSource: it
+   * is reopened with `devices=`, resuming from the last event id, so the narrowed stream has no
+   * gap. Widening cannot resume (the narrow stream skipped the other devices' events), so after
+   * the reopen subscribers are asked to refetch. Changes in one tick make one reopen.
+   */
+  setDevices(devices: readonly string[] | null): void {
+    const next = devices === null ? null : [...new Set(devices)].sort();
+    const before = this.#devices;
+    if (next?.join(',') === before?.join(',') && (next === null) === (before === null)) return;
+    if (before !== null && (next === null || next.some((d) => !before.includes(d)))) this.#widened = true;
+    this.#devices = next;
+    if (!this.#running) return;
+    clearTimeout(this.#switchTimer);
+    this.#switchTimer = setTimeout(() => this.#running && this.#recycle(), 0);
   }
 
   /** Tries to connect now rather than at the end of the backoff (after signing in, say). */
@@ -150,9 +190,11 @@ export class StreamClient {
 
   #connect(): void {
     this.#closeSource();
-    const url = this.#lastId
-      ? `${this.#url}${this.#url.includes('?') ? '&' : '?'}lastEventId=${encodeURIComponent(this.#lastId)}`
-      : this.#url;
+    const params = new URLSearchParams();
+    if (this.#devices !== null) params.set('devices', this.#devices.join(','));
+    if (this.#lastId) params.set('lastEventId', this.#lastId);
+    const query = params.toString().replace(/%2C/g, ',');
+    const url = query ? `${this.#url}${this.#url.includes('?') ? '&' : '?'}${query}` : this.#url;
     const source = this.#open(url);
     this.#source = source;
     source.addEventListener('open', () => source === this.#source && this.#onOpen());
@@ -180,8 +222,13 @@ export class StreamClient {
     clearTimeout(this.#graceTimer);
     this.#armIdle();
     this.#update();
-    if (this.#outage) {
+    if (this.#downSince !== null) {
+      this.#downSince = null;
+      this.#onDown(null);
+    }
+    if (this.#outage || this.#widened) {
       this.#outage = false;
+      this.#widened = false;
       this.#emitResync('reconnect');
     }
   }
@@ -190,6 +237,10 @@ export class StreamClient {
     this.#isOpen = false;
     this.#recycling = false;
     this.#outage = true;
+    if (this.#downSince === null) {
+      this.#downSince = this.#now();
+      this.#onDown(this.#downSince);
+    }
     if (this.#offlineTimer === undefined) {
       this.#offlineTimer = setTimeout(() => {
         this.#failedLong = true;

@@ -16,6 +16,11 @@ const clockSeconds = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minut
 const day = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' });
 const full = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
 
+/** "14:05": when something happened today, in the browser's zone. */
+export function clockTime(ts: number): string {
+  return clock.format(ts);
+}
+
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;

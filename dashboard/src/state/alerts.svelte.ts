@@ -4,6 +4,8 @@ import { backoffDelay } from '../lib/backoff.ts';
 import type { LiveStream } from './live.svelte.ts';
 import type { Session } from './session.svelte.ts';
 
+const FILTERED_POLL_MS = 30_000;
+
 /** Alerts: the recent ones from /api/alerts, kept current by the stream's `alert` events. */
 export class Alerts {
   list = $state.raw<Alert[]>([]);
@@ -33,9 +35,13 @@ export class Alerts {
       this.#stream.onResync(() => void this.load()),
     ];
     void this.load();
+    // While the stream carries one device's events (the device page), other devices' alerts do
+    // not arrive live; the firing count in the header is kept true by refetching now and then.
+    const poll = setInterval(() => void (this.#stream.filtered && !this.error ? this.load() : undefined), FILTERED_POLL_MS);
     return () => {
       for (const stop of stops) stop();
       clearTimeout(this.#retry);
+      clearInterval(poll);
     };
   }
 

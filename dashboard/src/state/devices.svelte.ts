@@ -1,6 +1,15 @@
 import { api, type DeviceState, type LatestValue } from '../lib/api.ts';
 import { backoffDelay } from '../lib/backoff.ts';
-import { applyDeviceEvent, applyReading, applySnapshot, compareIds, type DeviceItem } from '../lib/devices.ts';
+import {
+  applyDeviceEvent,
+  applyReading,
+  applySnapshot,
+  compareIds,
+  shownStatus,
+  type DeviceItem,
+  type ShownStatus,
+} from '../lib/devices.ts';
+import { clock } from './clock.svelte.ts';
 import type { SparkPoint } from '../lib/spark.ts';
 import type { LiveStream } from './live.svelte.ts';
 
@@ -29,13 +38,32 @@ export class Devices {
   error = $state<string | null>(null);
 
   readonly #stream: LiveStream;
+  readonly #staleAfterMs: () => number;
   #loading: Promise<void> | null = null;
   #again = false;
   #failures = 0;
   #retry: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(stream: LiveStream) {
+  /** `staleAfterMs`: the server's STALE_AFTER, learnt from /api/session. */
+  constructor(stream: LiveStream, staleAfterMs: () => number = () => 60_000) {
     this.#stream = stream;
+    this.#staleAfterMs = staleAfterMs;
+  }
+
+  /**
+   * Since when every device's state is unknown: the stream has been down longer than STALE_AFTER,
+   * so a device may have gone quiet without the page hearing of it. Null otherwise. Reads the
+   * ticking clock only during an outage.
+   */
+  get unknownSince(): number | null {
+    const since = this.#stream.downSince;
+    if (since === null) return null;
+    return shownStatus('online', since, clock.now, this.#staleAfterMs()) === 'unknown' ? since : null;
+  }
+
+  /** The state a card shows: the last known one, or `unknown` during a long outage. */
+  statusOf(item: DeviceItem): ShownStatus {
+    return this.unknownSince === null ? item.status : 'unknown';
   }
 
   get(id: string): DeviceItem | undefined {

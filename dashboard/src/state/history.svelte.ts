@@ -1,4 +1,5 @@
 import { ApiError, api } from '../lib/api.ts';
+import { backoffDelay } from '../lib/backoff.ts';
 import { RANGES, type RangeKey } from '../lib/routes.ts';
 import { SeriesWindow } from '../lib/series.ts';
 import type { LiveStream } from './live.svelte.ts';
@@ -48,13 +49,22 @@ export class DeviceHistory {
   start(): () => void {
     let controller = new AbortController();
     let settle: ReturnType<typeof setTimeout> | undefined;
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    let failures = 0;
     const load = () => {
       controller.abort();
       clearTimeout(settle);
+      clearTimeout(retry);
       controller = new AbortController();
       const signal = controller.signal;
       void this.#load(signal).then((ok) => {
-        if (ok) settle = setTimeout(() => (this.#settle() ? load() : undefined), SETTLE_MS);
+        if (ok) {
+          failures = 0;
+          settle = setTimeout(() => (this.#settle() ? load() : undefined), SETTLE_MS);
+        } else if (!signal.aborted && this.status === 'error') {
+          // A failed answer is never kept: asked again with backoff, and at once on reconnecting.
+          retry = setTimeout(load, backoffDelay(failures++));
+        }
       });
     };
     const stops = [
@@ -73,6 +83,7 @@ export class DeviceHistory {
     return () => {
       controller.abort();
       clearTimeout(settle);
+      clearTimeout(retry);
       for (const stop of stops) stop();
     };
   }

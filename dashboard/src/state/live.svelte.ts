@@ -8,10 +8,16 @@ import { StreamClient, type ConnectionStatus, type ResyncReason, type StreamOpti
  */
 export class LiveStream {
   status = $state<ConnectionStatus>('reconnecting');
+  /** When the stream was lost, or null while it is open: past STALE_AFTER nothing shown is known to be current. */
+  downSince = $state<number | null>(null);
   readonly #client: StreamClient;
 
-  constructor(options: Omit<StreamOptions, 'onStatus'> = {}) {
-    this.#client = new StreamClient({ ...options, onStatus: (status) => (this.status = status) });
+  constructor(options: Omit<StreamOptions, 'onStatus' | 'onDown'> = {}) {
+    this.#client = new StreamClient({
+      ...options,
+      onStatus: (status) => (this.status = status),
+      onDown: (since) => (this.downSince = since),
+    });
   }
 
   get lastEventId(): string | null {
@@ -24,6 +30,15 @@ export class LiveStream {
 
   stop(): void {
     this.#client.stop();
+  }
+
+  get filtered(): boolean {
+    return this.#client.filtered;
+  }
+
+  /** Only these devices' events (the device page), or every device's (null). */
+  setDevices(devices: readonly string[] | null): void {
+    this.#client.setDevices(devices);
   }
 
   retryNow(): void {

@@ -1,5 +1,8 @@
 import { ApiError, api } from '../lib/api.ts';
 
+/** SPEC: STALE_AFTER defaults to 60 s. */
+export const DEFAULT_STALE_AFTER_MS = 60_000;
+
 /** The operator declined to sign in, so the action that needed it did not happen. */
 export class SignInCancelled extends Error {
   constructor() {
@@ -15,6 +18,10 @@ export class SignInCancelled extends Error {
 export class Session {
   operator = $state(false);
   readsOpen = $state(true);
+  /** STALE_AFTER as the server has it; the SPEC's default until /api/session answers. */
+  staleAfterMs = $state(DEFAULT_STALE_AFTER_MS);
+  /** TOPIC_PREFIX as the server has it. */
+  topicPrefix = $state('devices');
   /** Set once /api/session has answered. */
   known = $state(false);
   /** The sign-in dialog: open with a reason, or closed (null). */
@@ -33,6 +40,8 @@ export class Session {
       const s = await api.session();
       this.operator = s.operator;
       this.readsOpen = s.readsOpen;
+      if (typeof s.staleAfterMs === 'number' && s.staleAfterMs > 0) this.staleAfterMs = s.staleAfterMs;
+      if (typeof s.topicPrefix === 'string' && s.topicPrefix !== '') this.topicPrefix = s.topicPrefix;
       this.known = true;
     } catch {
       // Unreachable server: the connection indicator says so; operator actions will ask again.

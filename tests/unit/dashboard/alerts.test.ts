@@ -56,8 +56,22 @@ describe('alerts', () => {
       ['new', false],
       ['old', true],
     ]);
-    expect(upsertAlert(list, alert({ id: 'newest', startedAt: 9 }), 2).map((a) => a.id)).toEqual(['newest', 'new']);
+    const resolved = list.map((a) => ({ ...a, state: 'resolved' as const, resolvedAt: 20 }));
+    expect(upsertAlert(resolved, alert({ id: 'newest', startedAt: 9, state: 'resolved' }), 2).map((a) => a.id)).toEqual(['newest', 'new']);
     expect([alert({ id: 'b', device: 'd2' }), alert({ id: 'a', device: 'd1' })].sort(compareAlerts).map((a) => a.id)).toEqual(['a', 'b']);
+  });
+
+  it('orders firing first, then by severity, then newest, so resolved noise cannot bury a firing critical', () => {
+    const noise = Array.from({ length: 11 }, (_, i) => alert({ id: `n${i}`, state: 'resolved', resolvedAt: 100 + i, startedAt: 50 + i }));
+    const critical = alert({ id: 'crit', severity: 'critical', startedAt: 1 });
+    const warning = alert({ id: 'warn', severity: 'warning', startedAt: 40 });
+    let list: Alert[] = [];
+    for (const a of [critical, warning, ...noise]) list = upsertAlert(list, a);
+    expect(list.slice(0, 3).map((a) => a.id)).toEqual(['crit', 'warn', 'n10']);
+    // Trimming takes resolved alerts only, however old the firing ones are.
+    expect(mergeSnapshot([], [...noise, warning, critical], 3).map((a) => a.id)).toEqual(['crit', 'warn', 'n10']);
+    const firing = Array.from({ length: 4 }, (_, i) => alert({ id: `f${i}`, startedAt: i }));
+    expect(mergeSnapshot([], [...noise, ...firing], 3)).toHaveLength(4);
   });
 
   it('merges a refetched snapshot with what the stream brought meanwhile', () => {

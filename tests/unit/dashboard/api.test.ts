@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { api, ApiError, csvUrl } from '../../../dashboard/src/lib/api.ts';
+import { api, ApiError, csvUrl, NOT_ANSWERING } from '../../../dashboard/src/lib/api.ts';
 
 function answer(status: number, body: unknown) {
   const calls: { url: string; init: RequestInit }[] = [];
@@ -37,6 +37,19 @@ describe('api', () => {
     expect(calls[0]!.url).toBe('/api/rules/a%20b');
     vi.stubGlobal('fetch', async () => new Response('bad gateway', { status: 502, statusText: 'Bad Gateway' }));
     await expect(api.rules()).rejects.toMatchObject({ status: 502, code: 'http_502', field: null });
+  });
+
+  it('says the server is not answering instead of "Failed to fetch", and keeps an abort an abort', async () => {
+    vi.stubGlobal('fetch', async () => {
+      throw new TypeError('Failed to fetch');
+    });
+    await expect(api.ack('a1')).rejects.toMatchObject({ status: 0, code: 'unreachable', message: NOT_ANSWERING });
+    const controller = new AbortController();
+    controller.abort();
+    vi.stubGlobal('fetch', async () => {
+      throw new DOMException('aborted', 'AbortError');
+    });
+    await expect(api.rules(controller.signal)).rejects.toMatchObject({ name: 'AbortError' });
   });
 
   it('builds query strings and the CSV link', async () => {

@@ -3,6 +3,7 @@ import { parseStreamEvent } from '../../../dashboard/src/lib/api.ts';
 import {
   applyDeviceEvent,
   applyReading,
+  shownStatus,
   applySnapshot,
   compareIds,
   emptyDevice,
@@ -104,5 +105,14 @@ describe('parseStreamEvent', () => {
     const alert = { id: 'a', ruleId: 'r', device: 'd', state: 'firing', acknowledged: false, startedAt: 1 };
     expect(parseStreamEvent('alert', JSON.stringify(alert))).toEqual(alert);
     expect(parseStreamEvent('alert', JSON.stringify({ ...alert, startedAt: 'yesterday' }))).toBeNull();
+  });
+});
+
+describe('shownStatus', () => {
+  it('keeps the last known state until the stream has been down longer than STALE_AFTER, then says unknown', () => {
+    expect(shownStatus('online', null, 1_000_000, 60_000)).toBe('online');
+    expect(shownStatus('online', 1_000_000, 1_060_000, 60_000)).toBe('online');
+    expect(shownStatus('online', 1_000_000, 1_060_001, 60_000)).toBe('unknown');
+    expect(shownStatus('offline', 0, 1_000_000, 60_000)).toBe('unknown');
   });
 });

@@ -58,3 +58,11 @@ describe('timeTicks', () => {
     expect(timeTicks(from, from + 7 * 24 * H, 0, 0).ticks.length).toBe(1);
   });
 });
+
+describe('formatValue per locale', () => {
+  it('uses the locale decimal separator, never grouping, the same for small and large values', () => {
+    expect(formatValue(1234.5678, 'de-DE')).toBe('1234,568');
+    expect(formatValue(0.0001234, 'de-DE')).toBe('0,0001234');
+    expect(formatValue(1234.5678, 'en-US')).toBe('1234.568');
+  });
+});

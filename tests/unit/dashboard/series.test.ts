@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { HistoryPoint } from '../../../dashboard/src/lib/api.ts';
-import { SeriesWindow, typicalSpacing, withGaps } from '../../../dashboard/src/lib/series.ts';
+import { lineWithGaps, SeriesWindow, typicalSpacing, withGaps } from '../../../dashboard/src/lib/series.ts';
 
 const STEP = 10_000;
 const means = (w: SeriesWindow) => w.buckets.map((b) => [b.ts, b.mean, b.min, b.max, b.n]);
@@ -133,5 +133,68 @@ describe('withGaps', () => {
   it('handles empty and single-point series', () => {
     expect(withGaps([], STEP, () => 0)).toEqual([]);
     expect(withGaps(pts(5_000), STEP, (p) => p.v)).toEqual([{ x: 5_000, y: 5 }]);
+  });
+});
+
+describe('gaps judged per series from its own cadence', () => {
+  const MINUTE = 60_000;
+  /**
+   * A Zigbee-style report-on-change sensor over an hour: 140 reports in 20 bursts of 7, 5 s apart,
+   * each followed by one to four quiet minutes (the shape that was drawn as 52 fragments).
+   */
+  function reportOnChange(): { ts: number; v: number }[] {
+    const out: { ts: number; v: number }[] = [];
+    let t = 0;
+    for (let burst = 0; burst < 20; burst++) {
+      for (let i = 0; i < 7; i++) {
+        out.push({ ts: t, v: 20 + burst / 10 });
+        t += 5_000;
+      }
+      t += ((burst % 4) + 1) * MINUTE;
+    }
+    return out;
+  }
+  const steady = (from: number, to: number, every: number) => {
+    const out: { ts: number; v: number }[] = [];
+    for (let t = from; t < to; t += every) out.push({ ts: t, v: 1 });
+    return out;
+  };
+
+  it('draws a report-on-change sensor as one connected, stepped line', () => {
+    const points = reportOnChange();
+    expect(points).toHaveLength(140);
+    const line = lineWithGaps(points, 3_000, (p) => p.v);
+    expect(line.irregular).toBe(true);
+    expect(line.points.filter((p) => p.y === null)).toHaveLength(0);
+  });
+
+  it('still breaks a report-on-change sensor where it was silent for longer than the max gap', () => {
+    const points = reportOnChange();
+    const later = points.map((p) => ({ ...p, ts: p.ts + points.at(-1)!.ts + 20 * MINUTE }));
+    const line = lineWithGaps([...points, ...later], 3_000, (p) => p.v);
+    expect(line.points.filter((p) => p.y === null)).toHaveLength(1);
+    // The limit is configurable.
+    expect(lineWithGaps([...points, ...later], 3_000, (p) => p.v, { maxGapMs: 30 * MINUTE }).points.some((p) => p.y === null)).toBe(false);
+  });
+
+  it('still draws a real outage of a steady device as a gap, even a short one', () => {
+    // Every 2 s for 20 min, silent for 90 s, then again.
+    const points = [...steady(0, 20 * MINUTE, 2_000), ...steady(20 * MINUTE + 90_000, 40 * MINUTE, 2_000)];
+    const line = lineWithGaps(points, 2_000, (p) => p.v);
+    expect(line.irregular).toBe(false);
+    expect(line.points.filter((p) => p.y === null)).toHaveLength(1);
+  });
+
+  it('counts a revision for every change of what the series draws, and none for a no-op trim', () => {
+    const w = new SeriesWindow();
+    w.setHistory([[0, 1, 1, 1]], STEP, 5_000);
+    const first = w.revision;
+    w.settle();
+    w.add(20_000, 2);
+    expect(w.revision).toBe(first + 1);
+    w.trim(-1);
+    expect(w.revision).toBe(first + 1);
+    w.trim(15_000);
+    expect(w.revision).toBe(first + 2);
   });
 });

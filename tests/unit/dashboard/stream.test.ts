@@ -184,6 +184,49 @@ describe('StreamClient', () => {
     expect(reasons).toEqual(['reconnect', 'reset']);
   });
 
+  it('narrows to one device by reopening its one stream with devices= and the last id, and refetches on widening', () => {
+    const reasons: string[] = [];
+    client.onResync((reason) => reasons.push(reason));
+    client.start();
+    latest().open();
+    latest().emit('reading', { device: 'd1', ts: 1, values: { t: 1 } }, 'b-5');
+    client.setDevices(['d.1']);
+    client.setDevices(['d.1']);
+    vi.advanceTimersByTime(0);
+    expect(sources).toHaveLength(2);
+    expect(sources[0]!.closed).toBe(true);
+    expect(latest().url).toBe('/api/stream?devices=d.1&lastEventId=b-5');
+    expect(client.status).toBe('live');
+    latest().open();
+    // Narrowing resumes: nothing to refetch.
+    expect(reasons).toEqual([]);
+    client.setDevices(null);
+    vi.advanceTimersByTime(0);
+    expect(latest().url).toBe('/api/stream?lastEventId=b-5');
+    latest().open();
+    expect(reasons).toEqual(['reconnect']);
+    expect(sources.filter((s) => !s.closed)).toHaveLength(1);
+  });
+
+  it('remembers since when the stream is down, and forgets it once open', () => {
+    const downs: (number | null)[] = [];
+    const timed = new StreamClient({
+      open: (url) => (sources.push(new FakeSource(url)), latest()),
+      network,
+      onDown: (d) => downs.push(d),
+      now: () => 42,
+    });
+    timed.start();
+    latest().open();
+    expect(timed.downSince).toBeNull();
+    latest().fail(CONNECTING);
+    latest().fail(CONNECTING);
+    expect(timed.downSince).toBe(42);
+    latest().open();
+    expect(downs).toEqual([42, null]);
+    timed.stop();
+  });
+
   it('recycles a stream that has been silent for 35 s without flickering the indicator', () => {
     const reasons: string[] = [];
     client.onResync((reason) => reasons.push(reason));

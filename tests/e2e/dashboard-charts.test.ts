@@ -1,0 +1,120 @@
+/**
+ * Charts that fit real data, in headless Chromium against the real all-in-one (issue 17): a
+ * report-on-change sensor draws as one stepped line while a steady device's outage still draws
+ * as a gap; an idle device page does not redraw its charts, a reading redraws only its own
+ * chart; the device page's one EventSource carries only its device.
+ */
+import type { MqttClient } from 'mqtt';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../helpers/chromium.ts';
+import { closeClients, connectClient } from '../helpers/mqtt.ts';
+import { startDashboardVigil, type DashboardVigil } from './support.ts';
+
+const MINUTE = 60_000;
+
+let server: DashboardVigil;
+let browser: Browser;
+let page: Page;
+let mqtt: MqttClient;
+
+const canvas = (metric: string): Locator => page.locator(`[data-testid="chart"][data-metric="${metric}"] canvas`);
+const batch = (device: string, entries: { ts: number; values: Record<string, number> }[]) =>
+  mqtt.publishAsync(`devices/${device}/telemetry`, JSON.stringify(entries), { qos: 1 });
+
+async function chartOf(metric: string): Promise<{ points: number; gaps: number; stepped: string | null }> {
+  const c = canvas(metric);
+  await c.and(page.locator('[data-points]:not([data-points="0"])')).waitFor({ timeout: 10_000 });
+  return c.evaluate((el) => ({
+    points: Number(el.getAttribute('data-points')),
+    gaps: Number(el.getAttribute('data-gaps')),
+    stepped: el.getAttribute('data-stepped'),
+  }));
+}
+
+beforeAll(async () => {
+  server = await startDashboardVigil();
+  mqtt = await connectClient(server.vigil!.brokerUrl);
+  browser = await launchChromium();
+  page = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
+});
+
+afterAll(async () => {
+  await closeClients();
+  await browser?.close();
+  await server?.dispose();
+});
+
+describe('device charts', () => {
+  it('draws a report-on-change sensor as one connected line, and a steady device’s outage as a gap', async () => {
+    // 140 reports in the last hour: 20 bursts of 7, 5 s apart, each followed by 1-4 quiet minutes.
+    const start = Date.now() - 58 * MINUTE;
+    const zigbee: { ts: number; values: Record<string, number> }[] = [];
+    let t = start;
+    for (let burst = 0; burst < 20; burst++) {
+      for (let i = 0; i < 7; i++) {
+        zigbee.push({ ts: t, values: { temperature: 20 + burst / 10 + i / 100 } });
+        t += 5_000;
+      }
+      t += ((burst % 4) + 1) * MINUTE;
+    }
+    await batch('zb-kitchen', zigbee);
+    // Every 10 s for 50 min, with 5 silent minutes in the middle.
+    const steady: { ts: number; values: Record<string, number> }[] = [];
+    for (let ts = start; ts < start + 50 * MINUTE; ts += 10_000) {
+      if (ts < start + 20 * MINUTE || ts >= start + 25 * MINUTE) steady.push({ ts, values: { level: 5 } });
+    }
+    await batch('steady-1', steady.slice(0, 150));
+    await batch('steady-1', steady.slice(150));
+
+    await page.goto(`${server.url}/devices/zb-kitchen`);
+    const zb = await chartOf('temperature');
+    expect(zb.points).toBeGreaterThanOrEqual(120);
+    expect(zb.gaps).toBe(0);
+    expect(zb.stepped).toBe('true');
+
+    await page.goto(`${server.url}/devices/steady-1`);
+    const st = await chartOf('level');
+    expect(st.gaps).toBe(1);
+    expect(st.stepped).toBe('false');
+  });
+
+  it('leaves an idle 12-metric page alone, redraws only the chart whose data changed, and streams only its device', async () => {
+    const metrics = Array.from({ length: 12 }, (_, i) => `m${String(i).padStart(2, '0')}`);
+    const values = Object.fromEntries(metrics.map((m, i) => [m, i]));
+    const now = Date.now();
+    await batch(
+      'busy-1',
+      Array.from({ length: 30 }, (_, i) => ({ ts: now - (30 - i) * 2_000, values })),
+    );
+    const streams: string[] = [];
+    page.on('request', (req) => {
+      if (req.url().includes('/api/stream')) streams.push(req.url());
+    });
+    await page.goto(`${server.url}/devices/busy-1?range=5m`);
+    for (const m of metrics) await chartOf(m);
+
+    // Every write of the canvases' data attributes is one redraw of that chart's data.
+    await page.evaluate(() => {
+      const w = window as unknown as { redraws: Record<string, number> };
+      w.redraws = {};
+      new MutationObserver((records) => {
+        for (const r of records) {
+          if (r.attributeName !== 'data-points') continue;
+          const metric = (r.target as Element).closest('[data-metric]')?.getAttribute('data-metric') ?? '?';
+          w.redraws[metric] = (w.redraws[metric] ?? 0) + 1;
+        }
+      }).observe(document.body, { attributes: true, subtree: true, attributeFilter: ['data-points'] });
+    });
+    await new Promise((r) => setTimeout(r, 3_500));
+    expect(await page.evaluate(() => (window as unknown as { redraws: Record<string, number> }).redraws)).toEqual({});
+
+    await mqtt.publishAsync('devices/busy-1/telemetry', JSON.stringify({ m03: 42 }), { qos: 1 });
+    await page.getByTestId('metric-value').and(page.locator('[data-metric="m03"]')).filter({ hasText: '42' }).waitFor({ timeout: 3_000 });
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    const after = await page.evaluate(() => (window as unknown as { redraws: Record<string, number> }).redraws);
+    expect(Object.keys(after)).toEqual(['m03']);
+
+    expect(streams.at(-1)).toContain('devices=busy-1');
+  });
+});
