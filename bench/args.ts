@@ -3,7 +3,7 @@
  * error naming the flag instead of throwing. Pure.
  */
 
-export const SCENARIOS = ['ingest', 'latency', 'sse-scale', 'history', 'dashboard', 'soak'] as const;
+export const SCENARIOS = ['ingest', 'latency', 'sse-scale', 'history', 'dashboard', 'sources', 'soak'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface BenchArgs {

@@ -11,6 +11,7 @@ import { historyScenario } from './scenarios/history.ts';
 import { ingestScenario } from './scenarios/ingest.ts';
 import { latencyScenario } from './scenarios/latency.ts';
 import { soakScenario } from './scenarios/soak.ts';
+import { sourcesScenario } from './scenarios/sources.ts';
 import { sseScaleScenario } from './scenarios/sse-scale.ts';
 import type { Scenario, ScenarioResult } from './scenarios/types.ts';
 
@@ -20,6 +21,7 @@ const RUNNERS: Record<ScenarioName, Scenario> = {
   'sse-scale': sseScaleScenario,
   history: historyScenario,
   dashboard: dashboardScenario,
+  sources: sourcesScenario,
   soak: soakScenario,
 };
 

@@ -8,7 +8,7 @@ describe('bench arguments', () => {
 
   it('--quick leaves out the soak', () => {
     const parsed = parseArgs(['--quick']);
-    expect(parsed.ok && parsed.args.scenarios).toEqual(['ingest', 'latency', 'sse-scale', 'history', 'dashboard']);
+    expect(parsed.ok && parsed.args.scenarios).toEqual(['ingest', 'latency', 'sse-scale', 'history', 'dashboard', 'sources']);
   });
 
   it('--only narrows, keeps the suite order, and takes a list, repeats or the = form', () => {
