@@ -42,7 +42,8 @@ async function runVigil(env: Record<string, string>) {
   child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  await eventually(async () => (/Vigil is running at/.test(stdout) ? true : undefined), 30_000, `Vigil started (stderr: ${stderr})`);
+  // Not a terminal: the banner is one JSON log line (app/banner.ts).
+  await eventually(async () => (/"msg":"Vigil is running"/.test(stdout) ? true : undefined), 30_000, `Vigil started (stderr: ${stderr})`);
   return {
     pid: child.pid ?? 0,
     brokerUrl: `mqtt://127.0.0.1:${mqttPort}`,
@@ -76,7 +77,8 @@ describe('HOST=0.0.0.0', () => {
       const lines = vigil.out().split('\n');
       const hint = lines.filter((line) => line.includes('npm run device:add -- <id>'));
       expect(hint).toHaveLength(1);
-      expect(hint[0]).toMatch(/^\s+Devices:\s+no device credentials yet/);
+      // The start line's `devices` field (on a terminal: the banner's "Devices:" line).
+      expect((JSON.parse(hint[0]!) as { msg: string; devices: string }).devices).toMatch(/^no device credentials yet/);
       expect(vigil.out()).not.toContain('MQTT_ANONYMOUS=true beyond loopback');
       await expect(connectClient(vigil.brokerUrl, { clientId: 'stranger' })).rejects.toThrow(/not authori[sz]ed/i);
     } finally {

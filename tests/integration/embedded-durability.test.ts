@@ -66,7 +66,8 @@ afterAll(async () => {
 async function started(env: Record<string, string>): Promise<Run> {
   const run = runVigil(env);
   runs.push(run);
-  await eventually(async () => (/Vigil is running at/.test(run.out()) ? true : undefined), 30_000, `Vigil up (output: ${run.out()})`);
+  // Not a terminal: the banner is one JSON log line (app/banner.ts).
+  await eventually(async () => (/"msg":"Vigil is running"/.test(run.out()) ? true : undefined), 30_000, `Vigil up (output: ${run.out()})`);
   return run;
 }
 

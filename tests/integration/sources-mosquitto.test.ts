@@ -37,10 +37,10 @@ describe('device sources on Mosquitto with DISCOVER_TOPICS', () => {
   it('lists topics no source takes, never Vigil topics, and stores a source reading once', async () => {
     const device = await connectClient(mosquitto.url, { clientId: 'src-device' });
     const from = Date.now() - 1_000;
-    await device.publishAsync('zigbee2mqtt/kitchen lamp', '{"state":"ON","brightness":200}', { qos: 1 });
+    await device.publishAsync('acme/kitchen lamp', '{"state":"ON","brightness":200}', { qos: 1 });
     await device.publishAsync('site/boiler/value', '61.5', { qos: 1 });
     const lamp = await eventually(
-      async () => (await unmatched()).find((u) => u.topic === 'zigbee2mqtt/kitchen lamp'),
+      async () => (await unmatched()).find((u) => u.topic === 'acme/kitchen lamp'),
       8_000,
       'unmatched topic listed',
     );
