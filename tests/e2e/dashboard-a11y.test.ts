@@ -145,7 +145,7 @@ describe('dashboard accessibility', () => {
     expect(blocking).toEqual([]);
   }, 120_000);
 
-  it('hands focus back to the sign-in button when the dialog closes, by Escape or Cancel', async () => {
+  it('hands focus back to the sign-in button when the dialog closes, by Escape, Cancel or signing in', async () => {
     await page.setViewportSize(VIEWPORTS.desktop);
     await page.goto(`${server.url}/alerts`);
     const opener = page.getByTestId('sign-in');
@@ -166,5 +166,14 @@ describe('dashboard accessibility', () => {
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await dialog.waitFor({ state: 'detached' });
     expect(await openerFocused()).toBe(true);
+
+    // Signed in, the same button (now Sign out) has the focus back.
+    const button = page.getByRole('button', { name: 'Sign in' });
+    await button.click();
+    await page.locator('#signin-token').fill(server.token);
+    await page.keyboard.press('Enter');
+    await page.getByTestId('session-user').waitFor();
+    await dialog.waitFor({ state: 'detached' });
+    expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe('Sign out');
   });
 });
