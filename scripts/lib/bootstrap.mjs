@@ -9,6 +9,8 @@ export const TEST_DEBIAN_PACKAGES = Object.freeze([
   { pkg: 'mosquitto-clients', bin: 'mosquitto_pub' },
   { pkg: 'influxdb', bin: 'influxd' },
   { pkg: 'chromium', bin: 'chromium' },
+  // The Firefox smoke test drives it over WebDriver BiDi (tests/helpers/firefox.ts).
+  { pkg: 'firefox-esr', bin: 'firefox-esr' },
   { pkg: 'docker-compose', bin: 'docker-compose' },
   { pkg: 'nginx', bin: 'nginx' },
   // The broker tests: NATS's MQTT gateway and RabbitMQ's MQTT plugin (tests/helpers/nats.ts, rabbitmq.ts).

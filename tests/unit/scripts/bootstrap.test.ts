@@ -128,6 +128,7 @@ describe('Debian packages', () => {
       'mosquitto-clients',
       'influxdb',
       'chromium',
+      'firefox-esr',
       'docker-compose',
       'nginx',
       'nats-server',
