@@ -20,6 +20,7 @@
 import { RateLimitedLog, type Logger } from '../../lib/logger.ts';
 import { ROLLUP_MS } from '../buckets.ts';
 import { DEVICE_TAG, DEVICE_TAG_REF, MEASUREMENT, ROLLUP_META_MEASUREMENT, durationLiteral, quoteIdent, timeLiteral } from './influxql.ts';
+import { classifyWriteError } from './errors.ts';
 import { rollupLine, rollupMetaLine, type MinuteSummary } from './lines.ts';
 import type { InfluxHttp } from './transport.ts';
 
@@ -130,7 +131,19 @@ export class RollupJob {
     }
     // Late writes into rolled minutes, once quiet.
     await this.rollDirty(since, until, started, settle);
-    // Backwards over raw data older than since.
+    try {
+      since = await this.backfillFrom(since, all);
+    } finally {
+      // What was rolled forward counts even when the backfill failed.
+      if (since !== range.since || until !== range.until) {
+        await this.options.http.write(rollupMetaLine(since, until));
+        this.range = { since, until };
+      }
+    }
+  }
+
+  /** Rolls raw data older than since backwards (one chunk per run, all of it for rollupNow); returns the new since. */
+  private async backfillFrom(since: number, all: boolean): Promise<number> {
     while (this.backfill && !this.stopped) {
       const latest = await this.latestBefore(since);
       if (latest === undefined) {
@@ -143,10 +156,7 @@ export class RollupJob {
       since = lo;
       if (!all) break;
     }
-    if (since !== range.since || until !== range.until) {
-      this.range = { since, until };
-      await this.options.http.write(rollupMetaLine(since, until));
-    }
+    return since;
   }
 
   /** The stored range merged with this process's: another process may have rolled further. */
@@ -234,7 +244,15 @@ export class RollupJob {
         if (fields.length > 0) lines.push(rollupLine(device, minute, fields));
       }
     }
-    for (let i = 0; i < lines.length; i += 5_000) await this.options.http.write(lines.slice(i, i + 5_000).join('\n'));
+    for (let i = 0; i < lines.length; i += 5_000) {
+      try {
+        await this.options.http.write(lines.slice(i, i + 5_000).join('\n'));
+      } catch (err) {
+        // Minutes past the retention policy (raw points linger until their shard expires) are
+        // refused; InfluxDB kept the others.
+        if (classifyWriteError(err).kind !== 'partial') throw err;
+      }
+    }
   }
 
   private async fieldKeys(): Promise<string[]> {
