@@ -214,6 +214,9 @@ export class SqliteStore implements TelemetryStore {
   /** Writes are committed when they return: nothing is ever pending. */
   async flush(): Promise<void> {}
 
+  /** Rollups (SQLite) are kept in the write transaction: nothing to catch up. */
+  async rollupNow(): Promise<void> {}
+
   stats(): StoreStats {
     return this.recorder.snapshot();
   }

@@ -1,9 +1,9 @@
 /**
  * Scenario 4, history: one metric at 1 Hz for 7 days (604,800 readings) asked for in 500 points,
- * from both stores, against the raw GROUP BY of the same data (SQLite without its rollups, and
- * the same InfluxQL sent over plain HTTP without the client library). A third InfluxDB row asks
- * a one-minute rollup measurement (what a continuous query would keep): what rollups would give
- * InfluxDB. Folded in from the storage work's bench/history.ts (which now runs this scenario).
+ * from both stores' one-minute rollups, against the raw GROUP BY of the same data (SQLite without
+ * its rollups; for InfluxDB the raw GROUP BY time() InfluxQL sent over plain HTTP without the
+ * client library). InfluxDB's rollups (telemetry_1m, store/influx/rollups.ts) are rolled with
+ * rollupNow() after the fill, timed; the store's answer before that (raw points) is a row too.
  */
 import type { TelemetryEntry } from '../../domain/reading.ts';
 import { bucketStep } from '../../store/buckets.ts';
@@ -97,31 +97,6 @@ async function influxql(url: string, database: string, q: string): Promise<numbe
   return body.results?.[0]?.series?.[0]?.values?.length ?? 0;
 }
 
-/** The week's one-minute rollups (sum, count, min, max) as InfluxDB would keep them from a continuous query. */
-async function writeRollups(url: string, database: string, start: number): Promise<void> {
-  const lines: string[] = [];
-  for (let m = 0; m < SECONDS / 60; m++) {
-    let sum = 0;
-    let lo = Number.POSITIVE_INFINITY;
-    let hi = Number.NEGATIVE_INFINITY;
-    for (let j = m * 60; j < m * 60 + 60; j++) {
-      const v = valueAt(j);
-      sum += v;
-      lo = Math.min(lo, v);
-      hi = Math.max(hi, v);
-    }
-    const minute = start + m * 60_000;
-    lines.push(`telemetry_1m,device=${DEVICE} sum=${sum},n=60i,lo=${lo},hi=${hi} ${minute - (minute % 60_000)}`);
-  }
-  for (let i = 0; i < lines.length; i += 5_000) {
-    const res = await fetch(`${url}/write?${new URLSearchParams({ db: database, precision: 'ms' })}`, {
-      method: 'POST',
-      body: lines.slice(i, i + 5_000).join('\n'),
-    });
-    if (res.status !== 204) throw new Error(`writing rollups answered ${res.status}: ${await res.text()}`);
-  }
-}
-
 export async function measureHistory(
   quick: boolean,
   options: HistoryOptions = {},
@@ -175,6 +150,8 @@ export async function measureHistory(
         retentionMs: 8 * DAY,
         spoolPath: `${dir}/spool.db`,
         batchLines: 5_000,
+        // Only rollupNow() rolls, so the row before it reads raw points only.
+        rollupIntervalMs: 3_600_000,
       }),
       (x) => x.close(),
     );
@@ -185,36 +162,35 @@ export async function measureHistory(
     const influxBuckets = (await influx.history(query))['temperature']!.length;
     rows.push(
       await timed(
-        { store: label, query: 'history (GROUP BY time over raw points)' },
+        { store: label, query: 'unrolled: same call before rollupNow()' },
         runs,
         roles,
         () => influx.history(query),
-        `${influxBuckets} buckets from ${num(SECONDS)} points`,
+        `${influxBuckets} buckets from ${num(SECONDS)} raw points (GROUP BY time)`,
+      ),
+    );
+    const rollStarted = performance.now();
+    await influx.rollupNow();
+    const rollupMs = performance.now() - rollStarted;
+    const rolledBuckets = (await influx.history(query))['temperature']!.length;
+    rows.push(
+      await timed(
+        { store: label, query: 'history (rollups)' },
+        runs,
+        roles,
+        () => influx.history(query),
+        `${rolledBuckets} buckets from ${num(SECONDS / 60)} telemetry_1m points (rolled in ${ms(rollupMs)})`,
       ),
     );
     rows.push(
       await timed(
-        { store: label, query: 'peer: same InfluxQL over plain HTTP' },
+        { store: label, query: 'peer: raw GROUP BY over plain HTTP' },
         runs,
         roles,
         () => influxql(url, database, raw),
-        'no client library',
+        'no client library, raw points',
       ),
     );
-    if (!options.influxToken) {
-      await writeRollups(url, database, start);
-      const rolled = `SELECT sum("sum"), sum("n"), min("lo"), max("hi") FROM "telemetry_1m" WHERE ${deviceIs(DEVICE)} AND ${timeRange(start, to)} GROUP BY time(${durationLiteral(query.step)}) fill(none)`;
-      const n = await influxql(url, database, rolled);
-      rows.push(
-        await timed(
-          { store: label, query: 'what-if: over 1-minute rollups' },
-          runs,
-          roles,
-          () => influxql(url, database, rolled),
-          `${n} buckets from ${num(SECONDS / 60)} rollup points`,
-        ),
-      );
-    }
     rows.push(
       await timed(
         { store: label, query: 'raw export (all readings)' },

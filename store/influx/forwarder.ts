@@ -36,12 +36,14 @@ export interface ForwarderOptions {
   readonly leaseMs?: number;
   /** How often an idle forwarder looks for rows other processes appended, or for the lease. */
   readonly pollMs?: number;
+  /** Called with each batch InfluxDB stored (the rollups mark its minutes dirty). */
+  readonly onWritten?: (batch: readonly SpoolRow[]) => void;
 }
 
 type Waiter = { readonly target: number; readonly resolve: () => void; readonly reject: (err: Error) => void };
 
 export class Forwarder {
-  private readonly options: Required<Omit<ForwarderOptions, 'spool' | 'http' | 'stats' | 'logger' | 'prepare' | 'owner'>>;
+  private readonly options: Required<Omit<ForwarderOptions, 'spool' | 'http' | 'stats' | 'logger' | 'prepare' | 'owner' | 'onWritten'>>;
   private readonly owner: string;
   private readonly warn: RateLimitedLog;
   private batchLines: number;
@@ -239,6 +241,7 @@ export class Forwarder {
   }
 
   private acknowledge(batch: readonly SpoolRow[]): void {
+    this.deps.onWritten?.(batch);
     this.deps.spool.ack(batch);
     this.settleWaiters();
   }
@@ -286,6 +289,15 @@ export class Forwarder {
     );
     await this.pause(wait, false);
     return failures + 1;
+  }
+}
+
+/** Timestamps of the telemetry lines of a batch: the last token of a line is its time (ms). */
+export function* telemetryTimes(batch: readonly SpoolRow[]): Generator<number> {
+  for (const row of batch) {
+    if (row.device === null || row.line === '') continue;
+    const ts = Number(row.line.slice(row.line.lastIndexOf(' ') + 1));
+    if (Number.isSafeInteger(ts)) yield ts;
   }
 }
 

@@ -83,3 +83,23 @@ export function deviceIs(device: string): string {
 export function timeRange(from: number, to: number): string {
   return `time >= ${timeLiteral(from)} AND time <= ${timeLiteral(to)}`;
 }
+
+/**
+ * One-minute rollups that Vigil writes itself (rollups.ts): tag `device`, per metric the fields
+ * `<field>.n`, `.sum`, `.lo`, `.hi`. The four suffixes end in different letters and none is a
+ * suffix of another, so the fields of two metrics can never collide.
+ */
+export const ROLLUP_MEASUREMENT = 'telemetry_1m';
+/** Which minutes the rollups hold: fields `since` and `until` (epoch ms), newest point wins. */
+export const ROLLUP_META_MEASUREMENT = 'vigil_rollups';
+
+export type RollupPart = 'n' | 'sum' | 'lo' | 'hi';
+
+export function rollupField(metric: string, part: RollupPart): string {
+  return `${fieldKey(metric)}.${part}`;
+}
+
+/** A rollup field in a SELECT, cast to a field like fieldRef. */
+export function rollupRef(metric: string, part: RollupPart): string {
+  return `${quoteIdent(rollupField(metric, part))}::field`;
+}

@@ -6,7 +6,7 @@ import { Point, type PointSettings } from '@influxdata/influxdb-client';
 import type { Alert } from '../../domain/alert.ts';
 import type { AlertEventKind } from '../port.ts';
 import type { DeviceStatus, TelemetryEntry } from '../../domain/reading.ts';
-import { DEVICE_TAG, DEVICES_MEASUREMENT, MEASUREMENT, fieldKey } from './influxql.ts';
+import { DEVICE_TAG, DEVICES_MEASUREMENT, MEASUREMENT, ROLLUP_META_MEASUREMENT, ROLLUP_MEASUREMENT, fieldKey } from './influxql.ts';
 
 export const ALERTS_MEASUREMENT = 'alerts';
 
@@ -53,4 +53,35 @@ export function alertLine(alert: Alert, event: AlertEventKind, ts: number): stri
   if (alert.value !== null) point.floatField('value', alert.value);
   if (alert.threshold !== null) point.stringField('threshold', JSON.stringify(alert.threshold));
   return render(point);
+}
+
+/** What one minute of one field of one device adds up to. */
+export interface MinuteSummary {
+  readonly field: string;
+  readonly n: number;
+  readonly sum: number;
+  readonly lo: number;
+  readonly hi: number;
+}
+
+/**
+ * One rollup point: device and minute, every field it had readings in. Written again whenever the
+ * minute is recomputed; InfluxDB keeps the newest value of each field of a (series, time), so the
+ * write is an idempotent overwrite.
+ */
+export function rollupLine(device: string, minute: number, fields: readonly MinuteSummary[]): string {
+  const point = new Point(ROLLUP_MEASUREMENT).tag(DEVICE_TAG, device).timestamp(minute);
+  for (const f of fields) {
+    point
+      .intField(`${f.field}.n`, f.n)
+      .floatField(`${f.field}.sum`, f.sum)
+      .floatField(`${f.field}.lo`, f.lo)
+      .floatField(`${f.field}.hi`, f.hi);
+  }
+  return render(point);
+}
+
+/** The rolled range [since, until), stamped with until so the newest point is the furthest roll. */
+export function rollupMetaLine(since: number, until: number): string {
+  return render(new Point(ROLLUP_META_MEASUREMENT).intField('since', since).intField('until', until).timestamp(until));
 }

@@ -11,17 +11,22 @@
  *   sum / count in both stores.
  */
 import type { DeviceStatus, Reading } from '../../domain/reading.ts';
+import { ROLLUP_MS } from '../buckets.ts';
 import type { Bucket, LatestValue } from '../port.ts';
+import type { RolledRange } from './rollups.ts';
 import {
   DEVICES_MEASUREMENT,
   DEVICE_TAG,
   DEVICE_TAG_REF,
   MEASUREMENT,
+  ROLLUP_MEASUREMENT,
+  type RollupPart,
   deviceIs,
   durationLiteral,
   fieldRef,
   metricOf,
   quoteIdent,
+  rollupRef,
   timeRange,
 } from './influxql.ts';
 import { seriesOf, type InfluxHttp, type QuerySeries } from './transport.ts';
@@ -96,8 +101,19 @@ export class InfluxReader {
     return out;
   }
 
-  /** [bucketStart, mean, min, max] per metric over [from, to]. */
-  async history(device: string, metrics: readonly string[], from: number, to: number, step: number): Promise<Record<string, Bucket[]>> {
+  /**
+   * [bucketStart, mean, min, max] per metric over [from, to]. With a rolled range and a step of
+   * whole minutes, the whole minutes inside both [from, to] and the range come from
+   * `telemetry_1m` and the rest from raw points, like the SQLite store (sqlite-history.ts).
+   */
+  async history(
+    device: string,
+    metrics: readonly string[],
+    from: number,
+    to: number,
+    step: number,
+    rolled?: RolledRange,
+  ): Promise<Record<string, Bucket[]>> {
     const series: Record<string, Bucket[]> = Object.create(null) as Record<string, Bucket[]>;
     const start = Math.max(0, from);
     const end = Math.min(MAX_TIME_MS, to);
@@ -105,27 +121,29 @@ export class InfluxReader {
       for (const metric of metrics) series[metric] = [];
       return series;
     }
-    const statements = metrics.map((metric) => {
+    const parts = rolledPart(start, end, step, rolled);
+    const per = parts.raw.length + (parts.rollup ? 1 : 0);
+    const statements = metrics.flatMap((metric) => {
       const f = fieldRef(metric);
-      return `SELECT sum(${f}), count(${f}), min(${f}), max(${f}) FROM ${quoteIdent(MEASUREMENT)} WHERE ${deviceIs(device)} AND ${timeRange(start, end)} GROUP BY time(${durationLiteral(step)}) fill(none)`;
+      const where = `FROM ${quoteIdent(MEASUREMENT)} WHERE ${deviceIs(device)}`;
+      const group = `GROUP BY time(${durationLiteral(step)}) fill(none)`;
+      const out = parts.raw.map(
+        ([lo, hi]) => `SELECT sum(${f}), count(${f}), min(${f}), max(${f}) ${where} AND ${timeRange(lo, hi)} ${group}`,
+      );
+      if (parts.rollup) {
+        const [lo, hi] = parts.rollup;
+        const r = (part: RollupPart) => rollupRef(metric, part);
+        out.push(
+          `SELECT sum(${r('sum')}), sum(${r('n')}), min(${r('lo')}), max(${r('hi')}) FROM ${quoteIdent(ROLLUP_MEASUREMENT)} WHERE ${deviceIs(device)} AND ${timeRange(lo, hi)} ${group}`,
+        );
+      }
+      return out;
     });
     const results = await this.http.query(statements);
-    metrics.forEach((metric, i) => {
-      const rows = seriesOf(results[i] ?? {}, statements[i]!)[0]?.values ?? [];
-      const buckets: Bucket[] = [];
-      for (const [ts, sum, count, min, max] of rows) {
-        if (
-          typeof ts === 'number' &&
-          typeof sum === 'number' &&
-          typeof count === 'number' &&
-          count > 0 &&
-          typeof min === 'number' &&
-          typeof max === 'number'
-        ) {
-          buckets.push([ts, sum / count, min, max]);
-        }
-      }
-      series[metric] = buckets;
+    metrics.forEach((metric, m) => {
+      const merged = new Map<number, [number, number, number, number]>();
+      for (let j = m * per; j < (m + 1) * per; j++) addRows(merged, seriesOf(results[j] ?? {}, statements[j]!)[0]?.values ?? []);
+      series[metric] = [...merged.entries()].sort((a, b) => a[0] - b[0]).map(([ts, [sum, n, lo, hi]]) => [ts, sum / n, lo, hi] as const);
     });
     return series;
   }
@@ -151,6 +169,42 @@ export class InfluxReader {
       const last = rows[rows.length - 1]?.[0];
       if (rows.length < page || typeof last !== 'number') return;
       after = last + 1;
+    }
+  }
+}
+
+/**
+ * Which parts of [start, end] are read raw and which from the rollups: the whole minutes inside
+ * both [start, end] and the rolled range, when the step is a whole number of minutes.
+ */
+export function rolledPart(
+  start: number,
+  end: number,
+  step: number,
+  rolled: RolledRange | undefined,
+): { raw: [number, number][]; rollup: [number, number] | undefined } {
+  if (!rolled || step % ROLLUP_MS !== 0) return { raw: [[start, end]], rollup: undefined };
+  const first = Math.max(Math.ceil(start / ROLLUP_MS) * ROLLUP_MS, rolled.since);
+  const last = Math.min(Math.floor((end + 1) / ROLLUP_MS) * ROLLUP_MS, rolled.until);
+  if (first >= last) return { raw: [[start, end]], rollup: undefined };
+  const raw: [number, number][] = [];
+  if (start < first) raw.push([start, first - 1]);
+  if (last <= end) raw.push([last, end]);
+  return { raw, rollup: [first, last - 1] };
+}
+
+/** Folds (time, sum, count, min, max) rows into buckets. */
+function addRows(into: Map<number, [number, number, number, number]>, rows: readonly (readonly unknown[])[]): void {
+  for (const [ts, sum, count, min, max] of rows) {
+    if (typeof ts !== 'number' || typeof sum !== 'number' || typeof count !== 'number' || count <= 0) continue;
+    if (typeof min !== 'number' || typeof max !== 'number') continue;
+    const b = into.get(ts);
+    if (!b) into.set(ts, [sum, count, min, max]);
+    else {
+      b[0] += sum;
+      b[1] += count;
+      b[2] = Math.min(b[2], min);
+      b[3] = Math.max(b[3], max);
     }
   }
 }

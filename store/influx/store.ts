@@ -10,10 +10,11 @@ import type { Alert } from '../../domain/alert.ts';
 import type { AlertEventKind, DeviceRecord, HistoryQuery, HistorySeries, RawQuery, StoreStats, TelemetryStore } from '../port.ts';
 import { RetentionWindow } from '../retention.ts';
 import { StatsRecorder } from '../stats.ts';
-import { Forwarder } from './forwarder.ts';
+import { Forwarder, telemetryTimes } from './forwarder.ts';
 import { durationLiteral, quoteIdent } from './influxql.ts';
 import { alertLine, statusLine, telemetryLine } from './lines.ts';
 import { byteOrder, InfluxReader, type DeviceFacts } from './reads.ts';
+import { RollupJob } from './rollups.ts';
 import type { ServerInfo } from './server.ts';
 import { Spool, type SpoolInput } from './spool.ts';
 import { InfluxHttp } from './transport.ts';
@@ -40,6 +41,10 @@ export interface InfluxStoreOptions {
   readonly pollMs?: number;
   /** How long close() keeps draining the spool before leaving the rest for the next start. Default 2 s. */
   readonly closeGraceMs?: number;
+  /** One-minute rollups for long history ranges (rollups.ts): how long a minute must be quiet before it is rolled. Default 30 s. */
+  readonly rollupSettleMs?: number;
+  /** How often the rollup job runs. Default 10 s. */
+  readonly rollupIntervalMs?: number;
   readonly now?: () => number;
   readonly logger?: Logger;
 }
@@ -57,6 +62,7 @@ export class InfluxStore implements TelemetryStore {
   private readonly http: InfluxHttp;
   private readonly reader: InfluxReader;
   private readonly forwarder: Forwarder;
+  private readonly rollups: RollupJob;
   private readonly window: RetentionWindow;
   private readonly recorder = new StatsRecorder();
   private readonly logger: Logger;
@@ -72,7 +78,15 @@ export class InfluxStore implements TelemetryStore {
     this.spool = spool;
     this.http = http;
     this.reader = new InfluxReader(http);
+    this.rollups = new RollupJob({
+      http,
+      logger: this.logger,
+      now: options.now ?? Date.now,
+      ...(options.rollupSettleMs !== undefined ? { settleMs: options.rollupSettleMs } : {}),
+      ...(options.rollupIntervalMs !== undefined ? { intervalMs: options.rollupIntervalMs } : {}),
+    });
     this.forwarder = new Forwarder({
+      onWritten: (batch) => this.rollups.markWritten(telemetryTimes(batch)),
       spool,
       http,
       stats: this.recorder,
@@ -109,6 +123,7 @@ export class InfluxStore implements TelemetryStore {
       logger.warn({ url: options.url, err, spooledRows: spool.rows }, 'InfluxDB is not answering; readings are spooled until it does');
     }
     store.forwarder.start(ready);
+    store.rollups.start();
     if (spool.rows > 0) logger.info({ spooledRows: spool.rows, spool: spool.path }, 'draining readings spooled before this start');
     return store;
   }
@@ -198,7 +213,12 @@ export class InfluxStore implements TelemetryStore {
 
   async history(query: HistoryQuery): Promise<HistorySeries> {
     const metrics = await this.metricsOf(query.device, query.metrics);
-    return this.reader.history(query.device, metrics, this.window.clampFrom(query.from), query.to, query.step);
+    return this.reader.history(query.device, metrics, this.window.clampFrom(query.from), query.to, query.step, this.rollups.rolled);
+  }
+
+  /** Rolls every minute written so far (but the current one) now, settled or not: tests and the benchmark. */
+  rollupNow(): Promise<void> {
+    return this.rollups.rollupNow();
   }
 
   async *exportRaw(query: RawQuery): AsyncIterable<Reading> {
@@ -229,6 +249,7 @@ export class InfluxStore implements TelemetryStore {
   close(): Promise<void> {
     this.closed ??= (async () => {
       await this.forwarder.stop(this.options.closeGraceMs ?? 2_000);
+      await this.rollups.stop();
       this.spool.close();
     })();
     return this.closed;

@@ -190,6 +190,39 @@ export function defineStoreContract(name: string, open: StoreFactory): void {
       expect(series['t']).toEqual([[start - (start % (5 * MINUTE)), 4, 1, 7]]);
     });
 
+    it('answers a long-range history query with the same buckets whether its minutes are rolled up or not', async () => {
+      const store = await fresh();
+      const device = 'long-1';
+      const entries = irregularSeries(device, 23);
+      // A duplicate and a late reading into a minute the first roll already summed.
+      const late = entry(device, BASE + 90 * MINUTE + 30_123, { 'temp.inner': 99.5 });
+      await writeInMessages(store, [...entries, entries[100]!]);
+      const readings = flatten(entries);
+      const check = async (all: readonly Reading[], what: string) => {
+        for (const [from, to] of [
+          [BASE - HOUR, BASE + 4 * HOUR],
+          [BASE + 17_777, BASE + 2 * HOUR + 31_001],
+        ] as const) {
+          for (const step of [MINUTE, 21 * MINUTE, HOUR]) {
+            const series = await store.history({ device, from, to, step, metrics: ['temp.inner', 'humidity'] });
+            for (const metric of ['temp.inner', 'humidity']) {
+              expectSameBuckets(
+                series[metric],
+                referenceBuckets(all, metric, from, to, step),
+                `${what}: ${metric} [${from}, ${to}] step ${step}`,
+              );
+            }
+          }
+        }
+      };
+      await check(readings, 'before rolling');
+      await store.rollupNow();
+      await check(readings, 'rolled');
+      await writeInMessages(store, [late]);
+      await store.rollupNow();
+      await check([...readings, ...flatten([late])], 'late reading rolled');
+    });
+
     it('round-trips awkward but legal device ids and metric names', async () => {
       const store = await fresh();
       const device = 'dev.a:b-c_d';

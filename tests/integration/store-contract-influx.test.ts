@@ -28,6 +28,8 @@ defineStoreContract('InfluxDB 1.x (real influxd)', async ({ retentionMs, now }) 
     database: `contract_${id}`,
     spoolPath: join(dir, `spool-${id}.db`),
     lingerMs: 5,
+    // Only rollupNow() rolls: a timer rolling mid-test would serve minutes written again before they settled.
+    rollupIntervalMs: 3_600_000,
     ...(retentionMs ? { retentionMs } : {}),
     ...(now ? { now } : {}),
   });
