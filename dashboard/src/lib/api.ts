@@ -25,6 +25,20 @@ export type {
   Transition,
 };
 
+export interface DeviceSearchQuery {
+  readonly q: string;
+  /** `key:value` or `key` terms; all must hold. */
+  readonly labels: readonly string[];
+  readonly limit: number;
+}
+
+/** PUT /api/devices/:id: null clears a field. */
+export interface DeviceRegistryBody {
+  readonly name: string | null;
+  readonly labels: Readonly<Record<string, string>> | null;
+  readonly units: Readonly<Record<string, string>> | null;
+}
+
 /** A rule as sent to POST /api/rules and PUT /api/rules/:id: everything but the id. */
 export type RuleBody = Omit<ThresholdRule, 'id'> | Omit<NodataRule, 'id'>;
 
@@ -131,6 +145,14 @@ export interface HistoryQuery {
 
 export const api = {
   devices: (signal?: AbortSignal) => request<DeviceView[]>('GET', '/api/devices', undefined, signal),
+  /** The overview's search: the server matches q against ids, names, labels and metrics. */
+  searchDevices: (q: DeviceSearchQuery, signal?: AbortSignal) => {
+    const params = new URLSearchParams();
+    if (q.q) params.set('q', q.q);
+    for (const term of q.labels) params.append('label', term);
+    params.set('limit', String(q.limit));
+    return request<DeviceView[]>('GET', `/api/devices?${params}`, undefined, signal);
+  },
   history: (device: string, q: HistoryQuery, signal?: AbortSignal) =>
     request<History>(
       'GET',
@@ -138,6 +160,7 @@ export const api = {
       undefined,
       signal,
     ),
+  updateDevice: (id: string, entry: DeviceRegistryBody) => request<DeviceView>('PUT', `/api/devices/${enc(id)}`, entry),
   rejected: (device: string, limit: number, signal?: AbortSignal) =>
     request<RejectedMessage[]>('GET', `/api/rejected${query({ device, limit })}`, undefined, signal),
 

@@ -1,0 +1,142 @@
+/**
+ * The operator tools of issue 17 in headless Chromium against the all-in-one with its simulator:
+ * a label filter narrows the overview through GET /api/devices and the shown cards stay live;
+ * editing a device's name, labels and units on its page (signing in on save) shows on the card.
+ */
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../helpers/chromium.ts';
+import { shows, startDashboardVigil, VIEWPORTS, watchConsole, type DashboardVigil } from './support.ts';
+
+const SIM = ['sim-001', 'sim-002', 'sim-003'];
+
+let server: DashboardVigil;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let errors: string[];
+
+const card = (id: string): Locator => page.locator(`[data-testid="device-card"][data-device="${id}"]`);
+const cardIds = () => page.getByTestId('device-card').evaluateAll((cards) => cards.map((c) => c.getAttribute('data-device')));
+
+async function put(path: string, body: unknown): Promise<number> {
+  const res = await fetch(`${server.url}${path}`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  await res.body?.cancel();
+  return res.status;
+}
+
+beforeAll(async () => {
+  server = await startDashboardVigil({ SIM_DEVICES: String(SIM.length) });
+  browser = await launchChromium();
+  context = await browser.newContext({ viewport: VIEWPORTS.desktop });
+  context.setDefaultTimeout(10_000);
+  page = await context.newPage();
+  errors = watchConsole(page);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.dispose();
+});
+
+describe('dashboard operator tools', () => {
+  it('narrows the overview with a label filter through the API, and the shown cards stay live', async () => {
+    expect(await put('/api/devices/sim-001', { name: null, labels: { site: 'north' }, units: null })).toBe(200);
+    expect(await put('/api/devices/sim-002', { name: null, labels: { site: 'south' }, units: null })).toBe(200);
+    expect(await put('/api/devices/sim-003', { name: null, labels: { site: 'north', floor: '2' }, units: null })).toBe(200);
+    await page.goto(server.url);
+    await shows(page.getByTestId('connection-status'), 'live', 5_000);
+    await page
+      .getByTestId('device-card')
+      .nth(SIM.length - 1)
+      .waitFor({ timeout: 5_000 });
+
+    const asked = page.waitForRequest(
+      (req) => new URL(req.url()).pathname === '/api/devices' && new URL(req.url()).searchParams.getAll('label').includes('site:north'),
+    );
+    await page.getByTestId('label-filter').fill('site:north');
+    await asked;
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="device-card"]').length === 2);
+    expect((await cardIds()).sort()).toEqual(['sim-001', 'sim-003']);
+    expect(new URL(page.url()).searchParams.getAll('label')).toEqual(['site:north']);
+
+    // Two terms must both hold.
+    await page.getByTestId('label-filter').fill('site:north floor:2');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="device-card"]').length === 1);
+    expect(await cardIds()).toEqual(['sim-003']);
+
+    // Still live: the simulator's next reading changes the shown value.
+    const selector = '[data-device="sim-003"] [data-testid="metric-value"][data-metric="temperature"]';
+    const before = await page.locator(selector).textContent();
+    await page.waitForFunction(([s, was]) => document.querySelector(s!)?.textContent !== was, [selector, before] as const, {
+      timeout: 5_000,
+    });
+
+    // The search box goes to the API too, and matches labels.
+    await page.getByTestId('label-filter').fill('');
+    await page.getByTestId('device-filter').fill('south');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="device-card"]').length === 1);
+    expect(await cardIds()).toEqual(['sim-002']);
+    await page.getByTestId('device-filter').fill('');
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="device-card"]').length === n, SIM.length);
+    expect(errors).toEqual([]);
+  });
+
+  it('edits a name, labels and a unit on the device page; the card shows the name, the id beneath, the value with its unit', async () => {
+    await page.goto(`${server.url}/devices/sim-002`);
+    await page.getByTestId('chart').first().waitFor({ timeout: 5_000 });
+    await page.getByTestId('device-edit').click();
+    const form = page.getByTestId('device-edit-form');
+    expect(await form.getByTestId('device-edit-labels').inputValue()).toBe('site=south');
+
+    // Cancel closes the form and gives the focus back to the edit button.
+    await form.getByTestId('device-edit-cancel').click();
+    await form.waitFor({ state: 'detached' });
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('device-edit');
+
+    await page.getByTestId('device-edit').click();
+    // A malformed label line is refused before anything is sent.
+    await form.getByTestId('device-edit-labels').fill('site south');
+    await form.getByTestId('device-edit-save').click();
+    await form.getByTestId('device-edit-error').waitFor();
+
+    await form.getByTestId('device-edit-name').fill('Boiler room');
+    await form.getByTestId('device-edit-labels').fill('site=south\nroom=boiler');
+    await form.locator('[data-testid="device-edit-unit"][data-metric="temperature"]').fill('°C');
+    await form.getByTestId('device-edit-save').click();
+    // Not signed in: saving asks for the token first.
+    const dialog = page.getByTestId('sign-in-dialog');
+    await dialog.getByLabel('Operator token').fill(server.token);
+    await dialog.getByRole('button', { name: 'Sign in' }).click();
+    await form.waitFor({ state: 'detached' });
+    await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'device-edit');
+
+    await shows(page.getByTestId('device-name'), 'Boiler room');
+    await shows(page.getByTestId('device-id'), 'sim-002');
+    await page.getByTestId('device-labels').getByText('room=boiler').waitFor();
+    const chartValue = page.locator('[data-testid="metric-value"][data-metric="temperature"]');
+    await page.waitForFunction(() =>
+      /°C$/.test(document.querySelector('[data-testid="metric-value"][data-metric="temperature"]')?.textContent?.trim() ?? ''),
+    );
+    expect(await chartValue.textContent()).toMatch(/^-?\d+([.,]\d+)? °C$/);
+
+    await page.getByRole('link', { name: '← All devices' }).click();
+    await shows(card('sim-002').getByTestId('device-name'), 'Boiler room');
+    await card('sim-002').getByText('sim-002', { exact: true }).waitFor();
+    expect(await card('sim-002').getByTestId('device-name').getAttribute('title')).toBe('sim-002');
+    expect(await card('sim-002').locator('[data-testid="metric-value"][data-metric="temperature"]').textContent()).toMatch(/ °C$/);
+
+    // Another open page hears of the rename over the stream, without reloading.
+    const other = await context.newPage();
+    await other.goto(server.url);
+    await other.locator('[data-testid="device-card"][data-device="sim-001"]').waitFor({ timeout: 5_000 });
+    expect(await put('/api/devices/sim-001', { name: 'Pump house', labels: { site: 'north' }, units: null })).toBe(200);
+    await shows(other.locator('[data-device="sim-001"] [data-testid="device-name"]'), 'Pump house', 5_000);
+    await other.close();
+    expect(errors).toEqual([]);
+  });
+});
