@@ -19,9 +19,9 @@ let errors: string[];
 const card = (id: string): Locator => page.locator(`[data-testid="device-card"][data-device="${id}"]`);
 const cardIds = () => page.getByTestId('device-card').evaluateAll((cards) => cards.map((c) => c.getAttribute('data-device')));
 
-async function put(path: string, body: unknown): Promise<number> {
+async function put(path: string, body: unknown, method = 'PUT'): Promise<number> {
   const res = await fetch(`${server.url}${path}`, {
-    method: 'PUT',
+    method,
     headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
@@ -137,6 +137,78 @@ describe('dashboard operator tools', () => {
     expect(await put('/api/devices/sim-001', { name: 'Pump house', labels: { site: 'north' }, units: null })).toBe(200);
     await shows(other.locator('[data-device="sim-001"] [data-testid="device-name"]'), 'Pump house', 5_000);
     await other.close();
+    expect(errors).toEqual([]);
+  });
+
+  it('filters the alarm table by severity and device, and bulk-acknowledges the selected alerts with a note', async () => {
+    const rule = (name: string, device: string, severity: string) =>
+      put(
+        '/api/rules',
+        {
+          name,
+          device,
+          metric: 'temperature',
+          type: 'threshold',
+          op: 'above',
+          value: -1000,
+          hysteresis: 0,
+          for: 0,
+          severity,
+          enabled: true,
+        },
+        'POST',
+      );
+    expect(await rule('Any temperature', 'sim-*', 'critical')).toBe(201);
+    expect(await rule('Watch sim-001', 'sim-001', 'info')).toBe(201);
+    await page.goto(`${server.url}/alerts`);
+    const rows = page.getByTestId('alarm-table').getByTestId('alert-row');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="alert-row"][data-state="firing"]').length === 4, undefined, {
+      timeout: 8_000,
+    });
+
+    await page.getByTestId('severity-filter-critical').click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="alert-row"]').length === 3);
+    expect(new URL(page.url()).searchParams.get('severity')).toBe('critical');
+    await page.getByTestId('severity-filter-critical').click();
+    await page.getByTestId('alert-device-filter').fill('sim-001');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="alert-row"]').length === 2);
+    expect(await rows.evaluateAll((r) => r.map((e) => e.getAttribute('data-device')))).toEqual(['sim-001', 'sim-001']);
+    await page.getByTestId('alert-device-filter').fill('');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="alert-row"]').length === 4);
+
+    // Select the two on sim-002 and sim-003, acknowledge them with one note.
+    const chosen = ['sim-002', 'sim-003'];
+    for (const id of chosen) await page.locator(`[data-testid="alert-row"][data-device="${id}"]`).getByTestId('alert-select').check();
+    await page.getByTestId('ack-note').fill('replacing the sensors');
+    await shows(page.getByTestId('ack-selected'), 'Acknowledge selected (2)');
+    await page.getByTestId('ack-selected').click();
+    await shows(page.getByTestId('ack-outcome'), '2 acknowledged');
+    for (const id of chosen) {
+      const row = page.locator(`[data-testid="alert-row"][data-device="${id}"]`);
+      await page.locator(`[data-testid="alert-row"][data-device="${id}"][data-acknowledged="true"]`).waitFor();
+      await shows(row.getByTestId('alert-ack-note'), 'Note: replacing the sensors');
+    }
+    expect(await page.locator('[data-testid="alert-row"][data-device="sim-001"][data-acknowledged="false"]').count()).toBe(2);
+    const stored = (await (await fetch(`${server.url}/api/alerts?state=active`)).json()) as {
+      device: string;
+      acknowledged: boolean;
+      ackNote: string | null;
+    }[];
+    expect(
+      stored
+        .filter((a) => a.acknowledged)
+        .map((a) => [a.device, a.ackNote])
+        .sort(),
+    ).toEqual([
+      ['sim-002', 'replacing the sensors'],
+      ['sim-003', 'replacing the sensors'],
+    ]);
+
+    // Select all takes the rest (the unacknowledged ones) in one go.
+    await page.getByTestId('alert-select-all').check();
+    await shows(page.getByTestId('ack-selected'), 'Acknowledge selected (2)');
+    await page.getByTestId('ack-selected').click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="alert-row"][data-acknowledged="false"]').length === 0);
     expect(errors).toEqual([]);
   });
 });

@@ -32,6 +32,14 @@ export interface DeviceSearchQuery {
   readonly limit: number;
 }
 
+/** POST /api/alerts/ack's answer. */
+export interface BulkAck {
+  readonly acknowledged: readonly string[];
+  readonly alreadyAcknowledged: readonly string[];
+  readonly notFound: readonly string[];
+  readonly alerts: readonly Alert[];
+}
+
 /** PUT /api/devices/:id: null clears a field. */
 export interface DeviceRegistryBody {
   readonly name: string | null;
@@ -164,9 +172,10 @@ export const api = {
   rejected: (device: string, limit: number, signal?: AbortSignal) =>
     request<RejectedMessage[]>('GET', `/api/rejected${query({ device, limit })}`, undefined, signal),
 
-  alerts: (q: { state: 'active' | 'all'; device?: string; limit?: number }, signal?: AbortSignal) =>
+  alerts: (q: { state: 'active' | 'all'; device?: string; severity?: string; limit?: number }, signal?: AbortSignal) =>
     request<Alert[]>('GET', `/api/alerts${query(q)}`, undefined, signal),
-  ack: (id: string) => request<Alert>('POST', `/api/alerts/${enc(id)}/ack`),
+  ack: (id: string, note?: string) => request<Alert>('POST', `/api/alerts/${enc(id)}/ack`, note ? { note } : undefined),
+  ackMany: (ids: readonly string[], note?: string) => request<BulkAck>('POST', '/api/alerts/ack', note ? { ids, note } : { ids }),
 
   rules: (signal?: AbortSignal) => request<Rule[]>('GET', '/api/rules', undefined, signal),
   createRule: (rule: RuleBody) => request<Rule>('POST', '/api/rules', rule),
