@@ -1,11 +1,16 @@
 /**
  * The operator tools of issue 17 in headless Chromium against the all-in-one with its simulator:
  * a label filter narrows the overview through GET /api/devices and the shown cards stay live;
- * editing a device's name, labels and units on its page (signing in on save) shows on the card.
+ * editing a device's name, labels and units on its page (signing in on save) shows on the card;
+ * the alarm table filters and bulk-acknowledges; the Sources page lists the sources with their
+ * counters, a topic an outside MQTT client published that no source took, and the fleet's
+ * rejected messages with a reason filter.
  */
+import type { MqttClient } from 'mqtt';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/chromium.ts';
+import { closeClients, connectClient } from '../helpers/mqtt.ts';
 import { shows, startDashboardVigil, VIEWPORTS, watchConsole, type DashboardVigil } from './support.ts';
 
 const SIM = ['sim-001', 'sim-002', 'sim-003'];
@@ -15,6 +20,7 @@ let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 let errors: string[];
+let mqtt: MqttClient;
 
 const card = (id: string): Locator => page.locator(`[data-testid="device-card"][data-device="${id}"]`);
 const cardIds = () => page.getByTestId('device-card').evaluateAll((cards) => cards.map((c) => c.getAttribute('data-device')));
@@ -31,6 +37,7 @@ async function put(path: string, body: unknown, method = 'PUT'): Promise<number>
 
 beforeAll(async () => {
   server = await startDashboardVigil({ SIM_DEVICES: String(SIM.length) });
+  mqtt = await connectClient(server.vigil!.brokerUrl);
   browser = await launchChromium();
   context = await browser.newContext({ viewport: VIEWPORTS.desktop });
   context.setDefaultTimeout(10_000);
@@ -39,6 +46,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await closeClients();
   await browser?.close();
   await server?.dispose();
 });
@@ -209,6 +217,38 @@ describe('dashboard operator tools', () => {
     await shows(page.getByTestId('ack-selected'), 'Acknowledge selected (2)');
     await page.getByTestId('ack-selected').click();
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="alert-row"][data-acknowledged="false"]').length === 0);
+    expect(errors).toEqual([]);
+  });
+
+  it('lists the sources, a topic an outside client published that no source took, and rejected messages by reason', async () => {
+    await mqtt.publishAsync('acme/lab-7/reading', '{"t":21.5,"note":"from outside"}', { qos: 1 });
+    await mqtt.publishAsync('devices/sim-009/telemetry', 'not json at all', { qos: 1 });
+    await mqtt.publishAsync('devices/sim-009/telemetry', '{"temperature":"hot"}', { qos: 1 });
+
+    await page.goto(server.url);
+    await page.getByTestId('nav-sources').click();
+    expect(new URL(page.url()).pathname).toBe('/sources');
+    // The simulator publishes natively, so the vigil source has matched messages.
+    const vigil = page.locator('[data-testid="source-row"][data-source="vigil"]');
+    await vigil.waitFor();
+    expect(Number(await vigil.locator('[data-counter="matched"]').textContent())).toBeGreaterThan(0);
+
+    // Ingest reports unmatched topics every 2 s; the page polls.
+    const row = page.locator('[data-testid="unmatched-row"][data-topic="acme/lab-7/reading"]');
+    await row.waitFor({ timeout: 8_000 });
+    await shows(row.getByTestId('unmatched-payload'), '{"t":21.5,"note":"from outside"}');
+
+    const rejected = page.getByTestId('fleet-rejected').getByTestId('rejected-row');
+    await page.locator('[data-testid="rejected-row"][data-reason="invalid_json"]').waitFor({ timeout: 5_000 });
+    await page.getByTestId('fleet-rejected').locator('[data-testid="rejected-row"]:not([data-reason="invalid_json"])').first().waitFor();
+    await page.getByTestId('rejected-reason-filter').selectOption('invalid_json');
+    expect(new URL(page.url()).searchParams.get('reason')).toBe('invalid_json');
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('[data-testid="fleet-rejected"] [data-testid="rejected-row"]')].every(
+        (r) => r.getAttribute('data-reason') === 'invalid_json',
+      ),
+    );
+    expect(await rejected.count()).toBe(1);
     expect(errors).toEqual([]);
   });
 });

@@ -32,6 +32,33 @@ export interface DeviceSearchQuery {
   readonly limit: number;
 }
 
+/** GET /api/sources: one device source (a preset, `vigil`, or a custom one) and its counters. */
+export interface SourceInfo {
+  readonly name: string;
+  readonly kind: string;
+  readonly topics: readonly string[];
+  readonly counters: {
+    readonly matched: number;
+    readonly points: number;
+    readonly skippedFields: number;
+    readonly tsFallbacks: number;
+    readonly ignored: number;
+    readonly rejected: Readonly<Record<string, number>>;
+  };
+}
+
+/** GET /api/sources/unmatched: a topic no source took. */
+export interface UnmatchedTopic {
+  readonly topic: string;
+  readonly count: number;
+  readonly firstSeen: number;
+  readonly lastSeen: number;
+  /** The last payload, cut to 1 KiB. */
+  readonly payload: string;
+  /** The preset it looks like, if any. */
+  readonly suggested: string | null;
+}
+
 /** POST /api/alerts/ack's answer. */
 export interface BulkAck {
   readonly acknowledged: readonly string[];
@@ -169,7 +196,10 @@ export const api = {
       signal,
     ),
   updateDevice: (id: string, entry: DeviceRegistryBody) => request<DeviceView>('PUT', `/api/devices/${enc(id)}`, entry),
-  rejected: (device: string, limit: number, signal?: AbortSignal) =>
+  sources: (signal?: AbortSignal) => request<SourceInfo[]>('GET', '/api/sources', undefined, signal),
+  unmatched: (signal?: AbortSignal) => request<UnmatchedTopic[]>('GET', '/api/sources/unmatched', undefined, signal),
+  /** Without a device: the whole fleet's (and topics with no device at all). */
+  rejected: (device: string | undefined, limit: number, signal?: AbortSignal) =>
     request<RejectedMessage[]>('GET', `/api/rejected${query({ device, limit })}`, undefined, signal),
 
   alerts: (q: { state: 'active' | 'all'; device?: string; severity?: string; limit?: number }, signal?: AbortSignal) =>

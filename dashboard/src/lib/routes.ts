@@ -4,6 +4,7 @@ export type Route =
   | { readonly name: 'overview' }
   | { readonly name: 'device'; readonly id: string }
   | { readonly name: 'alerts' }
+  | { readonly name: 'sources' }
   | { readonly name: 'rules'; readonly edit: string | null }
   | { readonly name: 'not-found' };
 
@@ -12,6 +13,7 @@ export function matchRoute(pathname: string): Route {
   const path = pathname.replace(/\/+$/, '') || '/';
   if (path === '/') return { name: 'overview' };
   if (path === '/alerts') return { name: 'alerts' };
+  if (path === '/sources') return { name: 'sources' };
   if (path === '/rules') return { name: 'rules', edit: null };
   const m = /^\/(devices|rules)\/([^/]+)$/.exec(path);
   if (m) {

@@ -19,6 +19,7 @@ describe('routes', () => {
     expect(matchRoute('/devices/a/b')).toEqual({ name: 'not-found' });
     expect(matchRoute('/devices/%E0%A4%A')).toEqual({ name: 'not-found' });
     expect(matchRoute('/nope')).toEqual({ name: 'not-found' });
+    expect(matchRoute('/sources')).toEqual({ name: 'sources' });
   });
 
   it('round-trips every character a device id may hold', () => {
