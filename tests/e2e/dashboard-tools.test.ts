@@ -249,6 +249,11 @@ describe('dashboard operator tools', () => {
       ),
     );
     expect(await rejected.count()).toBe(1);
+    // The deep link reloads into the same view (the API serves the shell for /sources).
+    await page.reload();
+    await page.locator('[data-testid="rejected-row"][data-reason="invalid_json"]').waitFor();
+    expect(await page.getByTestId('rejected-reason-filter').inputValue()).toBe('invalid_json');
+    expect(await rejected.count()).toBe(1);
     expect(errors).toEqual([]);
   });
 });
