@@ -11,7 +11,7 @@ import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/chromium.ts';
 import { closeClients, connectClient } from '../helpers/mqtt.ts';
-import { shows, startDashboardVigil, VIEWPORTS, watchConsole, type DashboardVigil } from './support.ts';
+import { screenshots, shows, startDashboardVigil, VIEWPORTS, watchConsole, type DashboardVigil } from './support.ts';
 
 const SIM = ['sim-001', 'sim-002', 'sim-003'];
 
@@ -125,6 +125,9 @@ describe('dashboard operator tools', () => {
 
     await shows(page.getByTestId('device-name'), 'Boiler room');
     await shows(page.getByTestId('device-id'), 'sim-002');
+    await page.getByTestId('device-edit').click();
+    await screenshots(page, 'device-edit');
+    await page.getByTestId('device-edit-cancel').click();
     await page.getByTestId('device-labels').getByText('room=boiler').waitFor();
     const chartValue = page.locator('[data-testid="metric-value"][data-metric="temperature"]');
     await page.waitForFunction(() =>
@@ -212,6 +215,8 @@ describe('dashboard operator tools', () => {
       ['sim-003', 'replacing the sensors'],
     ]);
 
+    await screenshots(page, 'alarm-table');
+
     // Select all takes the rest (the unacknowledged ones) in one go.
     await page.getByTestId('alert-select-all').check();
     await shows(page.getByTestId('ack-selected'), 'Acknowledge selected (2)');
@@ -249,6 +254,7 @@ describe('dashboard operator tools', () => {
       ),
     );
     expect(await rejected.count()).toBe(1);
+    await screenshots(page, 'sources');
     // The deep link reloads into the same view (the API serves the shell for /sources).
     await page.reload();
     await page.locator('[data-testid="rejected-row"][data-reason="invalid_json"]').waitFor();
