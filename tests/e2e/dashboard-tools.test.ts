@@ -89,8 +89,15 @@ describe('dashboard operator tools', () => {
     await page.getByTestId('device-filter').fill('south');
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="device-card"]').length === 1);
     expect(await cardIds()).toEqual(['sim-002']);
+
+    // A device first heard of while a search is set shows if it matches.
+    await page.getByTestId('device-filter').fill('newcomer');
+    await page.getByText('No device matches.').waitFor();
+    await mqtt.publishAsync('devices/newcomer-1/telemetry', JSON.stringify({ temperature: 20 }), { qos: 1 });
+    await card('newcomer-1').waitFor({ timeout: 5_000 });
+    expect(await cardIds()).toEqual(['newcomer-1']);
     await page.getByTestId('device-filter').fill('');
-    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="device-card"]').length === n, SIM.length);
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="device-card"]').length === n, SIM.length + 1);
     expect(errors).toEqual([]);
   });
 
