@@ -4,6 +4,7 @@ import type { Severity } from '../lib/api.ts';
 import type { FiringSpan, ThresholdLine } from '../lib/rules.ts';
 import type { SeriesWindow, XY } from '../lib/series.ts';
 import { formatValue } from '../lib/format.ts';
+import { withUnit } from '../lib/devices.ts';
 import { axisLabel, fullTime, timeTicks } from '../lib/time.ts';
 
 // Only what a line chart with a min/max band needs; the rest of Chart.js stays out of the bundle.
@@ -21,6 +22,8 @@ export interface LineChartInput {
   readonly thresholds?: readonly ThresholdLine[];
   /** When a rule fired (a preview), drawn as shaded spans. */
   readonly spans?: readonly FiringSpan[];
+  /** The metric's unit, on the axis numbers and in the tooltip. */
+  readonly unit?: string | undefined;
 }
 
 type LineChart = Chart<'line', XY[]>;
@@ -38,6 +41,8 @@ interface Overlay {
 export function lineChart(input: () => LineChartInput): Attachment<HTMLCanvasElement> {
   return (canvas) => {
     let tickStep = 60_000;
+    let unit: string | undefined;
+    const valueText = (v: number | undefined) => withUnit(formatValue(v), unit);
     const overlay: Overlay = { thresholds: [], spans: [], colours: { info: '#888', warning: '#c80', critical: '#c00' } };
     const chart: LineChart = new Chart(canvas, {
       type: 'line',
@@ -77,7 +82,7 @@ export function lineChart(input: () => LineChartInput): Attachment<HTMLCanvasEle
           // A fixed minimum width keeps the time axes of stacked charts lined up.
           // Axis numbers in the same format as the values beside the chart.
           y: {
-            ticks: { maxTicksLimit: 5, callback: (value) => formatValue(Number(value)) },
+            ticks: { maxTicksLimit: 5, callback: (value) => valueText(Number(value)) },
             afterFit: (scale) => void (scale.width = Math.max(scale.width, 48)),
           },
         },
@@ -87,7 +92,7 @@ export function lineChart(input: () => LineChartInput): Attachment<HTMLCanvasEle
           tooltip: {
             callbacks: {
               title: (items) => (items[0] ? fullTime(items[0].parsed.x ?? 0) : ''),
-              label: (item) => `${item.dataset.label}: ${formatValue(item.parsed.y ?? undefined)}`,
+              label: (item) => `${item.dataset.label}: ${valueText(item.parsed.y ?? undefined)}`,
             },
           },
         },
@@ -117,7 +122,8 @@ export function lineChart(input: () => LineChartInput): Attachment<HTMLCanvasEle
       const now = Date.now();
       const revision = series?.revision ?? -1;
       const dataChanged = series !== drawn.series || revision !== drawn.revision;
-      const styleChanged = theme !== drawn.theme || thresholds !== drawn.thresholds || spans !== drawn.spans;
+      const styleChanged = theme !== drawn.theme || thresholds !== drawn.thresholds || spans !== drawn.spans || latest.unit !== unit;
+      unit = latest.unit;
       const step = pixelMs(rangeMs);
       clearTimeout(tick);
       // The axis slides with time; once per pixel of movement is as often as anyone can see.

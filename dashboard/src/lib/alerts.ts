@@ -74,3 +74,34 @@ export function formatThreshold(threshold: Alert['threshold']): string {
   if (typeof threshold === 'number') return String(threshold);
   return `${threshold[0]} – ${threshold[1]}`;
 }
+
+/** The alarm table's filters beside its state view: severities (none = all) and a device id or part of one. */
+export interface AlertFilter {
+  readonly severity: readonly Severity[];
+  readonly device: string;
+}
+
+export function alertMatches(alert: Alert, filter: AlertFilter): boolean {
+  const device = filter.device.trim().toLowerCase();
+  return (
+    (filter.severity.length === 0 || filter.severity.includes(alert.severity)) &&
+    (device === '' || alert.device.toLowerCase().includes(device))
+  );
+}
+
+const SEVERITY_NAMES: readonly Severity[] = ['critical', 'warning', 'info'];
+
+export function parseAlertFilter(query: URLSearchParams): AlertFilter {
+  const severity = (query.get('severity') ?? '').split(',').filter((s): s is Severity => (SEVERITY_NAMES as readonly string[]).includes(s));
+  return { severity, device: query.get('device') ?? '' };
+}
+
+/** /alerts with the view and filters in the query, defaults left out. */
+export function alertsHref(show: string, filter: AlertFilter): string {
+  const q = new URLSearchParams();
+  if (show !== 'attention') q.set('show', show);
+  if (filter.severity.length > 0) q.set('severity', filter.severity.join(','));
+  if (filter.device.trim() !== '') q.set('device', filter.device.trim());
+  const text = q.toString();
+  return `/alerts${text ? `?${text}` : ''}`;
+}

@@ -25,6 +25,55 @@ export type {
   Transition,
 };
 
+export interface DeviceSearchQuery {
+  readonly q: string;
+  /** `key:value` or `key` terms; all must hold. */
+  readonly labels: readonly string[];
+  readonly limit: number;
+}
+
+/** GET /api/sources: one device source (a preset, `vigil`, or a custom one) and its counters. */
+export interface SourceInfo {
+  readonly name: string;
+  readonly kind: string;
+  readonly topics: readonly string[];
+  readonly counters: {
+    readonly matched: number;
+    readonly points: number;
+    readonly skippedFields: number;
+    readonly tsFallbacks: number;
+    readonly ignored: number;
+    readonly rejected: Readonly<Record<string, number>>;
+  };
+}
+
+/** GET /api/sources/unmatched: a topic no source took. */
+export interface UnmatchedTopic {
+  readonly topic: string;
+  readonly count: number;
+  readonly firstSeen: number;
+  readonly lastSeen: number;
+  /** The last payload, cut to 1 KiB. */
+  readonly payload: string;
+  /** The preset it looks like, if any. */
+  readonly suggested: string | null;
+}
+
+/** POST /api/alerts/ack's answer. */
+export interface BulkAck {
+  readonly acknowledged: readonly string[];
+  readonly alreadyAcknowledged: readonly string[];
+  readonly notFound: readonly string[];
+  readonly alerts: readonly Alert[];
+}
+
+/** PUT /api/devices/:id: null clears a field. */
+export interface DeviceRegistryBody {
+  readonly name: string | null;
+  readonly labels: Readonly<Record<string, string>> | null;
+  readonly units: Readonly<Record<string, string>> | null;
+}
+
 /** A rule as sent to POST /api/rules and PUT /api/rules/:id: everything but the id. */
 export type RuleBody = Omit<ThresholdRule, 'id'> | Omit<NodataRule, 'id'>;
 
@@ -131,6 +180,14 @@ export interface HistoryQuery {
 
 export const api = {
   devices: (signal?: AbortSignal) => request<DeviceView[]>('GET', '/api/devices', undefined, signal),
+  /** The overview's search: the server matches q against ids, names, labels and metrics. */
+  searchDevices: (q: DeviceSearchQuery, signal?: AbortSignal) => {
+    const params = new URLSearchParams();
+    if (q.q) params.set('q', q.q);
+    for (const term of q.labels) params.append('label', term);
+    params.set('limit', String(q.limit));
+    return request<DeviceView[]>('GET', `/api/devices?${params}`, undefined, signal);
+  },
   history: (device: string, q: HistoryQuery, signal?: AbortSignal) =>
     request<History>(
       'GET',
@@ -138,12 +195,17 @@ export const api = {
       undefined,
       signal,
     ),
-  rejected: (device: string, limit: number, signal?: AbortSignal) =>
+  updateDevice: (id: string, entry: DeviceRegistryBody) => request<DeviceView>('PUT', `/api/devices/${enc(id)}`, entry),
+  sources: (signal?: AbortSignal) => request<SourceInfo[]>('GET', '/api/sources', undefined, signal),
+  unmatched: (signal?: AbortSignal) => request<UnmatchedTopic[]>('GET', '/api/sources/unmatched', undefined, signal),
+  /** Without a device: the whole fleet's (and topics with no device at all). */
+  rejected: (device: string | undefined, limit: number, signal?: AbortSignal) =>
     request<RejectedMessage[]>('GET', `/api/rejected${query({ device, limit })}`, undefined, signal),
 
-  alerts: (q: { state: 'active' | 'all'; device?: string; limit?: number }, signal?: AbortSignal) =>
+  alerts: (q: { state: 'active' | 'all'; device?: string; severity?: string; limit?: number }, signal?: AbortSignal) =>
     request<Alert[]>('GET', `/api/alerts${query(q)}`, undefined, signal),
-  ack: (id: string) => request<Alert>('POST', `/api/alerts/${enc(id)}/ack`),
+  ack: (id: string, note?: string) => request<Alert>('POST', `/api/alerts/${enc(id)}/ack`, note ? { note } : undefined),
+  ackMany: (ids: readonly string[], note?: string) => request<BulkAck>('POST', '/api/alerts/ack', note ? { ids, note } : { ids }),
 
   rules: (signal?: AbortSignal) => request<Rule[]>('GET', '/api/rules', undefined, signal),
   createRule: (rule: RuleBody) => request<Rule>('POST', '/api/rules', rule),

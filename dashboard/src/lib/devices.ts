@@ -4,6 +4,11 @@ import { insertPoint, sparkMetrics, type SparkPoint } from './spark.ts';
 /** A device as the page holds it: the API's view plus a short live buffer for its sparklines. */
 export interface DeviceItem {
   readonly id: string;
+  /** The registry's name (operator over discovered), or null: the id is shown then. */
+  name: string | null;
+  labels: Readonly<Record<string, string>>;
+  /** Per metric, e.g. `{ temperature: '°C' }`. */
+  units: Readonly<Record<string, string>>;
   status: DeviceState;
   lastSeen: number | null;
   values: Record<string, LatestValue>;
@@ -22,7 +27,7 @@ export function shownStatus(status: DeviceState, downSince: number | null, now: 
 }
 
 export function emptyDevice(id: string): DeviceItem {
-  return { id, status: 'stale', lastSeen: null, values: {}, spark: {} };
+  return { id, name: null, labels: {}, units: {}, status: 'stale', lastSeen: null, values: {}, spark: {} };
 }
 
 /**
@@ -44,8 +49,21 @@ export function applyReading(item: DeviceItem, reading: ReadingEvent, now: numbe
   if (spark) item.spark = spark;
 }
 
+/** A `device` event may carry the registry entry (after a PUT, or a discovered name or unit). */
 export function applyDeviceEvent(item: DeviceItem, event: DeviceEvent): void {
   item.status = event.status;
+  applyRegistry(item, event);
+}
+
+export function applyRegistry(item: DeviceItem, entry: Partial<Pick<DeviceItem, 'name' | 'labels' | 'units'>>): void {
+  if (entry.name !== undefined) item.name = entry.name;
+  if (entry.labels !== undefined) item.labels = entry.labels;
+  if (entry.units !== undefined) item.units = entry.units;
+}
+
+/** A value with its unit, as cards and charts show it. */
+export function withUnit(text: string, unit: string | undefined): string {
+  return unit && text !== '–' ? `${text} ${unit}` : text;
 }
 
 /**
@@ -54,6 +72,7 @@ export function applyDeviceEvent(item: DeviceItem, event: DeviceEvent): void {
  */
 export function applySnapshot(item: DeviceItem, view: DeviceView): void {
   item.status = view.status;
+  applyRegistry(item, view);
   if (view.lastSeen !== null && (item.lastSeen === null || view.lastSeen > item.lastSeen)) item.lastSeen = view.lastSeen;
   for (const [metric, latest] of Object.entries(view.values)) {
     const current = item.values[metric];
@@ -74,9 +93,23 @@ export function compareIds(a: { readonly id: string }, b: { readonly id: string 
   return collator.compare(a.id, b.id);
 }
 
-export function matchesFilter(id: string, filter: string): boolean {
-  const needle = filter.trim().toLowerCase();
-  return needle === '' || id.toLowerCase().includes(needle);
+/** `key=value` lines (the editor's labels box) to a labels object; blank lines are skipped. */
+export function parseLabels(text: string): { labels: Record<string, string> } | { error: string } {
+  const labels: Record<string, string> = {};
+  for (const [i, raw] of text.split('\n').entries()) {
+    const line = raw.trim();
+    if (line === '') continue;
+    const eq = line.indexOf('=');
+    if (eq <= 0) return { error: `line ${i + 1}: write labels as key=value` };
+    labels[line.slice(0, eq).trim()] = line.slice(eq + 1).trim();
+  }
+  return { labels };
+}
+
+export function formatLabels(labels: Readonly<Record<string, string>>): string {
+  return Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join('\n');
 }
 
 const STATUS_RANK: Record<ShownStatus, number> = { offline: 0, stale: 1, unknown: 2, online: 3 };

@@ -4,6 +4,7 @@ export type Route =
   | { readonly name: 'overview' }
   | { readonly name: 'device'; readonly id: string }
   | { readonly name: 'alerts' }
+  | { readonly name: 'sources' }
   | { readonly name: 'rules'; readonly edit: string | null }
   | { readonly name: 'not-found' };
 
@@ -12,6 +13,7 @@ export function matchRoute(pathname: string): Route {
   const path = pathname.replace(/\/+$/, '') || '/';
   if (path === '/') return { name: 'overview' };
   if (path === '/alerts') return { name: 'alerts' };
+  if (path === '/sources') return { name: 'sources' };
   if (path === '/rules') return { name: 'rules', edit: null };
   const m = /^\/(devices|rules)\/([^/]+)$/.exec(path);
   if (m) {
@@ -81,6 +83,13 @@ export interface OverviewQuery {
   readonly q: string;
   readonly status: StatusFilter;
   readonly sort: SortKey;
+  /** Label filters as typed: `key:value` (or `key`) terms separated by spaces; `label=` params in the URL. */
+  readonly label: string;
+}
+
+/** The label box's terms, as GET /api/devices takes them (`label=k:v`, repeatable). */
+export function labelTerms(text: string): string[] {
+  return text.split(/\s+/).filter(Boolean);
 }
 
 export function parseOverviewQuery(query: URLSearchParams): OverviewQuery {
@@ -90,6 +99,7 @@ export function parseOverviewQuery(query: URLSearchParams): OverviewQuery {
     q: query.get('q') ?? '',
     status: (STATUSES as readonly string[]).includes(status) ? (status as StatusFilter) : 'all',
     sort: Object.hasOwn(SORTS, sort) ? (sort as SortKey) : 'problems',
+    label: query.getAll('label').join(' '),
   };
 }
 
@@ -98,6 +108,8 @@ export function overviewHref(query: OverviewQuery): string {
   if (query.q) q.set('q', query.q);
   if (query.status !== 'all') q.set('status', query.status);
   if (query.sort !== 'problems') q.set('sort', query.sort);
+  // A trailing space is kept while typing the next term.
+  for (const term of labelTerms(query.label)) q.append('label', term);
   const text = q.toString();
   return `/${text ? `?${text}` : ''}`;
 }

@@ -1,4 +1,4 @@
-import { api, type Alert } from '../lib/api.ts';
+import { api, type Alert, type BulkAck } from '../lib/api.ts';
 import { mergeSnapshot, needsAttention, upsertAlert } from '../lib/alerts.ts';
 import { backoffDelay } from '../lib/backoff.ts';
 import type { LiveStream } from './live.svelte.ts';
@@ -63,6 +63,21 @@ export class Alerts {
   async acknowledge(alert: Alert): Promise<void> {
     const updated = await this.#session.asOperator(`Sign in to acknowledge the alert on ${alert.device}.`, () => api.ack(alert.id));
     this.list = upsertAlert(this.list, updated);
+  }
+
+  /** Bulk acknowledge (POST /api/alerts/ack), with an optional note kept on every alert. */
+  async acknowledgeMany(ids: readonly string[], note: string): Promise<BulkAck> {
+    const result = await this.#session.asOperator(`Sign in to acknowledge ${ids.length} alert${ids.length === 1 ? '' : 's'}.`, () =>
+      api.ackMany(ids, note.trim() || undefined),
+    );
+    this.list = mergeSnapshot(this.list, result.alerts);
+    return result;
+  }
+
+  /** Older alerts matching the alarm table's filters than the recent ones loaded at start. */
+  async loadMatching(q: { device?: string; severity?: string }): Promise<void> {
+    const found = await api.alerts({ state: 'all', limit: 500, ...q });
+    this.list = mergeSnapshot(this.list, found);
   }
 }
 

@@ -19,6 +19,9 @@ import type { LiveStream } from './live.svelte.ts';
  */
 class LiveDevice implements DeviceItem {
   readonly id: string;
+  name = $state<string | null>(null);
+  labels = $state.raw<Readonly<Record<string, string>>>({});
+  units = $state.raw<Readonly<Record<string, string>>>({});
   status = $state<DeviceState>('stale');
   lastSeen = $state<number | null>(null);
   values = $state<Record<string, LatestValue>>({});

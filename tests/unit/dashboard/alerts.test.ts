@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../../dashboard/src/lib/api.ts';
 import {
+  alertMatches,
+  alertsHref,
   compareAlerts,
+  parseAlertFilter,
   formatThreshold,
   mergeAlert,
   mergeSnapshot,
@@ -95,5 +98,18 @@ describe('alerts', () => {
     expect(formatThreshold([10, 20])).toBe('10 – 20');
     expect(formatThreshold(5)).toBe('5');
     expect(formatThreshold(null)).toBe('');
+  });
+
+  it('filters the alarm table by severity and device, keeping the filter in the URL', () => {
+    const a = alert({ severity: 'warning', device: 'Boiler-3' });
+    expect(alertMatches(a, { severity: [], device: '' })).toBe(true);
+    expect(alertMatches(a, { severity: ['warning', 'info'], device: 'boil' })).toBe(true);
+    expect(alertMatches(a, { severity: ['critical'], device: '' })).toBe(false);
+    expect(alertMatches(a, { severity: [], device: 'pump' })).toBe(false);
+    const href = alertsHref('all', { severity: ['critical', 'info'], device: ' sim-1 ' });
+    expect(href).toBe('/alerts?show=all&severity=critical%2Cinfo&device=sim-1');
+    expect(parseAlertFilter(new URL(href, 'http://x').searchParams)).toEqual({ severity: ['critical', 'info'], device: 'sim-1' });
+    expect(parseAlertFilter(new URLSearchParams('severity=bogus,info'))).toEqual({ severity: ['info'], device: '' });
+    expect(alertsHref('attention', { severity: [], device: '' })).toBe('/alerts');
   });
 });

@@ -7,7 +7,9 @@ import {
   applySnapshot,
   compareIds,
   emptyDevice,
-  matchesFilter,
+  formatLabels,
+  parseLabels,
+  withUnit,
   sortDevices,
 } from '../../../dashboard/src/lib/devices.ts';
 
@@ -62,12 +64,37 @@ describe('device state', () => {
     expect(Object.keys(d.spark).sort()).toEqual(['h', 't']);
   });
 
-  it('sorts ids with numbers in order and filters case-insensitively', () => {
+  it('sorts ids with numbers in order', () => {
     const ids = ['sim-10', 'sim-2', 'alpha', 'Sim-1'].map((id) => ({ id }));
     expect(ids.sort(compareIds).map((d) => d.id)).toEqual(['alpha', 'Sim-1', 'sim-2', 'sim-10']);
-    expect(matchesFilter('Boiler-3', 'boil')).toBe(true);
-    expect(matchesFilter('Boiler-3', '  ')).toBe(true);
-    expect(matchesFilter('Boiler-3', 'pump')).toBe(false);
+  });
+
+  it('takes name, labels and units from the list and from device events, null clearing the name', () => {
+    const d = emptyDevice('d1');
+    applySnapshot(d, {
+      id: 'd1',
+      name: 'Boiler',
+      labels: { site: 'north' },
+      units: { t: '°C' },
+      status: 'online',
+      lastSeen: 1,
+      values: {},
+    });
+    expect([d.name, d.labels, d.units]).toEqual(['Boiler', { site: 'north' }, { t: '°C' }]);
+    applyDeviceEvent(d, { device: 'd1', status: 'offline', ts: 2 });
+    expect([d.name, d.status]).toEqual(['Boiler', 'offline']);
+    applyDeviceEvent(d, { device: 'd1', status: 'online', ts: 3, name: null, labels: {}, units: {} });
+    expect([d.name, d.labels, d.units]).toEqual([null, {}, {}]);
+    expect(withUnit('21.5', '°C')).toBe('21.5 °C');
+    expect(withUnit('–', '°C')).toBe('–');
+    expect(withUnit('3', undefined)).toBe('3');
+  });
+
+  it("reads and writes the editor's key=value label lines", () => {
+    expect(parseLabels('site = north\n\nroom=boiler=2\n')).toEqual({ labels: { site: 'north', room: 'boiler=2' } });
+    expect(parseLabels('site north')).toEqual({ error: 'line 1: write labels as key=value' });
+    expect(parseLabels('=x')).toHaveProperty('error');
+    expect(formatLabels({ site: 'north', room: 'b' })).toBe('site=north\nroom=b');
   });
 });
 

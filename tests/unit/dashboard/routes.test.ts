@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   deviceHref,
+  labelTerms,
   matchRoute,
   overviewHref,
   parseMetrics,
@@ -18,6 +19,7 @@ describe('routes', () => {
     expect(matchRoute('/devices/a/b')).toEqual({ name: 'not-found' });
     expect(matchRoute('/devices/%E0%A4%A')).toEqual({ name: 'not-found' });
     expect(matchRoute('/nope')).toEqual({ name: 'not-found' });
+    expect(matchRoute('/sources')).toEqual({ name: 'sources' });
   });
 
   it('round-trips every character a device id may hold', () => {
@@ -52,9 +54,16 @@ describe('routes', () => {
   });
 
   it("round-trips the overview's filter, status and order, leaving defaults out", () => {
-    const q = { q: 'boiler 2', status: 'stale', sort: 'seen' } as const;
+    const q = { q: 'boiler 2', status: 'stale', sort: 'seen', label: 'site:north floor' } as const;
     expect(parseOverviewQuery(new URL(overviewHref(q), 'http://x').searchParams)).toEqual(q);
-    expect(overviewHref({ q: '', status: 'all', sort: 'problems' })).toBe('/');
-    expect(parseOverviewQuery(new URLSearchParams('status=bogus&sort=constructor'))).toEqual({ q: '', status: 'all', sort: 'problems' });
+    expect(overviewHref(q)).toBe('/?q=boiler+2&status=stale&sort=seen&label=site%3Anorth&label=floor');
+    expect(overviewHref({ q: '', status: 'all', sort: 'problems', label: ' ' })).toBe('/');
+    expect(parseOverviewQuery(new URLSearchParams('status=bogus&sort=constructor'))).toEqual({
+      q: '',
+      status: 'all',
+      sort: 'problems',
+      label: '',
+    });
+    expect(labelTerms('  site:north   floor:2 ')).toEqual(['site:north', 'floor:2']);
   });
 });
