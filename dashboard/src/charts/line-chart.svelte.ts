@@ -1,13 +1,18 @@
 import { Chart, Decimation, Filler, LineController, LineElement, LinearScale, PointElement, Tooltip, type Plugin } from 'chart.js';
+import zoomPlugin from 'chartjs-plugin-zoom';
 import type { Attachment } from 'svelte/attachments';
 import type { Severity } from '../lib/api.ts';
 import type { FiringSpan, ThresholdLine } from '../lib/rules.ts';
 import type { SeriesWindow, XY } from '../lib/series.ts';
 import { formatValue } from '../lib/format.ts';
+import { zoomOptions } from './zoom.ts';
 import { axisLabel, fullTime, timeTicks } from '../lib/time.ts';
 
 // Only what a line chart with a min/max band needs; the rest of Chart.js stays out of the bundle.
-Chart.register(LineController, LineElement, PointElement, LinearScale, Filler, Tooltip, Decimation);
+Chart.register(LineController, LineElement, PointElement, LinearScale, Filler, Tooltip, Decimation, zoomPlugin);
+
+/** A window the operator picked on the time axis (drag to zoom, shift-drag to pan). */
+export type ZoomHandler = (from: number, to: number) => void;
 
 export interface LineChartInput {
   readonly series: SeriesWindow | undefined;
@@ -21,6 +26,8 @@ export interface LineChartInput {
   readonly thresholds?: readonly ThresholdLine[];
   /** When a rule fired (a preview), drawn as shaded spans. */
   readonly spans?: readonly FiringSpan[];
+  /** A fixed window shown instead of the last `rangeMs` up to now. */
+  readonly fixed?: { readonly from: number; readonly to: number } | null;
 }
 
 type LineChart = Chart<'line', XY[]>;
@@ -35,7 +42,7 @@ interface Overlay {
  * Chart.js as an attachment. The chart is built once per canvas; the input is a getter read in
  * a child effect, so new data or a new theme updates the chart instead of rebuilding it.
  */
-export function lineChart(input: () => LineChartInput): Attachment<HTMLCanvasElement> {
+export function lineChart(input: () => LineChartInput, onZoom?: ZoomHandler): Attachment<HTMLCanvasElement> {
   return (canvas) => {
     let tickStep = 60_000;
     const overlay: Overlay = { thresholds: [], spans: [], colours: { info: '#888', warning: '#c80', critical: '#c00' } };
@@ -84,6 +91,7 @@ export function lineChart(input: () => LineChartInput): Attachment<HTMLCanvasEle
         plugins: {
           // Only matters past ~4 points per pixel (history asks for about one per pixel).
           decimation: { enabled: true, algorithm: 'min-max' },
+          ...(onZoom ? { zoom: zoomOptions(onZoom) } : {}),
           tooltip: {
             callbacks: {
               title: (items) => (items[0] ? fullTime(items[0].parsed.x ?? 0) : ''),
@@ -98,7 +106,15 @@ export function lineChart(input: () => LineChartInput): Attachment<HTMLCanvasEle
     // the overlays, or the time axis having moved by at least a pixel. At most once per animation
     // frame, updating the datasets in place (update('none'): no animation, no rebuild).
     let latest: LineChartInput | null = null;
-    let drawn: { series?: SeriesWindow | undefined; revision: number; theme: string; thresholds?: unknown; spans?: unknown; to: number } = {
+    let drawn: {
+      series?: SeriesWindow | undefined;
+      revision: number;
+      theme: string;
+      thresholds?: unknown;
+      spans?: unknown;
+      fixed?: unknown;
+      to: number;
+    } = {
       revision: -1,
       theme: '',
       to: 0,
@@ -113,7 +129,7 @@ export function lineChart(input: () => LineChartInput): Attachment<HTMLCanvasEle
     function draw(): void {
       frame = 0;
       if (!latest) return;
-      const { series, rangeMs, theme, thresholds = [], spans = [] } = latest;
+      const { series, rangeMs, theme, thresholds = [], spans = [], fixed = null } = latest;
       const now = Date.now();
       const revision = series?.revision ?? -1;
       const dataChanged = series !== drawn.series || revision !== drawn.revision;
@@ -122,7 +138,7 @@ export function lineChart(input: () => LineChartInput): Attachment<HTMLCanvasEle
       clearTimeout(tick);
       // The axis slides with time; once per pixel of movement is as often as anyone can see.
       tick = setTimeout(schedule, Math.max(1_000, step));
-      if (!dataChanged && !styleChanged && now - drawn.to < step) return;
+      if (!dataChanged && !styleChanged && fixed === drawn.fixed && (fixed !== null || now - drawn.to < step)) return;
       const [min, max, mean] = chart.data.datasets;
       if (!min || !max || !mean) return;
       if (dataChanged) {
@@ -138,11 +154,13 @@ export function lineChart(input: () => LineChartInput): Attachment<HTMLCanvasEle
       if (styleChanged || dataChanged) style(theme !== drawn.theme || drawn.theme === '', thresholds, spans);
       const x = chart.options.scales?.['x'];
       if (x) {
-        x.min = now - rangeMs;
-        x.max = now;
+        x.min = fixed ? fixed.from : now - rangeMs;
+        x.max = fixed ? fixed.to : now;
+        canvas.dataset['from'] = String(Math.round(x.min));
+        canvas.dataset['to'] = String(Math.round(x.max));
       }
       chart.update('none');
-      drawn = { series, revision, theme, thresholds, spans, to: now };
+      drawn = { series, revision, theme, thresholds, spans, fixed, to: now };
     }
 
     function style(recolour: boolean, thresholds: readonly ThresholdLine[], spans: readonly FiringSpan[]): void {

@@ -1,4 +1,5 @@
 import type { DeviceState } from './api.ts';
+import type { ChartRange } from './chart-range.ts';
 
 export type Route =
   | { readonly name: 'overview' }
@@ -41,13 +42,26 @@ export function parseRangeKey(value: string | null): RangeKey {
   return value !== null && Object.hasOwn(RANGES, value) ? (value as RangeKey) : DEFAULT_RANGE;
 }
 
-/** The device page's URL: range and chosen metrics in the query, defaults left out. */
-export function deviceHref(id: string, range?: RangeKey, metrics?: readonly string[] | null): string {
+/** The device page's URL: range (a preset, "last N", or from/to) and chosen metrics in the query, defaults left out. */
+export function deviceHref(id: string, range?: RangeKey | ChartRange, metrics?: readonly string[] | null): string {
   const q = new URLSearchParams();
-  if (range && range !== DEFAULT_RANGE) q.set('range', range);
+  setRange(q, range);
   if (metrics) q.set('metrics', metrics.join(','));
   const text = q.toString().replace(/%2C/g, ',');
   return `/devices/${encodeURIComponent(id)}${text ? `?${text}` : ''}`;
+}
+
+/** Writes a range as `?range=` or `?from=&to=` (epoch ms); the default range is left out. */
+export function setRange(q: URLSearchParams, range: RangeKey | ChartRange | undefined): void {
+  if (range === undefined) return;
+  if (typeof range === 'string') {
+    if (range !== DEFAULT_RANGE) q.set('range', range);
+  } else if (range.kind === 'fixed') {
+    q.set('from', String(Math.round(range.from)));
+    q.set('to', String(Math.round(range.to)));
+  } else if (range.key !== DEFAULT_RANGE) {
+    q.set('range', range.key);
+  }
 }
 
 /** `?metrics=a,b`: the charts to show; null (absent) means every metric the device has. */
