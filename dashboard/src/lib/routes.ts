@@ -5,6 +5,7 @@ export type Route =
   | { readonly name: 'overview' }
   | { readonly name: 'device'; readonly id: string }
   | { readonly name: 'alerts' }
+  | { readonly name: 'compare' }
   | { readonly name: 'rules'; readonly edit: string | null }
   | { readonly name: 'not-found' };
 
@@ -13,6 +14,7 @@ export function matchRoute(pathname: string): Route {
   const path = pathname.replace(/\/+$/, '') || '/';
   if (path === '/') return { name: 'overview' };
   if (path === '/alerts') return { name: 'alerts' };
+  if (path === '/compare') return { name: 'compare' };
   if (path === '/rules') return { name: 'rules', edit: null };
   const m = /^\/(devices|rules)\/([^/]+)$/.exec(path);
   if (m) {
@@ -75,6 +77,15 @@ export function parseMetrics(value: string | null): string[] | null {
         .filter(Boolean),
     ),
   ];
+}
+
+/** The compare view: every chosen metric of every chosen device on one chart. */
+export function compareHref(devices: readonly string[], metrics: readonly string[], range?: RangeKey | ChartRange): string {
+  const q = new URLSearchParams();
+  q.set('devices', devices.join(','));
+  q.set(metrics.length === 1 ? 'metric' : 'metrics', metrics.join(','));
+  setRange(q, range);
+  return `/compare?${q.toString().replace(/%2C/g, ',')}`;
 }
 
 export function ruleHref(id: string | null, prefill: { device?: string; metric?: string } = {}): string {

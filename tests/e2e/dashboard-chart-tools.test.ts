@@ -2,8 +2,8 @@
  * Chart ranges and compare in headless Chromium against the all-in-one with its simulator: a
  * typed custom window and a typed "last N" load that range (URL, axis, fetched history); an
  * alert link's from/to opens that window; dragging across a chart zooms (the URL carries the
- * window, a reload keeps it) and "zoom out" widens it; the compare view draws one metric of two
- * devices as two datasets.
+ * window, a reload keeps it) and "zoom out" widens it; the compare view, reached from the overview,
+ * draws one metric of two devices (or two metrics of one) as two datasets and zooms the same way.
  */
 import type { MqttClient } from 'mqtt';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
@@ -156,5 +156,73 @@ describe('chart ranges', () => {
       2 * (to - from),
     );
     expect(errors).toEqual([]);
+  });
+});
+
+describe('compare', () => {
+  const compareCanvas = (p: Page) => p.locator('[data-testid="compare-chart"] canvas');
+
+  it('is reached from the overview by ticking devices, and draws one metric of two devices as two datasets', async () => {
+    await page.goto(server.url);
+    await page.getByTestId('device-card').nth(1).waitFor({ timeout: 8_000 });
+    const launcher = page.getByTestId('compare-launcher');
+    await launcher.locator('summary').click();
+    await launcher.locator('[data-testid="compare-device"][data-device="sim-001"]').check();
+    await launcher.locator('[data-testid="compare-device"][data-device="sim-002"]').check();
+    await page.getByTestId('compare-metric').selectOption('temperature');
+    await page.getByTestId('compare-go').click();
+    await page.waitForURL('**/compare?devices=sim-001,sim-002&metric=temperature');
+    const canvas = compareCanvas(page);
+    await canvas.waitFor({ timeout: 8_000 });
+    // Both lines have points: sim-001's backfill and both devices' live readings.
+    await page.waitForFunction(
+      () => {
+        const c = document.querySelector('[data-testid="compare-chart"] canvas');
+        const points = (c?.getAttribute('data-points') ?? '').split(',').map(Number);
+        return c?.getAttribute('data-datasets') === '2' && points.length === 2 && points.every((n) => n > 0);
+      },
+      null,
+      { timeout: 8_000 },
+    );
+    expect(await canvas.getAttribute('data-labels')).toBe('sim-001|sim-002');
+    expect(errors).toEqual([]);
+  });
+
+  it('draws several metrics of one device, in a range from the URL, and zooms by dragging', async () => {
+    const from = backfillFrom;
+    const to = Date.now() - HOUR;
+    const fresh = await context.newPage();
+    const freshErrors = watchConsole(fresh);
+    await fresh.goto(`${server.url}/compare?devices=sim-001&metrics=temperature,humidity&from=${from}&to=${to}`);
+    const canvas = compareCanvas(fresh);
+    await fresh.waitForFunction(
+      ([f, t]) => {
+        const c = document.querySelector('[data-testid="compare-chart"] canvas');
+        return (
+          c?.getAttribute('data-datasets') === '2' && c.getAttribute('data-from') === String(f) && c.getAttribute('data-to') === String(t)
+        );
+      },
+      [from, to] as const,
+      { timeout: 8_000 },
+    );
+    expect(await canvas.getAttribute('data-labels')).toBe('temperature|humidity');
+    // The backfill has temperature only: that line has points in the window, humidity none.
+    const [temperature, humidity] = (await canvas.getAttribute('data-points'))!.split(',').map(Number);
+    expect(temperature).toBeGreaterThan(30);
+    expect(humidity).toBe(0);
+
+    const box = (await canvas.boundingBox())!;
+    const y = box.y + box.height / 3;
+    await fresh.mouse.move(box.x + box.width * 0.3, y);
+    await fresh.mouse.down();
+    await fresh.mouse.move(box.x + box.width * 0.6, y, { steps: 8 });
+    await fresh.mouse.up();
+    await fresh.waitForFunction((was) => new URL(location.href).searchParams.get('from') !== was, String(from));
+    const zoomed = new URL(fresh.url()).searchParams;
+    expect(Number(zoomed.get('from'))).toBeGreaterThan(from);
+    expect(Number(zoomed.get('to'))).toBeLessThan(to);
+    expect(zoomed.get('devices')).toBe('sim-001');
+    await fresh.close();
+    expect(freshErrors).toEqual([]);
   });
 });
