@@ -10,7 +10,7 @@ import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/chromium.ts';
 import { closeClients, connectClient } from '../helpers/mqtt.ts';
-import { startDashboardVigil, VIEWPORTS, watchConsole, type DashboardVigil } from './support.ts';
+import { shows, startDashboardVigil, VIEWPORTS, watchConsole, type DashboardVigil } from './support.ts';
 
 let server: DashboardVigil;
 let browser: Browser;
@@ -155,6 +155,33 @@ describe('chart ranges', () => {
       },
       2 * (to - from),
     );
+    expect(errors).toEqual([]);
+  });
+});
+
+describe('time zone and band legend', () => {
+  it('names the zone, switches times to UTC and back, and explains the min/max band', async () => {
+    const from = backfillFrom + HOUR;
+    const to = from + 30 * 60_000;
+    await page.goto(`${server.url}/devices/sim-001?from=${from}&to=${to}`);
+    await axisAt(page, from, to);
+    await shows(page.getByTestId('time-zone-name'), 'Europe/Berlin');
+    expect(await page.getByTestId('band-legend').first().textContent()).toContain('min–max');
+    const berlin = await page.getByTestId('range-from').inputValue();
+    await page.getByTestId('utc-toggle').check();
+    await shows(page.getByTestId('time-zone-name'), 'UTC');
+    // The custom range's inputs now read UTC wall-clock time, and apply as UTC.
+    expect(await page.getByTestId('range-from').inputValue()).toBe(new Date(from).toISOString().slice(0, 16));
+    expect(await page.getByTestId('range-from').inputValue()).not.toBe(berlin);
+    const utcFrom = Math.floor(from / 60_000) * 60_000 + 60_000;
+    await page.getByTestId('range-from').fill(new Date(utcFrom).toISOString().slice(0, 16));
+    await page.getByTestId('range-apply').click();
+    await page.waitForFunction((f) => new URL(location.href).searchParams.get('from') === String(f), utcFrom);
+    // Kept over a reload; and back to the browser's zone.
+    await page.reload();
+    await shows(page.getByTestId('time-zone-name'), 'UTC', 8_000);
+    await page.getByTestId('utc-toggle').uncheck();
+    await shows(page.getByTestId('time-zone-name'), 'Europe/Berlin');
     expect(errors).toEqual([]);
   });
 });

@@ -4,6 +4,7 @@ import type { Attachment } from 'svelte/attachments';
 import { formatValue } from '../lib/format.ts';
 import type { SeriesWindow, XY } from '../lib/series.ts';
 import { axisLabel, fullTime, timeTicks } from '../lib/time.ts';
+import { timeZone } from '../state/time-zone.svelte.ts';
 import { zoomOptions } from './zoom.ts';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Tooltip, Legend, zoomPlugin);
@@ -131,6 +132,8 @@ export function compareChart(input: () => CompareChartInput, onZoom: (from: numb
 
     $effect(() => {
       latest = input();
+      // The UTC toggle relabels the axis (every draw rebuilds the ticks).
+      void timeZone.zone;
       schedule();
     });
 

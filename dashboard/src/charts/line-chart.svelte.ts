@@ -7,6 +7,7 @@ import type { SeriesWindow, XY } from '../lib/series.ts';
 import { formatValue } from '../lib/format.ts';
 import { zoomOptions } from './zoom.ts';
 import { axisLabel, fullTime, timeTicks } from '../lib/time.ts';
+import { timeZone } from '../state/time-zone.svelte.ts';
 
 // Only what a line chart with a min/max band needs; the rest of Chart.js stays out of the bundle.
 Chart.register(LineController, LineElement, PointElement, LinearScale, Filler, Tooltip, Decimation, zoomPlugin);
@@ -113,6 +114,7 @@ export function lineChart(input: () => LineChartInput, onZoom?: ZoomHandler): At
       thresholds?: unknown;
       spans?: unknown;
       fixed?: unknown;
+      zone?: string;
       to: number;
     } = {
       revision: -1,
@@ -133,7 +135,9 @@ export function lineChart(input: () => LineChartInput, onZoom?: ZoomHandler): At
       const now = Date.now();
       const revision = series?.revision ?? -1;
       const dataChanged = series !== drawn.series || revision !== drawn.revision;
-      const styleChanged = theme !== drawn.theme || thresholds !== drawn.thresholds || spans !== drawn.spans;
+      // A new zone (the UTC toggle) relabels the axis: the ticks are rebuilt on update.
+      const zone = timeZone.zone;
+      const styleChanged = theme !== drawn.theme || thresholds !== drawn.thresholds || spans !== drawn.spans || zone !== drawn.zone;
       const step = pixelMs(rangeMs);
       clearTimeout(tick);
       // The axis slides with time; once per pixel of movement is as often as anyone can see.
@@ -160,7 +164,7 @@ export function lineChart(input: () => LineChartInput, onZoom?: ZoomHandler): At
         canvas.dataset['to'] = String(Math.round(x.max));
       }
       chart.update('none');
-      drawn = { series, revision, theme, thresholds, spans, fixed, to: now };
+      drawn = { series, revision, theme, thresholds, spans, fixed, zone, to: now };
     }
 
     function style(recolour: boolean, thresholds: readonly ThresholdLine[], spans: readonly FiringSpan[]): void {
@@ -189,6 +193,7 @@ export function lineChart(input: () => LineChartInput, onZoom?: ZoomHandler): At
 
     $effect(() => {
       latest = input();
+      void timeZone.zone;
       schedule();
     });
 

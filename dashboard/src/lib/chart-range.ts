@@ -77,17 +77,18 @@ export function zoomedOut(range: ChartRange, now: number): ChartRange {
   return { kind: 'fixed', from: end - 2 * span, to: end };
 }
 
-/** For `<input type="datetime-local">`: the wall-clock time in the browser's zone, to the minute. */
-export function toLocalInput(ts: number): string {
+/** For `<input type="datetime-local">`: the wall-clock time in the browser's zone (or UTC), to the minute. */
+export function toLocalInput(ts: number, utc = false): string {
   const d = new Date(ts);
   const pad = (n: number) => String(n).padStart(2, '0');
+  if (utc) return d.toISOString().slice(0, 16);
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
-/** A datetime-local value read in the browser's zone; null when empty or invalid. */
-export function fromLocalInput(value: string): number | null {
+/** A datetime-local value read in the browser's zone (or UTC); null when empty or invalid. */
+export function fromLocalInput(value: string, utc = false): number | null {
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/.test(value)) return null;
-  const ms = new Date(value).getTime();
+  const ms = new Date(utc ? `${value}Z` : value).getTime();
   return Number.isFinite(ms) ? ms : null;
 }
 

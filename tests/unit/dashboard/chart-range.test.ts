@@ -1,13 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import {
   apiTimes,
+  fromLocalInput,
   parseChartRange,
   parseInstant,
   parseLast,
   rangeMemo,
+  toLocalInput,
   withRange,
   zoomedOut,
 } from '../../../dashboard/src/lib/chart-range.ts';
+import { compareHref, matchRoute } from '../../../dashboard/src/lib/routes.ts';
+import { axisLabel, setUtc, timeTicks, zoneName } from '../../../dashboard/src/lib/time.ts';
 
 const q = (text: string) => new URLSearchParams(text);
 
@@ -60,5 +64,42 @@ describe('chart ranges in the URL', () => {
     const a = read(q('range=6h&metrics=x'));
     expect(read(q('range=6h&metrics=y'))).toBe(a);
     expect(read(q('range=24h'))).not.toBe(a);
+  });
+});
+
+describe('datetime-local values', () => {
+  it('round-trip in UTC, and refuse what is not a date-time', () => {
+    const ts = Date.parse('2026-12-02T03:04:00Z');
+    expect(toLocalInput(ts, true)).toBe('2026-12-02T03:04');
+    expect(fromLocalInput('2026-12-02T03:04', true)).toBe(ts);
+    expect(fromLocalInput(toLocalInput(ts))).toBe(ts);
+    expect(fromLocalInput('')).toBeNull();
+    expect(fromLocalInput('yesterday')).toBeNull();
+  });
+});
+
+describe('compare links', () => {
+  it('routes /compare and writes one metric or several', () => {
+    expect(matchRoute('/compare')).toEqual({ name: 'compare' });
+    expect(matchRoute('/compare/')).toEqual({ name: 'compare' });
+    expect(compareHref(['a', 'b.c'], ['temperature'])).toBe('/compare?devices=a,b.c&metric=temperature');
+    expect(compareHref(['a'], ['t', 'h'], '6h')).toBe('/compare?devices=a&metrics=t,h&range=6h');
+    expect(compareHref(['a'], ['t'], { kind: 'fixed', from: 1, to: 2 })).toBe('/compare?devices=a&metric=t&from=1&to=2');
+  });
+});
+
+describe('UTC display', () => {
+  it('puts axis ticks and labels on UTC wall-clock times when asked, and back', () => {
+    const from = Date.parse('2026-12-02T03:07:00Z');
+    setUtc(true);
+    try {
+      expect(zoneName()).toBe('UTC');
+      const { ticks } = timeTicks(from, from + 3_600_000, 6);
+      expect(new Date(ticks[0]!).toISOString()).toBe('2026-12-02T03:10:00.000Z');
+      expect(axisLabel(ticks[0]!, 600_000)).toBe('03:10');
+    } finally {
+      setUtc(false);
+    }
+    expect(zoneName()).toBe(Intl.DateTimeFormat().resolvedOptions().timeZone);
   });
 });
