@@ -155,6 +155,21 @@ describe('chart ranges', () => {
       },
       2 * (to - from),
     );
+    const wide = { from: Number(query('from')), to: Number(query('to')) };
+    await axisAt(page, wide.from, wide.to);
+
+    // Shift-drag pans: dragging to the right shows earlier times, the span unchanged.
+    const panBox = (await canvas.boundingBox())!;
+    await page.keyboard.down('Shift');
+    await page.mouse.move(panBox.x + panBox.width * 0.3, y);
+    await page.mouse.down();
+    await page.mouse.move(panBox.x + panBox.width * 0.6, y, { steps: 10 });
+    await page.mouse.up();
+    await page.keyboard.up('Shift');
+    await page.waitForFunction((was) => new URL(location.href).searchParams.get('from') !== was, String(wide.from));
+    const panned = { from: Number(query('from')), to: Number(query('to')) };
+    expect(panned.from).toBeLessThan(wide.from);
+    expect(Math.abs(panned.to - panned.from - (wide.to - wide.from))).toBeLessThan(1_000);
     expect(errors).toEqual([]);
   });
 });
