@@ -16,7 +16,7 @@ import { DEVICE_ID } from '../domain/reading.ts';
  */
 export function isDashboardRoute(path: string): boolean {
   const trimmed = path.replace(/\/+$/, '') || '/';
-  if (trimmed === '/' || trimmed === '/alerts' || trimmed === '/rules') return true;
+  if (trimmed === '/' || trimmed === '/alerts' || trimmed === '/rules' || trimmed === '/compare') return true;
   const device = /^\/devices\/([^/]+)$/.exec(trimmed);
   // Rule ids have no dots (domain/rule.ts), so their routes never look like assets.
   return device !== null && DEVICE_ID.test(device[1]!);

@@ -1,14 +1,20 @@
 import { Chart, Decimation, Filler, LineController, LineElement, LinearScale, PointElement, Tooltip, type Plugin } from 'chart.js';
+import zoomPlugin from 'chartjs-plugin-zoom';
 import type { Attachment } from 'svelte/attachments';
 import type { Severity } from '../lib/api.ts';
 import type { FiringSpan, ThresholdLine } from '../lib/rules.ts';
 import type { SeriesWindow, XY } from '../lib/series.ts';
 import { formatValue } from '../lib/format.ts';
 import { withUnit } from '../lib/devices.ts';
+import { zoomOptions } from './zoom.ts';
 import { axisLabel, fullTime, timeTicks } from '../lib/time.ts';
+import { timeZone } from '../state/time-zone.svelte.ts';
 
 // Only what a line chart with a min/max band needs; the rest of Chart.js stays out of the bundle.
-Chart.register(LineController, LineElement, PointElement, LinearScale, Filler, Tooltip, Decimation);
+Chart.register(LineController, LineElement, PointElement, LinearScale, Filler, Tooltip, Decimation, zoomPlugin);
+
+/** A window the operator picked on the time axis (drag to zoom, shift-drag to pan). */
+export type ZoomHandler = (from: number, to: number) => void;
 
 export interface LineChartInput {
   readonly series: SeriesWindow | undefined;
@@ -24,6 +30,8 @@ export interface LineChartInput {
   readonly spans?: readonly FiringSpan[];
   /** The metric's unit, on the axis numbers and in the tooltip. */
   readonly unit?: string | undefined;
+  /** A fixed window shown instead of the last `rangeMs` up to now. */
+  readonly fixed?: { readonly from: number; readonly to: number } | null;
 }
 
 type LineChart = Chart<'line', XY[]>;
@@ -38,7 +46,7 @@ interface Overlay {
  * Chart.js as an attachment. The chart is built once per canvas; the input is a getter read in
  * a child effect, so new data or a new theme updates the chart instead of rebuilding it.
  */
-export function lineChart(input: () => LineChartInput): Attachment<HTMLCanvasElement> {
+export function lineChart(input: () => LineChartInput, onZoom?: ZoomHandler): Attachment<HTMLCanvasElement> {
   return (canvas) => {
     let tickStep = 60_000;
     let unit: string | undefined;
@@ -89,6 +97,7 @@ export function lineChart(input: () => LineChartInput): Attachment<HTMLCanvasEle
         plugins: {
           // Only matters past ~4 points per pixel (history asks for about one per pixel).
           decimation: { enabled: true, algorithm: 'min-max' },
+          ...(onZoom ? { zoom: zoomOptions(onZoom) } : {}),
           tooltip: {
             callbacks: {
               title: (items) => (items[0] ? fullTime(items[0].parsed.x ?? 0) : ''),
@@ -103,7 +112,16 @@ export function lineChart(input: () => LineChartInput): Attachment<HTMLCanvasEle
     // the overlays, or the time axis having moved by at least a pixel. At most once per animation
     // frame, updating the datasets in place (update('none'): no animation, no rebuild).
     let latest: LineChartInput | null = null;
-    let drawn: { series?: SeriesWindow | undefined; revision: number; theme: string; thresholds?: unknown; spans?: unknown; to: number } = {
+    let drawn: {
+      series?: SeriesWindow | undefined;
+      revision: number;
+      theme: string;
+      thresholds?: unknown;
+      spans?: unknown;
+      fixed?: unknown;
+      zone?: string;
+      to: number;
+    } = {
       revision: -1,
       theme: '',
       to: 0,
@@ -118,17 +136,20 @@ export function lineChart(input: () => LineChartInput): Attachment<HTMLCanvasEle
     function draw(): void {
       frame = 0;
       if (!latest) return;
-      const { series, rangeMs, theme, thresholds = [], spans = [] } = latest;
+      const { series, rangeMs, theme, thresholds = [], spans = [], fixed = null } = latest;
       const now = Date.now();
       const revision = series?.revision ?? -1;
       const dataChanged = series !== drawn.series || revision !== drawn.revision;
-      const styleChanged = theme !== drawn.theme || thresholds !== drawn.thresholds || spans !== drawn.spans || latest.unit !== unit;
+      // A new zone (the UTC toggle) relabels the axis: the ticks are rebuilt on update.
+      const zone = timeZone.zone;
+      const styleChanged =
+        theme !== drawn.theme || thresholds !== drawn.thresholds || spans !== drawn.spans || zone !== drawn.zone || latest.unit !== unit;
       unit = latest.unit;
       const step = pixelMs(rangeMs);
       clearTimeout(tick);
       // The axis slides with time; once per pixel of movement is as often as anyone can see.
       tick = setTimeout(schedule, Math.max(1_000, step));
-      if (!dataChanged && !styleChanged && now - drawn.to < step) return;
+      if (!dataChanged && !styleChanged && fixed === drawn.fixed && (fixed !== null || now - drawn.to < step)) return;
       const [min, max, mean] = chart.data.datasets;
       if (!min || !max || !mean) return;
       if (dataChanged) {
@@ -144,11 +165,13 @@ export function lineChart(input: () => LineChartInput): Attachment<HTMLCanvasEle
       if (styleChanged || dataChanged) style(theme !== drawn.theme || drawn.theme === '', thresholds, spans);
       const x = chart.options.scales?.['x'];
       if (x) {
-        x.min = now - rangeMs;
-        x.max = now;
+        x.min = fixed ? fixed.from : now - rangeMs;
+        x.max = fixed ? fixed.to : now;
+        canvas.dataset['from'] = String(Math.round(x.min));
+        canvas.dataset['to'] = String(Math.round(x.max));
       }
       chart.update('none');
-      drawn = { series, revision, theme, thresholds, spans, to: now };
+      drawn = { series, revision, theme, thresholds, spans, fixed, zone, to: now };
     }
 
     function style(recolour: boolean, thresholds: readonly ThresholdLine[], spans: readonly FiringSpan[]): void {
@@ -177,6 +200,7 @@ export function lineChart(input: () => LineChartInput): Attachment<HTMLCanvasEle
 
     $effect(() => {
       latest = input();
+      void timeZone.zone;
       schedule();
     });
 

@@ -1,10 +1,12 @@
 import type { DeviceState } from './api.ts';
+import type { ChartRange } from './chart-range.ts';
 
 export type Route =
   | { readonly name: 'overview' }
   | { readonly name: 'device'; readonly id: string }
   | { readonly name: 'alerts' }
   | { readonly name: 'sources' }
+  | { readonly name: 'compare' }
   | { readonly name: 'rules'; readonly edit: string | null }
   | { readonly name: 'not-found' };
 
@@ -14,6 +16,7 @@ export function matchRoute(pathname: string): Route {
   if (path === '/') return { name: 'overview' };
   if (path === '/alerts') return { name: 'alerts' };
   if (path === '/sources') return { name: 'sources' };
+  if (path === '/compare') return { name: 'compare' };
   if (path === '/rules') return { name: 'rules', edit: null };
   const m = /^\/(devices|rules)\/([^/]+)$/.exec(path);
   if (m) {
@@ -43,13 +46,26 @@ export function parseRangeKey(value: string | null): RangeKey {
   return value !== null && Object.hasOwn(RANGES, value) ? (value as RangeKey) : DEFAULT_RANGE;
 }
 
-/** The device page's URL: range and chosen metrics in the query, defaults left out. */
-export function deviceHref(id: string, range?: RangeKey, metrics?: readonly string[] | null): string {
+/** The device page's URL: range (a preset, "last N", or from/to) and chosen metrics in the query, defaults left out. */
+export function deviceHref(id: string, range?: RangeKey | ChartRange, metrics?: readonly string[] | null): string {
   const q = new URLSearchParams();
-  if (range && range !== DEFAULT_RANGE) q.set('range', range);
+  setRange(q, range);
   if (metrics) q.set('metrics', metrics.join(','));
   const text = q.toString().replace(/%2C/g, ',');
   return `/devices/${encodeURIComponent(id)}${text ? `?${text}` : ''}`;
+}
+
+/** Writes a range as `?range=` or `?from=&to=` (epoch ms); the default range is left out. */
+export function setRange(q: URLSearchParams, range: RangeKey | ChartRange | undefined): void {
+  if (range === undefined) return;
+  if (typeof range === 'string') {
+    if (range !== DEFAULT_RANGE) q.set('range', range);
+  } else if (range.kind === 'fixed') {
+    q.set('from', String(Math.round(range.from)));
+    q.set('to', String(Math.round(range.to)));
+  } else if (range.key !== DEFAULT_RANGE) {
+    q.set('range', range.key);
+  }
 }
 
 /** `?metrics=a,b`: the charts to show; null (absent) means every metric the device has. */
@@ -63,6 +79,15 @@ export function parseMetrics(value: string | null): string[] | null {
         .filter(Boolean),
     ),
   ];
+}
+
+/** The compare view: every chosen metric of every chosen device on one chart. */
+export function compareHref(devices: readonly string[], metrics: readonly string[], range?: RangeKey | ChartRange): string {
+  const q = new URLSearchParams();
+  q.set('devices', devices.join(','));
+  q.set(metrics.length === 1 ? 'metric' : 'metrics', metrics.join(','));
+  setRange(q, range);
+  return `/compare?${q.toString().replace(/%2C/g, ',')}`;
 }
 
 export function ruleHref(id: string | null, prefill: { device?: string; metric?: string } = {}): string {

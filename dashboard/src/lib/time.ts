@@ -11,10 +11,31 @@ export function relativeTime(ts: number | null, now: number): string {
   return `${Math.floor(h / 24)} d ago`;
 }
 
-const clock = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
-const clockSeconds = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
-const day = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' });
-const full = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+/** The zone times are shown in: the browser's (undefined), or UTC when the operator asks for it. */
+let displayZone: 'UTC' | undefined;
+let clock: Intl.DateTimeFormat;
+let clockSeconds: Intl.DateTimeFormat;
+let day: Intl.DateTimeFormat;
+let full: Intl.DateTimeFormat;
+function buildFormats(): void {
+  const timeZone = displayZone;
+  clock = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone });
+  clockSeconds = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZone });
+  day = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', timeZone });
+  full = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium', timeZone });
+}
+buildFormats();
+
+/** Shows every time (axes, tooltips, clock times) in UTC, or again in the browser's zone. */
+export function setUtc(utc: boolean): void {
+  displayZone = utc ? 'UTC' : undefined;
+  buildFormats();
+}
+
+/** The name of the zone times are shown in, e.g. "Europe/Berlin" or "UTC". */
+export function zoneName(): string {
+  return displayZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+}
 
 /** "14:05": when something happened today, in the browser's zone. */
 export function clockTime(ts: number): string {
@@ -63,7 +84,7 @@ export function timeTicks(from: number, to: number, maxTicks: number, zoneOffset
 }
 
 function localOffset(ts: number): number {
-  return new Date(ts).getTimezoneOffset() * MINUTE;
+  return displayZone === 'UTC' ? 0 : new Date(ts).getTimezoneOffset() * MINUTE;
 }
 
 /** A tick label as precise as the tick spacing needs. */

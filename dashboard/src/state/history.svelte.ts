@@ -1,5 +1,6 @@
 import { ApiError, api } from '../lib/api.ts';
 import { backoffDelay } from '../lib/backoff.ts';
+import { apiTimes, type ChartRange, rangeSpan } from '../lib/chart-range.ts';
 import { RANGES, type RangeKey } from '../lib/routes.ts';
 import { SeriesWindow } from '../lib/series.ts';
 import type { LiveStream } from './live.svelte.ts';
@@ -21,8 +22,10 @@ export class DeviceHistory {
   version = $state(0);
 
   readonly device: string;
-  readonly range: RangeKey;
+  readonly range: ChartRange;
   readonly rangeMs: number;
+  /** A fixed window (custom range, zoom, alert link): no sliding, live readings outside it left out. */
+  readonly fixed: { readonly from: number; readonly to: number } | null;
   readonly #stream: LiveStream;
   /** Buckets to ask for: about one per pixel of chart width. */
   readonly #points: number;
@@ -34,11 +37,12 @@ export class DeviceHistory {
   #step = 1;
   #to = 0;
 
-  constructor(stream: LiveStream, device: string, range: RangeKey, points: number) {
+  constructor(stream: LiveStream, device: string, range: RangeKey | ChartRange, points: number) {
     this.#stream = stream;
     this.device = device;
-    this.range = range;
-    this.rangeMs = RANGES[range];
+    this.range = typeof range === 'string' ? { kind: 'last', key: range, ms: RANGES[range] } : range;
+    this.rangeMs = rangeSpan(this.range);
+    this.fixed = this.range.kind === 'fixed' ? { from: this.range.from, to: this.range.to } : null;
     this.#points = points;
   }
 
@@ -70,6 +74,7 @@ export class DeviceHistory {
     const stops = [
       this.#stream.on('reading', (reading) => {
         if (reading.device !== this.device) return;
+        if (this.fixed && (reading.ts < this.fixed.from || reading.ts > this.fixed.to)) return;
         for (const [metric, value] of Object.entries(reading.values)) {
           if (this.#incoming) windowIn(this.#incoming, metric).add(reading.ts, value);
           if (this.#hasHistory) this.#shown(metric).add(reading.ts, value);
@@ -103,7 +108,7 @@ export class DeviceHistory {
     const incoming = new Map<string, SeriesWindow>();
     this.#incoming = incoming;
     try {
-      const history = await api.history(this.device, { from: `-${this.range}`, points: this.#points }, signal);
+      const history = await api.history(this.device, { ...apiTimes(this.range), points: this.#points }, signal);
       for (const metric of Object.keys(history.series)) windowIn(incoming, metric);
       for (const [metric, window] of incoming) window.setHistory(history.series[metric] ?? [], history.step, history.to);
       this.#windows = incoming;
@@ -138,7 +143,8 @@ export class DeviceHistory {
   }
 
   #trim(now: number): void {
-    for (const window of this.#windows.values()) window.trim(now - this.rangeMs);
+    const from = this.fixed ? this.fixed.from : now - this.rangeMs;
+    for (const window of this.#windows.values()) window.trim(from);
   }
 }
 

@@ -3,7 +3,16 @@ import { isDashboardRoute } from '../../../api/static.ts';
 
 describe('isDashboardRoute', () => {
   it('knows device pages for every id the SPEC allows, dots and colons included', () => {
-    for (const path of ['/', '/alerts', '/rules', '/devices/a.b.c', '/devices/sensor.kitchen.1', '/devices/gw:01-x_y', '/devices/a.b/']) {
+    for (const path of [
+      '/',
+      '/alerts',
+      '/rules',
+      '/compare',
+      '/devices/a.b.c',
+      '/devices/sensor.kitchen.1',
+      '/devices/gw:01-x_y',
+      '/devices/a.b/',
+    ]) {
       expect(isDashboardRoute(path), path).toBe(true);
     }
   });
