@@ -120,7 +120,7 @@ export class SourceRouter {
     const c = this.counters.get(name)!;
     c.matched++;
     if (decoded.kind === 'readings') {
-      for (const entry of decoded.entries) c.points += Object.keys(entry.values).length;
+      for (const entry of decoded.entries) for (const _ in entry.values) c.points++;
       c.skippedFields += decoded.skippedFields;
       c.tsFallbacks += decoded.tsFallbacks;
     } else if (decoded.kind === 'ignored') {
