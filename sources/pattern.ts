@@ -91,11 +91,36 @@ function build(source: string, segments: readonly Segment[], names: readonly str
     if (seg.name !== null) out[seg.name] = level;
     return true;
   };
+  /** A pattern without a multi-level part, matched by walking the topic in place (no split). */
+  const matchFixed = (topic: string): Captures | null => {
+    let out: Record<string, string> | null = null;
+    let start = 0;
+    for (let i = 0; i < segments.length; i++) {
+      const seg = segments[i]!;
+      const last = i === segments.length - 1;
+      const slash = topic.indexOf('/', start);
+      // The last segment takes the rest, which must have no further level; others end at a `/`.
+      if (last ? slash >= 0 : slash < 0) return null;
+      const end = last ? topic.length : slash;
+      if (seg.kind === 'literal') {
+        if (end - start !== seg.text.length || !topic.startsWith(seg.text, start)) return null;
+      } else {
+        if (end === start) return null;
+        if (seg.name !== null) {
+          out ??= Object.create(null) as Record<string, string>;
+          out[seg.name] = topic.slice(start, end);
+        }
+      }
+      start = end + 1;
+    }
+    return out ?? (Object.create(null) as Record<string, string>);
+  };
   return {
     source,
     names,
     filter: filterOf(segments),
     match(topic: string): Captures | null {
+      if (many === null) return matchFixed(topic);
       const levels = topic.split('/');
       // `{name+}` takes one level or more; MQTT's `#` also matches its parent (`a/#` matches `a`).
       const fewest = many !== null && many.name === null ? segments.length - 1 : segments.length;

@@ -126,11 +126,44 @@ export function flatten(node: Record<string, unknown>, prefix: string, out: Flat
   walk(node, prefix, out, options, 0);
 }
 
+/**
+ * Dotted paths by prefix and raw key, per key rewrite: the same few paths come in every message,
+ * so each is built (and hashed, for the name lookups after it) once instead of once per leaf.
+ * Bounded by clearing, like the name caches; a path is a pure function of its inputs.
+ */
+const PATH_CACHE_LIMIT = 4096;
+type Rewrite = (key: string) => string;
+const NO_REWRITE: Rewrite = (key) => key;
+/** rewrite → prefix → raw key → path. Rewrites are module constants (Shelly's), so few. */
+const pathCache = new Map<Rewrite, Map<string, Map<string, string>>>();
+let cachedPaths = 0;
+
+function childPath(prefix: string, rawKey: string, rewrite: Rewrite = NO_REWRITE): string {
+  let byPrefix = pathCache.get(rewrite);
+  if (byPrefix === undefined) pathCache.set(rewrite, (byPrefix = new Map()));
+  let byKey = byPrefix.get(prefix);
+  if (byKey === undefined) byPrefix.set(prefix, (byKey = new Map()));
+  let path = byKey.get(rawKey);
+  if (path === undefined) {
+    const key = rewrite(rawKey);
+    path = prefix === '' ? key : `${prefix}.${key}`;
+    // Clearing is cruder than LRU but O(1) and bounded; a fleet repeats a few hundred paths.
+    if (++cachedPaths > PATH_CACHE_LIMIT) {
+      cachedPaths = 1;
+      pathCache.clear();
+      pathCache.set(rewrite, (byPrefix = new Map()));
+      byPrefix.set(prefix, (byKey = new Map()));
+    }
+    byKey.set(rawKey, path);
+  }
+  return path;
+}
+
 function walk(node: Record<string, unknown>, prefix: string, out: FlatOut, options: FlattenOptions, depth: number): void {
-  for (const rawKey of Object.keys(node)) {
+  for (const rawKey in node) {
+    if (!Object.hasOwn(node, rawKey)) continue;
     if (options.ignoreKeys?.has(rawKey)) continue;
-    const key = options.key ? options.key(rawKey) : rawKey;
-    const path = prefix === '' ? key : `${prefix}.${key}`;
+    const path = childPath(prefix, rawKey, options.key);
     if (options.ignorePaths?.has(path)) continue;
     const value = node[rawKey];
     if (isObject(value)) {

@@ -42,6 +42,12 @@ export interface Source {
   /** MQTT filters this source needs, with any configured prefix applied. */
   readonly filters: readonly string[];
   /**
+   * The first topic levels this source can ever claim (`tele` for Tasmota), so the router asks it
+   * only about those topics; absent when it can claim any topic (device-first layouts, state
+   * topics named at run time, custom patterns). decode() must return undefined for every other.
+   */
+  readonly firstLevels?: readonly string[];
+  /**
    * undefined: not this source's topic (the router asks the next source). Otherwise the outcome;
    * it must not throw.
    */

@@ -11,6 +11,7 @@ export function vigilSource(prefix: string): Source {
   return {
     name: 'vigil',
     filters: [filters.telemetry, filters.status],
+    firstLevels: [prefix.split('/')[0]!],
     decode(message: SourceMessage): Decoded | undefined {
       const { topic, payload, retain, receivedAt } = message;
       if (!topic.startsWith(`${prefix}/`)) return undefined;

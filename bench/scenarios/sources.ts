@@ -8,12 +8,12 @@
 import { FORMATS, type FormatName } from '../../simulator/formats/index.ts';
 import { buildSources } from '../../sources/index.ts';
 import { SourceRouter } from '../../sources/router.ts';
-import type { Source } from '../../sources/types.ts';
 import { ratioTarget } from '../targets.ts';
 import { num, times, type Table } from '../table.ts';
 import type { JsonValue, ScenarioContext, ScenarioResult, TargetCheck } from './types.ts';
 
 const GOAL_VS_VIGIL = 0.7;
+const ROUNDS = 2;
 const DEVICES = 20;
 const METRICS = ['temperature', 'humidity', 'co2'];
 
@@ -55,19 +55,31 @@ function rate(router: SourceRouter, messages: readonly Sample[], seconds: number
 }
 
 export async function sourcesScenario(ctx: ScenarioContext): Promise<ScenarioResult> {
-  const seconds = ctx.quick ? 1 : 3;
-  const rows: { format: FormatName; perSecond: number; rejected: number; messages: number }[] = [];
-  for (const format of Object.keys(FORMATS) as FormatName[]) {
-    ctx.log(`sources: ${format}, ${seconds} s`);
-    const sources: Source[] = buildSources({ prefix: 'devices', enabled: 'all', custom: [] });
-    const router = new SourceRouter(sources);
+  const seconds = ctx.quick ? 0.5 : 1.5;
+  const formats = Object.keys(FORMATS) as FormatName[];
+  // Every router is built and warmed before any clock runs: ingest's decoders see every
+  // ecosystem's shapes, so measuring the first format on code the JIT has seen only it on
+  // would flatter it (the vigil peer went first, and read up to 2x fast that way).
+  const runs = formats.map((format) => {
+    const router = new SourceRouter(buildSources({ prefix: 'devices', enabled: 'all', custom: [] }));
     const { setup, reports } = messagesOf(format, 200);
     for (const m of setup) router.route({ topic: m.topic, payload: m.payload, retain: true, receivedAt: Date.now() });
-    // A warm-up pass, so the JIT has seen every path before the clock runs.
-    rate(router, reports, 0.2);
-    const measured = rate(router, reports, seconds);
-    rows.push({ format, ...measured, messages: reports.length });
+    return { format, router, reports };
+  });
+  for (const run of runs) rate(run.router, run.reports, 0.2);
+  // Two interleaved rounds, the better of each kept: a busy machine slows a round, never speeds one.
+  const best = new Map<FormatName, { perSecond: number; rejected: number }>();
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const run of runs) {
+      ctx.log(`sources: ${run.format}, round ${round + 1}, ${seconds} s`);
+      const measured = rate(run.router, run.reports, seconds);
+      const prev = best.get(run.format);
+      if (!prev || measured.perSecond > prev.perSecond)
+        best.set(run.format, { perSecond: measured.perSecond, rejected: Math.max(measured.rejected, prev?.rejected ?? 0) });
+      else prev.rejected = Math.max(prev.rejected, measured.rejected);
+    }
   }
+  const rows = runs.map((run) => ({ format: run.format, ...best.get(run.format)!, messages: run.reports.length }));
   const vigil = rows.find((r) => r.format === 'vigil')?.perSecond;
   const table: Table = {
     title: `Device-source decoding in process (${DEVICES} devices, ${METRICS.length} metrics, every source enabled as in ingest)`,

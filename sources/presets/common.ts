@@ -51,12 +51,25 @@ export function status(device: Who, value: DeviceStatus, retain: boolean): Decod
  */
 export const RETAINED: Decoded = { kind: 'ignored', why: 'retained' };
 
+/** Last path components by metric name: the same few names come in every message. */
+const leaves = new Map<string, string>();
+
+function leafOf(metric: string): string {
+  let leaf = leaves.get(metric);
+  if (leaf === undefined) {
+    const dot = metric.lastIndexOf('.');
+    leaf = dot < 0 ? metric : metric.slice(dot + 1);
+    if (leaves.size >= 4096) leaves.clear();
+    leaves.set(metric, leaf);
+  }
+  return leaf;
+}
+
 /** Units by a metric's last path component, from a small table. */
 export function unitsByLeaf(values: Readonly<Record<string, number>>, table: Readonly<Record<string, string>>): Record<string, string> {
   const units: Record<string, string> = {};
-  for (const metric of Object.keys(values)) {
-    const dot = metric.lastIndexOf('.');
-    const unit = table[dot < 0 ? metric : metric.slice(dot + 1)];
+  for (const metric in values) {
+    const unit = table[leafOf(metric)];
     if (unit !== undefined) units[metric] = unit;
   }
   return units;

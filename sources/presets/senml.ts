@@ -12,6 +12,7 @@ export function senmlSource(): Source {
   return {
     name: 'senml',
     filters: [TOPIC.filter],
+    firstLevels: ['senml'],
     decode(message: SourceMessage): Decoded | undefined {
       if (!message.topic.startsWith('senml/')) return undefined;
       const m = TOPIC.match(message.topic);

@@ -55,6 +55,7 @@ export function tasmotaSource(zone = 'UTC'): Source {
   return {
     name: 'tasmota',
     filters: [SENSOR.filter, STATE.filter, LWT.filter],
+    firstLevels: ['tele'],
     decode(message: SourceMessage): Decoded | undefined {
       if (!message.topic.startsWith('tele/')) return undefined;
       const lwt = LWT.match(message.topic);

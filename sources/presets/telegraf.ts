@@ -17,6 +17,7 @@ export function telegrafSource(): Source {
   return {
     name: 'telegraf',
     filters: [TOPIC.filter],
+    firstLevels: ['telegraf'],
     decode(message: SourceMessage): Decoded | undefined {
       if (!message.topic.startsWith('telegraf/')) return undefined;
       const m = TOPIC.match(message.topic);

@@ -16,6 +16,7 @@ export function ttnSource(): Source {
   return {
     name: 'ttn',
     filters: [UP.filter],
+    firstLevels: ['v3'],
     decode(message: SourceMessage): Decoded | undefined {
       if (!message.topic.startsWith('v3/')) return undefined;
       const m = UP.match(message.topic);

@@ -40,6 +40,7 @@ export function zigbee2mqttSource(): Source {
   return {
     name: 'zigbee2mqtt',
     filters: ['zigbee2mqtt/#'],
+    firstLevels: ['zigbee2mqtt'],
     decode(message: SourceMessage): Decoded | undefined {
       const { topic } = message;
       if (!topic.startsWith(BASE)) return undefined;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildSources } from '../../../sources/index.ts';
 import { SourceRouter } from '../../../sources/router.ts';
+import type { Source } from '../../../sources/types.ts';
 import { RECEIVED } from './corpus/helpers.ts';
 
 const enc = new TextEncoder();
@@ -52,5 +53,42 @@ describe('precedence between sources (docs/sources.md)', () => {
       source: 'vigil',
       decoded: { kind: 'rejected', reason: 'bad_topic' },
     });
+  });
+});
+
+describe('the router index by first topic level', () => {
+  const asked: string[] = [];
+  /** A source that claims `claims` topics and notes every topic it is asked about. */
+  const fake = (name: string, firstLevels: readonly string[] | undefined, claims: (topic: string) => boolean): Source => ({
+    name,
+    filters: [],
+    ...(firstLevels === undefined ? {} : { firstLevels }),
+    decode(message) {
+      asked.push(`${name}:${message.topic}`);
+      return claims(message.topic) ? { kind: 'ignored', why: name } : undefined;
+    },
+  });
+
+  it('keeps the configured order across indexed and any-level sources, and asks an indexed one only about its levels', () => {
+    const router = new SourceRouter([
+      fake('a', ['tele'], (t) => t === 'tele/x'),
+      fake('any', undefined, (t) => t !== 'nobody/z'),
+      fake('c', ['tele', 'other'], () => true),
+    ]);
+    const source = (topic: string) => {
+      const routed = route(router, topic, '1');
+      return routed.source;
+    };
+    expect(source('tele/x')).toBe('a');
+    expect(source('tele/y')).toBe('any');
+    expect(source('other/y')).toBe('any');
+    expect(source('plain')).toBe('any');
+    asked.length = 0;
+    expect(source('nobody/z')).toBeNull();
+    // Neither indexed source is asked about a level it did not name.
+    expect(asked).toEqual(['any:nobody/z']);
+    asked.length = 0;
+    expect(source('tele')).toBe('any');
+    expect(asked).toEqual(['a:tele', 'any:tele']);
   });
 });
