@@ -193,7 +193,7 @@ describe('the dashboard tells the truth', () => {
       await page.getByTestId('chart').first().waitFor({ timeout: 10_000 });
       expect(await page.locator('main').textContent()).not.toContain('could not be loaded');
       await publish('live-1', { temp: 22 });
-      await shows(page.locator('h1 + [data-testid="device-status"]'), 'online', 5_000);
+      await shows(page.locator('.head [data-testid="device-status"]'), 'online', 5_000);
       await publish('live-2', { temp: 30 });
       await page.getByRole('link', { name: /All devices/ }).click();
       await card('live-2').locator('a').first().click();
