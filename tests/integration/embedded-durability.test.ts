@@ -66,7 +66,7 @@ afterAll(async () => {
 async function started(env: Record<string, string>): Promise<Run> {
   const run = runVigil(env);
   runs.push(run);
-  await eventually(async () => (/Vigil is running at/.test(run.out()) ? true : undefined), 30_000, `Vigil up (output: ${run.out()})`);
+  await eventually(async () => (/Vigil is running/.test(run.out()) ? true : undefined), 30_000, `Vigil up (output: ${run.out()})`);
   return run;
 }
 
