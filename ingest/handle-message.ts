@@ -2,7 +2,8 @@
  * What ingest does with one MQTT message: the source router picks the source that claims its
  * topic and decodes it; accepted readings are made durable, and the outcome is reported. It
  * returns only after a reading is durable (or throws if the sink failed), so the caller can
- * acknowledge QoS 1 right after it. A topic no source takes is only noted (the router lists it
+ * acknowledge QoS 1 right after it; with a GroupCommit it returns a promise that settles after
+ * the commit holding the reading (or rejects). A topic no source takes is only noted (the router lists it
  * for /api/sources/unmatched) and acknowledged: it is not Vigil's to hold.
  */
 import type { DeviceMeta } from '../domain/devices.ts';
