@@ -2,13 +2,15 @@
  * What ingest does with one MQTT message: the source router picks the source that claims its
  * topic and decodes it; accepted readings are made durable, and the outcome is reported. It
  * returns only after a reading is durable (or throws if the sink failed), so the caller can
- * acknowledge QoS 1 right after it. A topic no source takes is only noted (the router lists it
+ * acknowledge QoS 1 right after it; with a GroupCommit it returns a promise that settles after
+ * the commit holding the reading (or rejects). A topic no source takes is only noted (the router lists it
  * for /api/sources/unmatched) and acknowledged: it is not Vigil's to hold.
  */
 import type { DeviceMeta } from '../domain/devices.ts';
 import type { DeviceStatus, RejectReason, TelemetryEntry } from '../domain/reading.ts';
 import type { Routed, SourceRouter } from '../sources/router.ts';
 import type { DurableSink } from '../store/port.ts';
+import type { GroupCommit } from './group-commit.ts';
 
 export interface Rejected {
   readonly topic: string;
@@ -41,6 +43,11 @@ export interface MessageHandlerOptions {
   readonly sink: DurableSink;
   readonly outcomes: MessageOutcomes;
   readonly now?: () => number;
+  /**
+   * Commit the readings of messages waiting in the same event-loop turn together (ingest/group-commit.ts):
+   * the handler then returns a promise that settles after the group's commit.
+   */
+  readonly group?: GroupCommit;
 }
 
 export type MessageHandler = (topic: string, payload: Uint8Array, retain: boolean) => void | Promise<void>;
@@ -51,7 +58,7 @@ export function isReservedTopic(topic: string): boolean {
 }
 
 export function createMessageHandler(options: MessageHandlerOptions): MessageHandler {
-  const { router, sink, outcomes } = options;
+  const { router, sink, outcomes, group } = options;
   const now = options.now ?? Date.now;
   /**
    * Messages whose write failed, by payload (acknowledgeAfter retries with the same buffer): a
@@ -87,9 +94,13 @@ export function createMessageHandler(options: MessageHandlerOptions): MessageHan
     switch (decoded.kind) {
       case 'readings': {
         const started = performance.now();
+        const accepted = (): void => {
+          outcomes.accepted(decoded.entries, receivedAt, (performance.now() - started) / 1000);
+          if (decoded.meta.length > 0) outcomes.meta(decoded.meta);
+        };
+        if (group) return hold(payload, { receivedAt, routed }, () => group.append(decoded.entries, receivedAt).then(accepted));
         hold(payload, { receivedAt, routed }, () => sink.appendSync(decoded.entries, receivedAt));
-        outcomes.accepted(decoded.entries, receivedAt, (performance.now() - started) / 1000);
-        if (decoded.meta.length > 0) outcomes.meta(decoded.meta);
+        accepted();
         return;
       }
       case 'status':

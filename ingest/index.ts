@@ -18,6 +18,7 @@ import { Forwarder } from './forward.ts';
 import { createMessageHandler, type MessageOutcomes } from './handle-message.ts';
 import { IngestStats } from './stats.ts';
 import { acknowledgeAfter } from './acknowledge.ts';
+import { GroupCommit } from './group-commit.ts';
 import type { MessageTap } from '../lib/message-tap.ts';
 import type { DeviceMetaSink } from '../domain/devices.ts';
 import type { Source } from '../sources/types.ts';
@@ -155,8 +156,12 @@ export async function start(config: VigilConfig, deps: IngestDeps = {}): Promise
       },
     };
     const handle = createMessageHandler({ router, sink: store, outcomes });
-    const acknowledged = () =>
-      acknowledgeAfter(handle, {
+    // The embedded broker's tap carries many device connections at once: their messages of one
+    // event-loop turn share a commit. One mqtt.js connection hands over one packet at a time,
+    // so it has nothing to group and commits directly.
+    const grouped = createMessageHandler({ router, sink: store, outcomes, group: new GroupCommit(store) });
+    const acknowledged = (h = handle) =>
+      acknowledgeAfter(h, {
         signal: stopping.signal,
         onReceived: () => stats.received++,
         onSettled: () => stats.unacked--,
@@ -200,7 +205,7 @@ export async function start(config: VigilConfig, deps: IngestDeps = {}): Promise
       if (index === 0 && tap) {
         // The embedded broker hands every device message over in-process (before its PUBACK), so
         // topics no source takes are listed too; a subscription as well would store each twice.
-        tap.attach(['#'], acknowledged());
+        tap.attach(['#'], acknowledged(grouped));
         resources.defer(() => tap.detach());
         everyConsumerShared = false;
         logger.info({ broker: redact(url), clientId, topics: router.filters() }, 'ingest takes device messages from the embedded broker');

@@ -42,6 +42,12 @@ const MIGRATIONS: readonly string[] = [
    INSERT INTO rollup_1m (device, metric, minute, n, total, lo, hi)
      SELECT device, metric, ts - ts % 60000, count(*), sum(value), min(value), max(value)
      FROM readings GROUP BY device, metric, ts - ts % 60000;`,
+  // 3: small facts about the file itself: when the derived rows (latest, last_seen) were last
+  // flushed and whether the last close was clean (store/sqlite-derived.ts repairs otherwise).
+  `CREATE TABLE store_meta (
+     key TEXT PRIMARY KEY,
+     value INTEGER NOT NULL
+   ) WITHOUT ROWID;`,
 ];
 
 export function migrate(db: Database.Database): void {

@@ -16,6 +16,7 @@ import { exportReadings, prepareExportPage } from './sqlite-export.ts';
 import { SqliteHistory, type HistoryReads } from './sqlite-history.ts';
 import { SqliteRetention, type PruneResult } from './sqlite-retention.ts';
 import { migrate } from './sqlite-schema.ts';
+import { DerivedState } from './sqlite-derived.ts';
 import { StatsRecorder } from './stats.ts';
 
 export interface SqliteStoreOptions {
@@ -26,7 +27,12 @@ export interface SqliteStoreOptions {
   /** How often expired data is deleted; 0 turns the timer off (tests call prune()). Default 60 s. */
   readonly pruneEveryMs?: number;
   readonly now?: () => number;
+  /** How often pending latest values and last_seen are written (store/sqlite-derived.ts). Default 500 ms. */
+  readonly derivedFlushMs?: number;
 }
+
+/** After a kill -9, latest values and last_seen lag by at most this (plus one flush). */
+export const DERIVED_FLUSH_MS = 500;
 
 interface DeviceRow {
   id: string;
@@ -45,13 +51,16 @@ interface LatestRow {
 export class SqliteStore implements TelemetryStore {
   readonly kind = 'sqlite' as const;
   private readonly db: Database.Database;
-  private readonly writeBatch: (entries: readonly TelemetryEntry[], receivedAt: number) => number;
+  private readonly writeBatch: (entries: readonly TelemetryEntry[], receivedAt: number, cutoff: number) => number;
   private readonly statements;
   private readonly historyReader: SqliteHistory;
   private readonly retention: SqliteRetention;
   private readonly window: RetentionWindow;
   private readonly recorder = new StatsRecorder();
   private readonly pruneTimer: NodeJS.Timeout | undefined;
+  private readonly derived: DerivedState;
+  private readonly flushTimer: NodeJS.Timeout;
+  private readonly readonly: boolean;
 
   constructor(options: SqliteStoreOptions) {
     const now = options.now ?? Date.now;
@@ -74,16 +83,6 @@ export class SqliteStore implements TelemetryStore {
          n = rollup_1m.n + 1, total = rollup_1m.total + excluded.total,
          lo = min(rollup_1m.lo, excluded.lo), hi = max(rollup_1m.hi, excluded.hi)`,
     );
-    // A late reading with an older ts goes into history but must not replace a newer latest value.
-    const upsertLatest = this.db.prepare<[string, string, number, number]>(
-      `INSERT INTO latest (device, metric, ts, value) VALUES (?, ?, ?, ?)
-       ON CONFLICT (device, metric) DO UPDATE SET ts = excluded.ts, value = excluded.value
-       WHERE excluded.ts >= latest.ts`,
-    );
-    const touchDevice = this.db.prepare<[string, number, number]>(
-      `INSERT INTO devices (id, last_seen, first_seen) VALUES (?, ?, ?)
-       ON CONFLICT (id) DO UPDATE SET last_seen = max(coalesce(last_seen, 0), excluded.last_seen)`,
-    );
     this.statements = {
       setStatus: this.db.prepare<[string, DeviceStatus, number, number]>(
         `INSERT INTO devices (id, reported, reported_at, first_seen) VALUES (?, ?, ?, ?)
@@ -98,34 +97,34 @@ export class SqliteStore implements TelemetryStore {
       exportPage: prepareExportPage(this.db),
     };
 
+    this.derived = new DerivedState(this.db, now);
+    this.derived.open(!options.readonly);
+    const derived = this.derived;
     /** Returns how many readings were older than the retention window and skipped. */
-    this.writeBatch = this.db.transaction((entries: readonly TelemetryEntry[], receivedAt: number): number => {
-      const seen = new Set<string>();
-      const cutoff = this.window.cutoff();
+    this.writeBatch = this.db.transaction((entries: readonly TelemetryEntry[], receivedAt: number, cutoff: number): number => {
       let expired = 0;
       for (const entry of entries) {
-        const metrics = Object.keys(entry.values);
-        if (entry.ts < cutoff) expired += metrics.length;
-        else {
-          const minute = entry.ts - (entry.ts % ROLLUP_MS);
-          for (const metric of metrics) {
-            const value = entry.values[metric]!;
-            if (insertReading.run(entry.device, metric, entry.ts, value).changes > 0) {
-              addToRollup.run(entry.device, metric, minute, value, value, value);
-            }
-            upsertLatest.run(entry.device, metric, entry.ts, value);
-          }
+        if (entry.ts < cutoff) {
+          for (const _ in entry.values) expired++;
+          derived.insertNew(entry.device, undefined, entry.ts, 0, receivedAt);
+          continue;
         }
-        // A device sending only expired readings is still alive.
-        if (!seen.has(entry.device)) {
-          seen.add(entry.device);
-          touchDevice.run(entry.device, receivedAt, receivedAt);
+        const minute = entry.ts - (entry.ts % ROLLUP_MS);
+        for (const metric in entry.values) {
+          const value = entry.values[metric]!;
+          if (insertReading.run(entry.device, metric, entry.ts, value).changes > 0) {
+            addToRollup.run(entry.device, metric, minute, value, value, value);
+          }
+          derived.insertNew(entry.device, metric, entry.ts, value, receivedAt);
         }
       }
       return expired;
     });
     this.historyReader = new SqliteHistory(this.db);
     this.retention = new SqliteRetention(this.db);
+    this.readonly = options.readonly === true;
+    this.flushTimer = setInterval(() => this.flushDerived(), options.derivedFlushMs ?? DERIVED_FLUSH_MS);
+    this.flushTimer.unref();
     const every = options.pruneEveryMs ?? 60_000;
     if (options.retentionMs !== undefined && every > 0 && !options.readonly) {
       this.pruneTimer = setInterval(() => void this.prune().catch(() => undefined), every);
@@ -139,10 +138,22 @@ export class SqliteStore implements TelemetryStore {
 
   appendSync(entries: readonly TelemetryEntry[], receivedAt: number): void {
     const started = performance.now();
-    const expired = this.writeBatch(entries, receivedAt);
+    const cutoff = this.window.cutoff();
+    const expired = this.writeBatch(entries, receivedAt, cutoff);
     this.recorder.timed(performance.now() - started);
+    // Committed: the derived rows follow in the next flush.
     let readings = 0;
-    for (const entry of entries) readings += Object.keys(entry.values).length;
+    for (const entry of entries) {
+      if (entry.ts < cutoff) {
+        this.derived.noteCommitted(entry.device, undefined, entry.ts, 0, receivedAt);
+        for (const _ in entry.values) readings++;
+        continue;
+      }
+      for (const metric in entry.values) {
+        readings++;
+        this.derived.noteCommitted(entry.device, metric, entry.ts, entry.values[metric]!, receivedAt);
+      }
+    }
     this.recorder.readingsWritten += readings - expired;
     this.recorder.droppedOutsideRetention += expired;
   }
@@ -155,11 +166,13 @@ export class SqliteStore implements TelemetryStore {
   recordAlertEvent(): void {}
 
   async devices(): Promise<DeviceRecord[]> {
+    this.flushDerived();
     const latest = groupLatest(this.statements.allLatest.all());
     return this.statements.devices.all().map((row) => toRecord(row, latest.get(row.id)));
   }
 
   async device(id: string): Promise<DeviceRecord | undefined> {
+    this.flushDerived();
     const row = this.statements.device.get(id);
     if (!row) return undefined;
     return toRecord(row, groupLatest(this.statements.deviceLatest.all(id)).get(id));
@@ -211,8 +224,23 @@ export class SqliteStore implements TelemetryStore {
     this.db.prepare('SELECT 1').get();
   }
 
-  /** Writes are committed when they return: nothing is ever pending. */
-  async flush(): Promise<void> {}
+  /** Readings are committed when appendSync returns; this writes the pending latest values and last_seen. */
+  async flush(): Promise<void> {
+    this.derived.flush();
+  }
+
+  /**
+   * Before a read of latest values or last_seen: read-your-writes in this process. A failed
+   * flush (the file busy) keeps the updates pending; the read then answers from the last flush.
+   */
+  private flushDerived(): void {
+    if (!this.derived.pending) return;
+    try {
+      this.derived.flush();
+    } catch {
+      // Retried by the next read or the timer.
+    }
+  }
 
   /** Rollups (SQLite) are kept in the write transaction: nothing to catch up. */
   async rollupNow(): Promise<void> {}
@@ -223,7 +251,11 @@ export class SqliteStore implements TelemetryStore {
 
   async close(): Promise<void> {
     if (this.pruneTimer) clearInterval(this.pruneTimer);
-    if (this.db.open) this.db.close();
+    clearInterval(this.flushTimer);
+    if (this.db.open) {
+      if (!this.readonly) this.derived.close();
+      this.db.close();
+    }
   }
 }
 
