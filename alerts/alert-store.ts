@@ -9,6 +9,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { z } from 'zod';
 import type { Alert } from '../domain/alert.ts';
 import { compareAlerts } from '../domain/alert-order.ts';
 import type { Severity } from '../domain/rule.ts';
@@ -233,6 +234,19 @@ export class AlertStore {
   }
 }
 
+const thresholdSchema = z.union([z.number(), z.tuple([z.number(), z.number()])]);
+
+/** A stored threshold through its schema: a row that no longer decodes shows no threshold. */
+function decodeThreshold(text: string | null): Alert['threshold'] {
+  if (text === null) return null;
+  try {
+    const parsed = thresholdSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
 function toAlert(row: AlertRow): Alert {
   return {
     id: row.id,
@@ -243,7 +257,7 @@ function toAlert(row: AlertRow): Alert {
     state: row.state,
     acknowledged: row.acknowledged === 1,
     value: row.value,
-    threshold: row.threshold === null ? null : (JSON.parse(row.threshold) as Alert['threshold']),
+    threshold: decodeThreshold(row.threshold),
     startedAt: row.started_at,
     resolvedAt: row.resolved_at,
     ackedAt: row.acked_at,
