@@ -20,9 +20,9 @@ import { deviceIdFor } from './identity.ts';
 import type { FlattenOptions } from './payload.ts';
 import { SOURCE_NAMES } from './names.ts';
 import { compilePattern, type TopicPattern } from './pattern.ts';
-import { RETAINED, shortText, status, who } from './presets/common.ts';
+import { GATEWAY_ONLY, ownedBy, RETAINED, shortText, status, who } from './presets/common.ts';
 import { isTimeZone, TS_UNITS, type TsClock, type TsUnit } from './time.ts';
-import type { Decoded, Source, SourceMessage } from './types.ts';
+import type { Decoded, Source, SourceMessage, TopicClaim } from './types.ts';
 
 export const CUSTOM_FORMATS = ['json', 'value', 'influx', 'telegraf', 'senml'] as const;
 export type CustomFormat = (typeof CUSTOM_FORMATS)[number];
@@ -233,6 +233,13 @@ export function customSource(spec: CustomSourceSpec): Source {
         deviceTag,
       });
       return decoder(message.payload, ctx);
+    },
+    // With {device} the topic names it for every format (the `host` tag is read only without one).
+    claim(topic: string): TopicClaim | undefined {
+      const m = st?.match(topic) ?? data.match(topic);
+      if (!m) return undefined;
+      const device = m['device'];
+      return device === undefined ? GATEWAY_ONLY : ownedBy(device);
     },
   };
 }

@@ -3,6 +3,7 @@
  * came of it, and remembers (bounded) the topics no source took, for /api/sources/unmatched.
  */
 import type { RejectReason } from '../domain/reading.ts';
+import { FirstLevelIndex } from './first-level.ts';
 import type { Decoded, Source, SourceMessage } from './types.ts';
 
 export interface SourceCounters {
@@ -46,27 +47,12 @@ export class SourceRouter {
   /** filters(), kept until a source adds some: DISCOVER_TOPICS asks for every message. */
   private allFilters: string[] | undefined;
 
-  /** Sources to ask, in order, by a topic's first level; `anyLevel` for levels no source names. */
-  private readonly byFirstLevel = new Map<string, readonly Source[]>();
-  private readonly anyLevel: readonly Source[];
+  private readonly index: FirstLevelIndex;
 
   constructor(readonly sources: readonly Source[]) {
     for (const source of sources)
       this.counters.set(source.name, { matched: 0, points: 0, skippedFields: 0, tsFallbacks: 0, ignored: 0, rejected: {} });
-    // Each list keeps the configured order, so the first source that claims a topic still wins.
-    this.anyLevel = sources.filter((s) => s.firstLevels === undefined);
-    const levels = new Set(sources.flatMap((s) => s.firstLevels ?? []));
-    for (const level of levels)
-      this.byFirstLevel.set(
-        level,
-        sources.filter((s) => s.firstLevels === undefined || s.firstLevels.includes(level)),
-      );
-  }
-
-  /** The sources that can claim `topic`: an index on the first level, so most are never asked. */
-  private candidates(topic: string): readonly Source[] {
-    const slash = topic.indexOf('/');
-    return this.byFirstLevel.get(slash < 0 ? topic : topic.slice(0, slash)) ?? this.anyLevel;
+    this.index = new FirstLevelIndex(sources);
   }
 
   /** Every MQTT filter the enabled sources need, those added at run time included. */
@@ -102,7 +88,7 @@ export class SourceRouter {
   }
 
   route(message: SourceMessage): Routed {
-    for (const source of this.candidates(message.topic)) {
+    for (const source of this.index.candidates(message.topic)) {
       const decoded = source.decode(message);
       if (decoded === undefined) continue;
       this.count(source.name, decoded);

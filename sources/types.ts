@@ -37,6 +37,22 @@ export type Decoded =
   | { readonly kind: 'ignored'; readonly why: string }
   | { readonly kind: 'rejected'; readonly device: string | null; readonly reason: RejectReason; readonly detail: string };
 
+/**
+ * Who a topic belongs to, from the topic alone (the embedded broker's access rule, broker/access.ts):
+ * `device` is the Vigil id (after identity.ts's mapping) that every message on the topic is stored
+ * under; null when the payload may name the device (Telegraf's `host` tag, TTN's `end_device_ids`)
+ * or the topic is a bridge's own (`zigbee2mqtt/bridge/…`): then only a gateway of this source may
+ * publish there.
+ */
+export interface TopicClaim {
+  readonly device: string | null;
+}
+
+/** A claim with the source that made it. */
+export interface SourceClaim extends TopicClaim {
+  readonly source: string;
+}
+
 export interface Source {
   readonly name: string;
   /** MQTT filters this source needs, with any configured prefix applied. */
@@ -52,4 +68,9 @@ export interface Source {
    * it must not throw.
    */
   decode(message: SourceMessage): Decoded | undefined;
+  /**
+   * undefined: decode() never takes this topic. Otherwise whose it is (TopicClaim). Pure, from the
+   * topic only; a source without claim() opens its topics to no signed-in device (only anonymous ones).
+   */
+  claim?(topic: string): TopicClaim | undefined;
 }

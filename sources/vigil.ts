@@ -4,7 +4,7 @@
  */
 import { parseStatus, parseTelemetry } from '../domain/reading.ts';
 import { deviceTopicFilters, parseDeviceTopic } from '../domain/topics.ts';
-import type { Decoded, Source, SourceMessage } from './types.ts';
+import type { Decoded, Source, SourceMessage, TopicClaim } from './types.ts';
 
 export function vigilSource(prefix: string): Source {
   const filters = deviceTopicFilters(prefix);
@@ -32,6 +32,12 @@ export function vigilSource(prefix: string): Source {
       const parsed = parseTelemetry(where.device, payload, receivedAt);
       if (!parsed.ok) return { kind: 'rejected', device: where.device, reason: parsed.reason, detail: parsed.detail };
       return { kind: 'readings', entries: parsed.entries, meta: [], skippedFields: 0, tsFallbacks: 0 };
+    },
+    // Everything under the prefix is this source's (a bad topic is rejected here, never passed on).
+    claim(topic: string): TopicClaim | undefined {
+      if (!topic.startsWith(`${prefix}/`)) return undefined;
+      const where = parseDeviceTopic(prefix, topic);
+      return { device: where.ok ? where.device : null };
     },
   };
 }

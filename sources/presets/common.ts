@@ -1,7 +1,7 @@
 /** Pieces the presets share: status results, the retained-message rule, unit tables. */
 import type { DeviceStatus } from '../../domain/reading.ts';
 import { deviceIdFor } from '../identity.ts';
-import type { Decoded, DeviceMeta } from '../types.ts';
+import type { Decoded, DeviceMeta, TopicClaim } from '../types.ts';
 
 /**
  * First topic levels that belong to a known ecosystem: the presets whose topics start with the
@@ -35,6 +35,14 @@ export function who(original: string): Who {
   const id = deviceIdFor(original);
   return { id, meta: id === original ? NO_META : [{ device: id, name: original }] };
 }
+
+/** A topic that names its device: every message on it is stored under that device's id. */
+export function ownedBy(original: string): TopicClaim {
+  return { device: deviceIdFor(original) };
+}
+
+/** A topic whose device the payload names, or a bridge's own topic: only the source's gateways publish there. */
+export const GATEWAY_ONLY: TopicClaim = { device: null };
 
 /**
  * A status message. A retained `online` is ignored as the vigil source does: it says when the

@@ -9,8 +9,8 @@
  */
 import { bareValue, Collector, newFlatOut, putValue, readText } from '../payload.ts';
 import { pattern } from '../pattern.ts';
-import type { Decoded, Source, SourceMessage } from '../types.ts';
-import { RESERVED_FIRST_LEVELS, RETAINED, shortText, status, who } from './common.ts';
+import type { Decoded, Source, SourceMessage, TopicClaim } from '../types.ts';
+import { ownedBy, RESERVED_FIRST_LEVELS, RETAINED, shortText, status, who } from './common.ts';
 
 const SENSOR = pattern('{device}/sensor/{metric}/state');
 const BINARY = pattern('{device}/binary_sensor/{metric}/state');
@@ -34,6 +34,12 @@ export function esphomeSource(): Source {
       if (!m) return undefined;
       if (message.retain) return RETAINED;
       return decodeState(m['device']!, m['metric']!, message);
+    },
+    claim(topic: string): TopicClaim | undefined {
+      const slash = topic.indexOf('/');
+      if (slash < 0 || RESERVED_FIRST_LEVELS.has(topic.slice(0, slash))) return undefined;
+      const m = STATUS.match(topic) ?? SENSOR.match(topic) ?? BINARY.match(topic);
+      return m ? ownedBy(m['device']!) : undefined;
     },
   };
 }

@@ -13,8 +13,8 @@
  */
 import { deviceIdFor, metricNameFor } from '../identity.ts';
 import { bareValue, isObject, leafValue, newFlatOut, putValue, readJson, readText, stateWord, type FlatOut } from '../payload.ts';
-import type { Decoded, DeviceMeta, Source, SourceMessage } from '../types.ts';
-import { RETAINED, shortText, status } from './common.ts';
+import type { Decoded, DeviceMeta, Source, SourceMessage, TopicClaim } from '../types.ts';
+import { GATEWAY_ONLY, ownedBy, RETAINED, shortText, status } from './common.ts';
 import { evaluate, finish, parseTemplate, RAW_VALUE, type Template } from './ha-template.ts';
 
 const PREFIX = 'homeassistant/';
@@ -166,6 +166,18 @@ export function homeAssistantSource(registry = new HomeAssistantRegistry()): Sou
       const availability = registry.byAvailability.get(topic);
       if (availability) return decodeAvailability(availability[0]!, message);
       return undefined;
+    },
+    claim(topic: string): TopicClaim | undefined {
+      if (topic.startsWith(PREFIX)) {
+        // `homeassistant/{component}/{node_id}/{object_id}/config` is the node's (ESPHome names
+        // it after itself); without a node_id the payload names the device.
+        const node = parseConfigTopic(topic)?.node;
+        return node ? ownedBy(node) : GATEWAY_ONLY;
+      }
+      const named = registry.byState.get(topic) ?? registry.byAvailability.get(topic);
+      if (!named) return undefined;
+      const device = named[0]!.device;
+      return named.every((e) => e.device === device) ? { device } : GATEWAY_ONLY;
     },
   };
 }

@@ -3,8 +3,8 @@ import { context } from '../decoders/context.ts';
 import { decodeSenml } from '../decoders/senml.ts';
 import { deviceIdFor } from '../identity.ts';
 import { pattern } from '../pattern.ts';
-import type { Decoded, Source, SourceMessage } from '../types.ts';
-import { RETAINED } from './common.ts';
+import type { Decoded, Source, SourceMessage, TopicClaim } from '../types.ts';
+import { ownedBy, RETAINED } from './common.ts';
 
 const TOPIC = pattern('senml/{device}');
 
@@ -20,6 +20,11 @@ export function senmlSource(): Source {
       if (message.retain) return RETAINED;
       const device = m['device']!;
       return decodeSenml(message.payload, context(message.receivedAt, deviceIdFor(device), device));
+    },
+    // The topic's device wins over the records' `bn` (decoders/senml.ts).
+    claim(topic: string): TopicClaim | undefined {
+      const m = topic.startsWith('senml/') ? TOPIC.match(topic) : null;
+      return m ? ownedBy(m['device']!) : undefined;
     },
   };
 }

@@ -10,8 +10,8 @@
  */
 import { bareValue, Collector, type FlattenOptions, flatten, isObject, newFlatOut, putValue, readJson, readText } from '../payload.ts';
 import { pattern } from '../pattern.ts';
-import type { Decoded, Source, SourceMessage } from '../types.ts';
-import { RESERVED_FIRST_LEVELS, RETAINED, shortText, status, unitsByLeaf, who } from './common.ts';
+import type { Decoded, Source, SourceMessage, TopicClaim } from '../types.ts';
+import { GATEWAY_ONLY, ownedBy, RESERVED_FIRST_LEVELS, RETAINED, shortText, status, unitsByLeaf, who } from './common.ts';
 
 const STATUS = pattern('{device}/status/{component}');
 const RPC = pattern('{device}/events/rpc');
@@ -71,6 +71,19 @@ export function shellySource(): Source {
       if (!st || !COMPONENT.test(st['component']!)) return undefined;
       if (message.retain) return RETAINED;
       return decodeComponent(st['device']!, st['component']!, message);
+    },
+    claim(topic: string): TopicClaim | undefined {
+      if (topic.startsWith(GEN1)) {
+        const slash = topic.indexOf('/', GEN1.length);
+        // `shellies/announce` and `shellies/command` are the broadcast topics of every device.
+        return slash <= GEN1.length ? GATEWAY_ONLY : ownedBy(topic.slice(GEN1.length, slash));
+      }
+      const slash = topic.indexOf('/');
+      if (slash < 0 || RESERVED_FIRST_LEVELS.has(topic.slice(0, slash))) return undefined;
+      const m = ONLINE.match(topic) ?? RPC.match(topic);
+      if (m) return ownedBy(m['device']!);
+      const st = STATUS.match(topic);
+      return st && COMPONENT.test(st['component']!) ? ownedBy(st['device']!) : undefined;
     },
   };
 }

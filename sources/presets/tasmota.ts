@@ -8,8 +8,8 @@
 import { Collector, flatten, isObject, newFlatOut, readJson } from '../payload.ts';
 import { pattern } from '../pattern.ts';
 import type { TsClock } from '../time.ts';
-import type { Decoded, Source, SourceMessage } from '../types.ts';
-import { RETAINED, shortText, status, unitsByLeaf, who } from './common.ts';
+import type { Decoded, Source, SourceMessage, TopicClaim } from '../types.ts';
+import { ownedBy, RETAINED, shortText, status, unitsByLeaf, who } from './common.ts';
 
 const SENSOR = pattern('tele/{device}/SENSOR');
 const STATE = pattern('tele/{device}/STATE');
@@ -64,6 +64,11 @@ export function tasmotaSource(zone = 'UTC'): Source {
       if (!m) return undefined;
       if (message.retain) return RETAINED;
       return decodeTele(m['device']!, message, clock);
+    },
+    claim(topic: string): TopicClaim | undefined {
+      if (!topic.startsWith('tele/')) return undefined;
+      const m = LWT.match(topic) ?? SENSOR.match(topic) ?? STATE.match(topic);
+      return m ? ownedBy(m['device']!) : undefined;
     },
   };
 }

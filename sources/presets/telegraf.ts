@@ -8,8 +8,8 @@ import { context } from '../decoders/context.ts';
 import { decodeTelegraf } from '../decoders/telegraf.ts';
 import { deviceIdFor } from '../identity.ts';
 import { pattern } from '../pattern.ts';
-import type { Decoded, Source, SourceMessage } from '../types.ts';
-import { RETAINED } from './common.ts';
+import type { Decoded, Source, SourceMessage, TopicClaim } from '../types.ts';
+import { GATEWAY_ONLY, RETAINED } from './common.ts';
 
 const TOPIC = pattern('telegraf/{host}/{measurement}');
 
@@ -26,5 +26,7 @@ export function telegrafSource(): Source {
       const host = m['host']!;
       return decodeTelegraf(message.payload, context(message.receivedAt, deviceIdFor(host), host, { deviceTag: 'host' }));
     },
+    // The payload's `host` tag wins over the topic's host: only a gateway may publish here.
+    claim: (topic: string): TopicClaim | undefined => (topic.startsWith('telegraf/') && TOPIC.match(topic) ? GATEWAY_ONLY : undefined),
   };
 }

@@ -7,8 +7,8 @@ import { context } from '../decoders/context.ts';
 import { decodeTtn } from '../decoders/ttn.ts';
 import { deviceIdFor } from '../identity.ts';
 import { pattern } from '../pattern.ts';
-import type { Decoded, Source, SourceMessage } from '../types.ts';
-import { RETAINED } from './common.ts';
+import type { Decoded, Source, SourceMessage, TopicClaim } from '../types.ts';
+import { GATEWAY_ONLY, RETAINED } from './common.ts';
 
 const UP = pattern('v3/{app}/devices/{device}/up');
 
@@ -25,5 +25,7 @@ export function ttnSource(): Source {
       const device = m['device']!;
       return decodeTtn(message.payload, context(message.receivedAt, deviceIdFor(device), device));
     },
+    // The uplink's `end_device_ids.device_id` wins over the topic's: the application's connection is a gateway.
+    claim: (topic: string): TopicClaim | undefined => (topic.startsWith('v3/') && UP.match(topic) ? GATEWAY_ONLY : undefined),
   };
 }

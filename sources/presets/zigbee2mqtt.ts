@@ -9,8 +9,8 @@
  */
 import { bareValue, Collector, flatten, isObject, newFlatOut, putValue, readJson, readText } from '../payload.ts';
 import { UTC_AUTO } from '../time.ts';
-import type { Decoded, Source, SourceMessage } from '../types.ts';
-import { RETAINED, status, unitsByLeaf, who } from './common.ts';
+import type { Decoded, Source, SourceMessage, TopicClaim } from '../types.ts';
+import { GATEWAY_ONLY, ownedBy, RETAINED, status, unitsByLeaf, who } from './common.ts';
 
 const BASE = 'zigbee2mqtt/';
 const IGNORE_PATHS = new Set(['last_seen']);
@@ -35,6 +35,10 @@ const UNITS: Readonly<Record<string, string>> = {
 };
 
 const ignored = (why: string): Decoded => ({ kind: 'ignored', why });
+const AVAILABILITY = '/availability';
+const isBridge = (rest: string): boolean => rest === 'bridge' || rest.startsWith('bridge/');
+const isMalformed = (rest: string): boolean => rest === '' || rest.startsWith('/') || rest.endsWith('/') || rest.includes('//');
+const isBridgeOrMalformed = (rest: string): boolean => isBridge(rest) || isMalformed(rest);
 
 export function zigbee2mqttSource(): Source {
   return {
@@ -45,14 +49,23 @@ export function zigbee2mqttSource(): Source {
       const { topic } = message;
       if (!topic.startsWith(BASE)) return undefined;
       const rest = topic.slice(BASE.length);
-      if (rest === 'bridge' || rest.startsWith('bridge/')) return ignored('bridge');
-      if (rest === '' || rest.startsWith('/') || rest.endsWith('/') || rest.includes('//')) return ignored('not a device topic');
+      if (isBridge(rest)) return ignored('bridge');
+      if (isMalformed(rest)) return ignored('not a device topic');
       const cut = rest.lastIndexOf('/');
       const last = cut < 0 ? rest : rest.slice(cut + 1);
       if (cut > 0 && last === 'availability') return decodeAvailability(rest.slice(0, cut), message);
       if (cut > 0 && (last === 'set' || last === 'get' || rest.includes('/set/') || rest.includes('/get/'))) return ignored('command');
       if (message.retain) return RETAINED;
       return decodeState(rest, message);
+    },
+    claim(topic: string): TopicClaim | undefined {
+      if (!topic.startsWith(BASE)) return undefined;
+      const rest = topic.slice(BASE.length);
+      if (isBridgeOrMalformed(rest)) return GATEWAY_ONLY;
+      if (rest.endsWith(AVAILABILITY)) return ownedBy(rest.slice(0, -AVAILABILITY.length));
+      // `zigbee2mqtt/a/b` is device `a/b` (JSON) or attribute `b` of `a` (a bare value): the
+      // payload decides, so only a name without `/` belongs to one device by its topic.
+      return rest.includes('/') ? GATEWAY_ONLY : ownedBy(rest);
     },
   };
 }
