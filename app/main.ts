@@ -12,6 +12,8 @@ import { SqliteRegistry } from '../store/registry-sqlite.ts';
 import { start as startApi } from '../api/index.ts';
 import { start as startBroker } from '../broker/index.ts';
 import { start as startIngest, type IngestDeps } from '../ingest/index.ts';
+import { sourcesFor } from '../ingest/sources.ts';
+import { topicClaims } from '../sources/claims.ts';
 import { startBuiltInSimulator } from './simulator.ts';
 import { createMessageTap } from '../lib/message-tap.ts';
 import type { BrokerGuardStats, BrokerHandle } from '../broker/index.ts';
@@ -91,6 +93,9 @@ export async function startVigil(config: VigilConfig, options: VigilOptions = {}
         anonymous: config.mqtt.anonymous,
         topicPrefix: config.topicPrefix,
         credentialsFile: devicesPasswdPath(config.store.sqlitePath),
+        // The sources ingest will run, built the same way, so a Tasmota plug signed in as
+        // `plug-1` may publish tele/plug-1/SENSOR (docs/security.md).
+        claims: topicClaims(sourcesFor(config, options.ingest?.sources).sources),
         ...(simulatorPassword ? { bootDevices: { ids: BUILT_IN_SIM_IDS, password: simulatorPassword } } : {}),
       };
       broker = await resources.open(

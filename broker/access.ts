@@ -1,13 +1,20 @@
 /**
  * Who may publish and subscribe to what on the embedded broker (docs/security.md, "MQTT").
  * Three kinds of client: Vigil's own processes (per-boot service credentials: everything), a
- * device signed in with its id (only its own topics), and an anonymous client (only while
- * MQTT_ANONYMOUS is on: any device topic, never `vigil/…`).
+ * device signed in with its id (its own topics, and a gateway's its sources' topics), and an
+ * anonymous client (only while MQTT_ANONYMOUS is on: any device topic, never `vigil/…`).
  */
+import type { TopicClaims } from '../sources/claims.ts';
 
 export type Identity =
   | { readonly kind: 'service' }
-  | { readonly kind: 'device'; readonly id: string; readonly topicPrefix: string }
+  | {
+      readonly kind: 'device';
+      readonly id: string;
+      readonly topicPrefix: string;
+      /** Sources this credential bridges (`gateway=` in devices.passwd): it may publish their topics for any device. */
+      readonly gateway: readonly string[];
+    }
   | { readonly kind: 'anonymous' };
 
 export type DeviceIdentity = Exclude<Identity, { kind: 'service' }>;
@@ -28,16 +35,22 @@ function ownsTopic(identity: { readonly id: string; readonly topicPrefix: string
   return topicOrFilter === own || topicOrFilter.startsWith(`${own}/`);
 }
 
+const NO_CLAIMS: TopicClaims = () => [];
+
 /**
  * The one place that says which topics a device client may publish. A signed-in device publishes
- * the native topics under its own id. The device sources (sources/) will add their device topics
- * here: e.g. `tele/{id}/…` for tasmota, `zigbee2mqtt/{id}`, each matched against the same id.
- * An anonymous client (MQTT_ANONYMOUS on) may publish any device topic, as before credentials.
+ * the native topics under its own id, and any topic that every enabled source taking it maps to
+ * its own id (`tele/{id}/SENSOR`: `claims`, sources/claims.ts, with the sources' id mapping). A
+ * gateway may also publish where each of those sources is one it bridges, for any device (and
+ * topics the payload names the device on, which are a gateway's only). A topic no source takes is
+ * nobody's. An anonymous client (MQTT_ANONYMOUS on) may publish any device topic.
  */
-export function deviceMayPublish(identity: DeviceIdentity, topic: string): boolean {
+export function deviceMayPublish(identity: DeviceIdentity, topic: string, claims: TopicClaims = NO_CLAIMS): boolean {
   if (isVigilTopic(topic) || topic.startsWith('$')) return false;
   if (identity.kind === 'anonymous') return true;
-  return ownsTopic(identity, topic);
+  if (ownsTopic(identity, topic)) return true;
+  const found = claims(topic);
+  return found.length > 0 && found.every((c) => c.device === identity.id || identity.gateway.includes(c.source));
 }
 
 /**

@@ -2,6 +2,8 @@
  * Device credentials for the embedded broker: the password file `npm run device:add -- <id>`
  * writes beside the store (`devices.passwd`, mode 0600), one `id:$7$rounds$salt$hash` line per
  * device in Mosquitto 2's PBKDF2-SHA512 format, so the same line works in a Mosquitto password file.
+ * A gateway's line ends in `:gateway=zigbee2mqtt,ttn`: the sources whose topics it may publish for
+ * any device (broker/access.ts). Mosquitto 2 reads the hash up to that `:` and ignores the rest.
  *
  * The file is re-read when it changes: every CONNECT stats it (cheap) and reloads on a new mtime,
  * size or inode, so a device added while Vigil runs can connect at once. Verification runs
@@ -43,20 +45,48 @@ export function parsePasswdEntry(value: string): PasswdEntry | null {
   return entry.salt.length > 0 && entry.hash.length === HASH_BYTES ? entry : null;
 }
 
+export interface PasswdUser extends PasswdEntry {
+  /** The sources this credential bridges (`gateway=`), empty for a device. */
+  readonly gateway: readonly string[];
+}
+
+/** A source name as SOURCES and SOURCES_FILE spell it (lib/config.ts). */
+const SOURCE_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
+
+/** The fields after the hash: only `gateway=name[,name…]`; null for anything else. */
+function parseOptions(fields: readonly string[]): { gateway: string[] } | null {
+  const gateway: string[] = [];
+  for (const field of fields) {
+    const match = /^gateway=(.+)$/.exec(field.trim());
+    const names = match?.[1]?.split(',').map((n) => n.trim()) ?? [];
+    if (names.length === 0 || !names.every((n) => SOURCE_NAME.test(n))) return null;
+    gateway.push(...names);
+  }
+  return { gateway: [...new Set(gateway)] };
+}
+
+/** One line's value after `user:`: the `$7$` hash, then optional `:gateway=…`. */
+export function parsePasswdUser(value: string): PasswdUser | null {
+  const [hash = '', ...fields] = value.split(':');
+  const entry = parsePasswdEntry(hash);
+  const options = entry ? parseOptions(fields) : null;
+  return entry && options ? { ...entry, gateway: options.gateway } : null;
+}
+
 export interface PasswdFile {
-  readonly users: ReadonlyMap<string, PasswdEntry>;
+  readonly users: ReadonlyMap<string, PasswdUser>;
   /** Lines that are neither blank, a comment, nor a valid `user:$7$…` entry (logged, never fatal). */
   readonly badLines: number;
 }
 
 export function parsePasswdFile(text: string): PasswdFile {
-  const users = new Map<string, PasswdEntry>();
+  const users = new Map<string, PasswdUser>();
   let badLines = 0;
   for (const raw of text.split('\n')) {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) continue;
     const at = line.indexOf(':');
-    const entry = at > 0 ? parsePasswdEntry(line.slice(at + 1)) : null;
+    const entry = at > 0 ? parsePasswdUser(line.slice(at + 1)) : null;
     if (entry) users.set(line.slice(0, at), entry);
     else badLines++;
   }
@@ -111,17 +141,22 @@ export class DeviceCredentials {
   }
 
   async check(username: string, password: Buffer | undefined): Promise<boolean> {
-    if (password === undefined || password.length === 0) return false;
+    return (await this.signIn(username, password)) !== null;
+  }
+
+  /** The user's line when the password is right (its `gateway` sources with it), else null. */
+  async signIn(username: string, password: Buffer | undefined): Promise<PasswdUser | null> {
+    if (password === undefined || password.length === 0) return null;
     await this.refresh();
     const entry = this.loaded.file.users.get(username);
-    if (!entry) return false;
+    if (!entry) return null;
     const given = digest(password);
     const cached = this.verified.get(username);
-    if (cached && cached.entry === entry && cached.until > this.now() && timingSafeEqual(cached.digest, given)) return true;
-    if (!(await verifyPassword(password, entry))) return false;
+    if (cached && cached.entry === entry && cached.until > this.now() && timingSafeEqual(cached.digest, given)) return entry;
+    if (!(await verifyPassword(password, entry))) return null;
     if (this.verified.size >= CACHE_MAX) this.verified.clear();
     this.verified.set(username, { entry, digest: given, until: this.now() + CACHE_MS });
-    return true;
+    return entry;
   }
 
   private async reload(): Promise<void> {

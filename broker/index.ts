@@ -22,6 +22,7 @@ import type { MessageTap } from '../lib/message-tap.ts';
 import { deviceMayPublish, deviceMaySubscribe, isVigilTopic, namesVigilTopic, type Identity } from './access.ts';
 import { DeviceCredentials } from './device-credentials.ts';
 import { PacketGuardStream } from './packet-guard.ts';
+import type { TopicClaims } from '../sources/claims.ts';
 
 export { isVigilTopic } from './access.ts';
 
@@ -56,6 +57,12 @@ export interface DeviceAccessOptions {
    * may publish only under that id, like any device). Only ids matching `ids` may use it.
    */
   readonly bootDevices?: { readonly ids: RegExp; readonly password: string };
+  /**
+   * Whose each topic is by the enabled device sources (sources/claims.ts, built from the same
+   * config as ingest's): a signed-in device may publish a source's topic that names its own id,
+   * a gateway one of its sources' topics. Without it, only the native topics under its id.
+   */
+  readonly claims?: TopicClaims;
 }
 
 /** Ingest's payload limit (SPEC: 64 KiB) plus headroom; a bigger publish is refused. */
@@ -158,9 +165,11 @@ export async function start(options: BrokerOptions): Promise<BrokerHandle> {
     return new Error(what);
   };
   const bootDevice = access.bootDevices;
-  const deviceSignsIn = async (username: string, password: Buffer | undefined): Promise<boolean> => {
-    if (bootDevice?.ids.test(username) && sameSecret(password, bootDevice.password)) return true;
-    return (await credentials?.check(username, password)) ?? false;
+  const NOT_A_GATEWAY: readonly string[] = [];
+  /** The sources a signed-in device bridges (none for a plain device), or null when it may not sign in. */
+  const deviceSignsIn = async (username: string, password: Buffer | undefined): Promise<readonly string[] | null> => {
+    if (bootDevice?.ids.test(username) && sameSecret(password, bootDevice.password)) return NOT_A_GATEWAY;
+    return (await credentials?.signIn(username, password))?.gateway ?? null;
   };
   return startWith(async (resources) => {
     const aedes = await Aedes.createBroker({
@@ -181,9 +190,9 @@ export async function start(options: BrokerOptions): Promise<BrokerHandle> {
         }
         if (username !== undefined && username !== '') {
           deviceSignsIn(username, password).then(
-            (ok) => {
-              if (ok) {
-                identities.set(client, { kind: 'device', id: username, topicPrefix: access.topicPrefix });
+            (gateway) => {
+              if (gateway) {
+                identities.set(client, { kind: 'device', id: username, topicPrefix: access.topicPrefix, gateway });
                 callback(null, true);
                 return;
               }
@@ -227,7 +236,7 @@ export async function start(options: BrokerOptions): Promise<BrokerHandle> {
       authorizePublish(client, packet, callback) {
         if (packet.topic.startsWith('$SYS')) return callback(new Error('$SYS topic is reserved'));
         const identity = identityOf(client);
-        if (identity.kind !== 'service' && !deviceMayPublish(identity, packet.topic)) {
+        if (identity.kind !== 'service' && !deviceMayPublish(identity, packet.topic, access.claims)) {
           if (isVigilTopic(packet.topic) || client === null) return callback(refuse('publish to a vigil/ topic', client, packet.topic));
           return callback(foreign("publish outside the device's own topics", client, packet.topic));
         }

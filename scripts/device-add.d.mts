@@ -18,7 +18,13 @@ export declare function fleetIds(prefix: string, count: number): string[];
 export declare function readPasswdFile(file: string): Map<string, string>;
 export declare function writePasswdFile(file: string, users: Map<string, string>): void;
 export declare function findMosquittoPasswd(): string | null;
-export declare function setPasswords(file: string, entries: ReadonlyArray<readonly [string, string]>, hasher: string): void;
+export declare function parseGateway(value: string): string[];
+/** Entries are [user, password] or [user, password, fields appended after the hash with `:`]. */
+export declare function setPasswords(
+  file: string,
+  entries: ReadonlyArray<readonly [string, string] | readonly [string, string, string | undefined]>,
+  hasher: string,
+): void;
 export declare function readEnvFile(file: string): { lines: string[]; values: Map<string, string> };
 export declare function writeEnvFile(file: string, lines: readonly string[], updates: Map<string, string>): void;
 
@@ -34,6 +40,8 @@ export interface CliOptions {
   password: string | undefined;
   passwordStdin: boolean;
   replace: boolean;
+  /** --gateway: the sources a bridge may publish for any device (embedded broker). */
+  gateway: string[] | undefined;
   hasher: 'auto' | 'mosquitto_passwd' | 'node';
   json: boolean;
   help: boolean;

@@ -24,6 +24,8 @@ export function embeddedPasswdFile(sqlitePath = process.env.SQLITE_PATH || './da
   return join(dirname(resolve(sqlitePath)), 'devices.passwd');
 }
 export const MIN_PASSWORD_LENGTH = 12;
+/** A source name as SOURCES spells it; `--gateway` takes a comma-separated list of them. */
+const SOURCE_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
 /** mosquitto_passwd's defaults in Mosquitto 2: PBKDF2-SHA512, 101 rounds, 12-byte salt. */
 const PBKDF2_ITERATIONS = 101;
 const SALT_BYTES = 12;
@@ -127,14 +129,25 @@ export function findMosquittoPasswd() {
   return which.status === 0 && which.stdout.trim() ? which.stdout.trim() : null;
 }
 
+/** `--gateway zigbee2mqtt,ttn` as the sources it names, or throws one line. */
+export function parseGateway(value) {
+  const names = [...new Set(value.split(',').map((n) => n.trim()))];
+  const bad = names.filter((n) => !SOURCE_NAME.test(n));
+  if (bad.length > 0 || names.length === 0)
+    throw new Error(`--gateway takes source names, comma-separated (e.g. zigbee2mqtt,ttn); not ${JSON.stringify(bad[0] ?? value)}`);
+  return names;
+}
+
 /**
- * Adds or replaces users. mosquitto_passwd -b puts the password on its command line, visible to
+ * Adds or replaces users. An entry's third element is appended to the line with `:` (the embedded
+ * broker's `gateway=…`; Mosquitto 2 ignores what follows the hash). mosquitto_passwd -b puts the password on its command line, visible to
  * other local users in `ps` for a moment; the built-in hasher avoids that and writes the same format.
  */
 export function setPasswords(file, entries, hasher) {
   if (hasher === 'node') {
     const users = readPasswdFile(file);
-    for (const [user, password] of entries) users.set(user, hashPassword(password));
+    for (const [user, password, fields] of entries)
+      users.set(user, fields ? `${hashPassword(password)}:${fields}` : hashPassword(password));
     writePasswdFile(file, users);
     return;
   }
@@ -173,14 +186,16 @@ export function writeEnvFile(file, lines, updates) {
 }
 
 const USAGE = `Usage:
-  npm run device:add -- <device-id> [--password PW | --password-stdin] [--replace] [--file PATH] [--embedded-file PATH] [--json]
+  npm run device:add -- <device-id> [--password PW | --password-stdin] [--replace] [--gateway SOURCES] [--file PATH] [--embedded-file PATH] [--json]
   npm run device:add -- --fleet N [--id-prefix sim-] [--file PATH] [--compose-env PATH] [--json]
 
 Adds a device's MQTT credentials to the embedded broker's password file (devices.passwd beside
 SQLITE_PATH, default data/devices.passwd; npm start reads it at the device's next connect, no
 restart) and to the Mosquitto password file (default deploy/mosquitto/passwd). Give --file or
 --embedded-file to write only that one. The user name is the device id; either broker lets it
-publish only under devices/<id>/. A generated password is printed once; only its hash is kept.
+publish under devices/<id>/, and the embedded broker also on any device source's topic that names
+that id (tele/<id>/SENSOR, zigbee2mqtt/<id>, ...). A generated password is printed once; only its
+hash is kept.
 
 --fleet N writes the service users (vigil-ingest, vigil-api, vigil-health) and the simulator's
 devices sim-001..sim-N, which share one password, and keeps every generated secret docker compose
@@ -191,6 +206,9 @@ Secrets already in that file are reused.
   --password PW       use PW instead of a generated password (stays in your shell history)
   --password-stdin    read the password from standard input
   --replace           give an existing user a new password (otherwise an existing user is refused)
+  --gateway SOURCES   a bridge (zigbee2mqtt, ttn, telegraf, ...) whose one connection carries many
+                      devices: the embedded broker lets it publish those sources' topics for any
+                      device (docs/security.md); give it again with --replace to keep it
   --hasher NAME       auto (default), mosquitto_passwd or node (built-in PBKDF2-SHA512, same format)
   --json              print one JSON object instead of text
 Apply changes with: docker compose restart mosquitto`;
@@ -206,6 +224,7 @@ export function parseCli(argv) {
     password: undefined,
     passwordStdin: false,
     replace: false,
+    gateway: undefined,
     hasher: 'auto',
     json: false,
     help: false,
@@ -253,6 +272,9 @@ export function parseCli(argv) {
       case '--json':
         opts.json = true;
         break;
+      case '--gateway':
+        opts.gateway = parseGateway(valueAfter(arg, i++));
+        break;
       case '--hasher': {
         const value = valueAfter(arg, i++);
         if (!['auto', 'mosquitto_passwd', 'node'].includes(value))
@@ -275,8 +297,8 @@ export function parseCli(argv) {
     if (opts.fleet === undefined) opts.embeddedFile = embeddedPasswdFile();
   }
   if ((opts.id === undefined) === (opts.fleet === undefined)) throw new Error('give either one device id or --fleet N (see --help)');
-  if (opts.fleet !== undefined && (opts.password !== undefined || opts.passwordStdin || opts.replace)) {
-    throw new Error('--password, --password-stdin and --replace apply to one device, not to --fleet');
+  if (opts.fleet !== undefined && (opts.password !== undefined || opts.passwordStdin || opts.replace || opts.gateway)) {
+    throw new Error('--password, --password-stdin, --replace and --gateway apply to one device, not to --fleet');
   }
   if (opts.password !== undefined && opts.passwordStdin) throw new Error('give --password or --password-stdin, not both');
   return opts;
@@ -311,7 +333,9 @@ function addDevice(opts, readStdin) {
   const password = given ?? generatePassword();
   // The embedded broker's file is always hashed here (same $7$ format); Mosquitto's with its own
   // tool when that is installed.
-  if (opts.embeddedFile !== undefined) setPasswords(opts.embeddedFile, [[opts.id, password]], 'node');
+  // Only the embedded broker reads `gateway=`; Mosquitto's ACL says what a bridge may do there.
+  const fields = opts.gateway ? `gateway=${opts.gateway.join(',')}` : undefined;
+  if (opts.embeddedFile !== undefined) setPasswords(opts.embeddedFile, [[opts.id, password, fields]], 'node');
   const hasher = opts.file !== undefined ? resolveHasher(opts.hasher, true) : 'node';
   if (opts.file !== undefined) setPasswords(opts.file, [[opts.id, password]], hasher);
   return {
@@ -319,6 +343,7 @@ function addDevice(opts, readStdin) {
     embeddedFile: opts.embeddedFile,
     hasher,
     username: opts.id,
+    gateway: opts.gateway ?? [],
     password: given === undefined ? password : undefined,
     replaced: holding.length > 0,
   };
@@ -400,6 +425,12 @@ export function run(
       io.out(`  username / client id: ${result.username}\n`);
       if (result.password !== undefined) io.out(`  password:             ${result.password}\n`);
       io.out(`  may publish to:       devices/${result.username}/telemetry, devices/${result.username}/status\n`);
+      if (result.embeddedFile !== undefined) {
+        io.out(
+          `                        and (npm start) any device source's topic for ${result.username}, e.g. tele/${result.username}/SENSOR\n`,
+        );
+        if (result.gateway.length > 0) io.out(`  gateway for:          ${result.gateway.join(', ')} (their topics, for any device)\n`);
+      }
       if (result.password !== undefined) io.out('This is the only time the password is shown: the broker keeps only its hash.\n');
       if (result.embeddedFile !== undefined) io.out("The embedded broker (npm start) takes it at the device's next connect.\n");
       if (result.file !== undefined) io.out('For docker compose apply it with: docker compose restart mosquitto\n');

@@ -23,9 +23,9 @@ async function deviceIds(vigil: TestVigil): Promise<string[]> {
 }
 
 /** Adds a device with device:add (the embedded file only), returning its generated password. */
-function addDevice(vigil: TestVigil, id: string): string {
+function addDevice(vigil: TestVigil, id: string, more: readonly string[] = []): string {
   const file = join(vigil.dir, 'devices.passwd');
-  const result = parseJsonLine<DeviceResult & { embeddedFile: string }>(deviceAdd([id, '--embedded-file', file, '--json']));
+  const result = parseJsonLine<DeviceResult & { embeddedFile: string }>(deviceAdd([id, '--embedded-file', file, '--json', ...more]));
   expect(result.embeddedFile).toBe(file);
   return result.password ?? '';
 }
@@ -107,6 +107,66 @@ describe('embedded broker with MQTT_ANONYMOUS=false', () => {
     await own.publishAsync('devices/gw-1/status', 'online', { qos: 1 });
     await eventually(async () => (heard.includes('devices/gw-1/status') ? true : undefined), 5_000, 'gw-1 hears its own topic');
     expect(heard.filter((t) => !t.startsWith('devices/gw-1/'))).toEqual([]);
+  });
+});
+
+describe('signed-in devices on their own source topics (MQTT_ANONYMOUS=false)', () => {
+  let vigil: TestVigil;
+  let plugPassword: string;
+  const sensor = JSON.stringify({ AM2301: { Temperature: 22.5, Humidity: 41 }, TempUnit: 'C' });
+
+  beforeAll(async () => {
+    vigil = await startTestVigil({ MQTT_ANONYMOUS: 'false' });
+    plugPassword = addDevice(vigil, 'plug-1');
+  });
+  afterAll(async () => {
+    await closeClients();
+    await vigil?.dispose();
+  });
+
+  const valuesOf = async (id: string) =>
+    (await getJson<{ values: Record<string, { value: number }> }>(`${vigil.url}/api/devices/${encodeURIComponent(id)}`)).body.values;
+
+  it('a Tasmota plug signed in as plug-1 publishes tele/plug-1/SENSOR and LWT: stored', async () => {
+    const plug = await connectClient(vigil.brokerUrl, { clientId: 'plug-1', username: 'plug-1', password: plugPassword });
+    await plug.publishAsync('tele/plug-1/SENSOR', sensor, { qos: 1 });
+    await plug.publishAsync('tele/plug-1/LWT', 'Online', { qos: 1 });
+    expect((await valuesOf('plug-1'))['AM2301.Temperature']?.value).toBe(22.5);
+    expect(vigil.brokerGuard?.foreignTopic).toBe(0);
+  });
+
+  it('tele/<another id>/SENSOR cuts it off, counted as foreign_topic; nothing stored', async () => {
+    const plug = await connectClient(vigil.brokerUrl, { clientId: 'plug-1-b', username: 'plug-1', password: plugPassword });
+    const closed = closedBy(plug);
+    plug.publish('tele/plug-2/SENSOR', sensor, { qos: 1 });
+    await closed;
+    expect(vigil.brokerGuard?.foreignTopic).toBe(1);
+    expect(await deviceIds(vigil)).not.toContain('plug-2');
+    const metrics = await (await fetch(`${vigil.url}/metrics`)).text();
+    expect(metrics).toMatch(/^vigil_broker_refused_total\{reason="foreign_topic"\} 1$/m);
+  });
+
+  it('vigil/# stays closed to a device, whatever the sources say', async () => {
+    const before = vigil.brokerGuard?.refused ?? 0;
+    const plug = await connectClient(vigil.brokerUrl, { clientId: 'plug-1-c', username: 'plug-1', password: plugPassword });
+    const closed = closedBy(plug);
+    plug.publish('vigil/events/readings', '[]', { qos: 1 });
+    await closed;
+    expect(vigil.brokerGuard?.refused).toBe(before + 1);
+  });
+
+  it("a zigbee2mqtt bridge added with --gateway zigbee2mqtt publishes for its devices, and only on that source's topics", async () => {
+    const password = addDevice(vigil, 'z2m-bridge', ['--gateway', 'zigbee2mqtt']);
+    const bridge = await connectClient(vigil.brokerUrl, { clientId: 'z2m-bridge', username: 'z2m-bridge', password });
+    await bridge.publishAsync('zigbee2mqtt/bridge/state', '{"state":"online"}', { qos: 1 });
+    await bridge.publishAsync('zigbee2mqtt/hall-motion', JSON.stringify({ occupancy: true, temperature: 19.8 }), { qos: 1 });
+    expect((await valuesOf('hall-motion'))['temperature']?.value).toBe(19.8);
+    const before = vigil.brokerGuard?.foreignTopic ?? 0;
+    const closed = closedBy(bridge);
+    bridge.publish('tele/plug-9/SENSOR', sensor, { qos: 1 });
+    await closed;
+    expect(vigil.brokerGuard?.foreignTopic).toBe(before + 1);
+    expect(await deviceIds(vigil)).not.toContain('plug-9');
   });
 });
 

@@ -12,6 +12,7 @@ import {
   devicesPasswdPath,
   parsePasswdEntry,
   parsePasswdFile,
+  parsePasswdUser,
   verifyPassword,
 } from '../../../broker/device-credentials.ts';
 
@@ -49,6 +50,22 @@ describe('parsing', () => {
     const file = parsePasswdFile(text);
     expect([...file.users.keys()]).toEqual(['gw-1', 'gw-3']);
     expect(file.badLines).toBe(2);
+  });
+
+  it('reads a gateway flag after the hash (Mosquitto 2 ignores it), and refuses any other field', () => {
+    const hash = hashPassword('c'.repeat(12));
+    expect(parsePasswdUser(hash)?.gateway).toEqual([]);
+    expect(parsePasswdUser(`${hash}:gateway=zigbee2mqtt`)?.gateway).toEqual(['zigbee2mqtt']);
+    expect(parsePasswdUser(`${hash}:gateway=ttn, telegraf,ttn`)?.gateway).toEqual(['ttn', 'telegraf']);
+    for (const bad of [`${hash}:gateway=`, `${hash}:gateway=Zigbee`, `${hash}:admin=1`, `${hash}:`, 'plaintext:gateway=ttn']) {
+      expect(parsePasswdUser(bad), bad).toBeNull();
+    }
+    const file = parsePasswdFile(`z2m:${hash}:gateway=zigbee2mqtt\nplug-1:${hash}\nodd:${hash}:root\n`);
+    expect([...file.users].map(([user, entry]) => [user, entry.gateway])).toEqual([
+      ['z2m', ['zigbee2mqtt']],
+      ['plug-1', []],
+    ]);
+    expect(file.badLines).toBe(1);
   });
 
   it('puts the file beside the store', () => {
@@ -121,6 +138,13 @@ describe('DeviceCredentials', () => {
     expect(await creds.check('gw-1', pw('slow-password-2'))).toBe(false);
     now += 61_000;
     expect(await creds.check('gw-1', pw('slow-password-1'))).toBe(true);
+  });
+
+  it('signIn answers with the gateway sources of the line', async () => {
+    writeFileSync(file, `z2m:${hashPassword('bridge-password')}:gateway=zigbee2mqtt\n`);
+    const creds = new DeviceCredentials(file);
+    expect((await creds.signIn('z2m', pw('bridge-password')))?.gateway).toEqual(['zigbee2mqtt']);
+    expect(await creds.signIn('z2m', pw('bridge-passworx'))).toBeNull();
   });
 
   it('reports lines it cannot use', async () => {
