@@ -70,32 +70,14 @@ export function tryBuildSources(options: BuildOptions): BuildResult {
   return { ok: true, sources };
 }
 
-/** tryBuildSources for a configuration already checked (parseSourcesSetting): throws on unknown names. */
+/**
+ * tryBuildSources where the names are known to be right (tests, benchmarks): throws on unknown ones.
+ * SOURCES is read in one place: lib/config.ts checks its syntax, tryBuildSources the names.
+ */
 export function buildSources(options: BuildOptions): Source[] {
   const built = tryBuildSources(options);
   if (!built.ok) throw new Error(built.errors.join('; '));
   return built.sources;
-}
-
-/** SOURCES's value (`all` or a comma-separated list) for the config layer's schema. */
-export function parseSourcesSetting(value: string): { ok: true; enabled: 'all' | string[] } | { ok: false; error: string } {
-  const trimmed = value.trim();
-  if (trimmed === '' || trimmed === 'all') return { ok: true, enabled: 'all' };
-  const names = [
-    ...new Set(
-      trimmed
-        .split(',')
-        .map((n) => n.trim())
-        .filter((n) => n !== ''),
-    ),
-  ];
-  const unknown = names.filter((n) => !SOURCE_NAMES.includes(n));
-  if (unknown.length > 0)
-    return {
-      ok: false,
-      error: `unknown source ${unknown.map((n) => JSON.stringify(n)).join(', ')} (known: all, ${SOURCE_NAMES.join(', ')})`,
-    };
-  return { ok: true, enabled: names };
 }
 
 /** A fresh instance of every preset, for suggestions: discovery state there is throwaway. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { customSource, parseSourcesFile } from '../../../sources/custom.ts';
-import { buildSources, decodeWith, parseSourcesSetting, suggestPreset, tryBuildSources } from '../../../sources/index.ts';
+import { buildSources, decodeWith, suggestPreset, tryBuildSources } from '../../../sources/index.ts';
 import { SourceRouter } from '../../../sources/router.ts';
 import { RECEIVED } from './corpus/helpers.ts';
 
@@ -176,9 +176,6 @@ describe('buildSources and friends', () => {
       ok: false,
       errors: ['SOURCES: unknown source "lora" (known: vigil, tasmota, zigbee2mqtt, telegraf, senml, ttn, homeassistant, shelly, esphome)'],
     });
-    expect(parseSourcesSetting(' all ')).toEqual({ ok: true, enabled: 'all' });
-    expect(parseSourcesSetting('vigil, tasmota,,tasmota')).toEqual({ ok: true, enabled: ['vigil', 'tasmota'] });
-    expect(parseSourcesSetting('vigil,x')).toMatchObject({ ok: false });
   });
 
   it('the vigil source still takes native topics first, and a custom source never shadows it', () => {
