@@ -8,8 +8,7 @@ import { AlertFanOut } from '../../alerts/fan-out.ts';
 import { readJson } from '../body.ts';
 import type { ApiServices } from '../context.ts';
 import { badRequest, HttpError, notFound } from '../errors.ts';
-import { describeRoute } from '../route-docs.ts';
-import { commaList, parseQuery, single, wholeNumber } from '../query.ts';
+import { commaList, describeRoute, intParam, parseQuery, single } from '../route-docs.ts';
 import { parseTime } from '../time-range.ts';
 
 export const MAX_BULK_ACK = 500;
@@ -40,7 +39,7 @@ const listQuery = z.object({
     example: '-1d',
   }),
   to: single(z.string().optional()).meta({ description: 'startedAt at or before, in the same forms', example: 'now' }),
-  limit: wholeNumber(1, 1_000, 100).meta({ description: 'at most this many (1-1000, default 100)', example: '10' }),
+  limit: intParam('limit', 1, 1_000, 100).meta({ description: 'at most this many (1-1000, default 100)', example: '10' }),
 });
 
 const note = z
@@ -105,7 +104,7 @@ export function alertRoutes(router: Router, services: ApiServices): void {
   const fanOut = new AlertFanOut({ alerts, store: services.store, bus, webhook: services.webhook });
 
   router.get(DOCS.list.path, (ctx) => {
-    const q = parseQuery(listQuery, ctx.query);
+    const q = parseQuery(ctx, listQuery);
     const at = services.now();
     const from = parseTime('from', q.from, at);
     const to = parseTime('to', q.to, at);

@@ -17,7 +17,7 @@ import {
 import { isMetricName } from '../../domain/reading.ts';
 import type { RegistryPatch } from '../../store/registry.ts';
 import { HttpError } from '../errors.ts';
-import { commaList, repeated, single, wholeNumber } from '../query.ts';
+import { commaList, intParam, repeated, single } from '../route-docs.ts';
 
 export const DEFAULT_DEVICE_LIMIT = 1_000;
 export const MAX_DEVICE_LIMIT = 10_000;
@@ -49,11 +49,11 @@ export const listQuery = z.object({
   label: repeated(labelTerm)
     .refine((terms) => terms.length <= MAX_LABELS, `at most ${MAX_LABELS} label filters`)
     .meta({ description: '`key:value` (or `key`: the label is set); repeat for several, all must hold', example: 'site:north' }),
-  limit: wholeNumber(1, MAX_DEVICE_LIMIT, DEFAULT_DEVICE_LIMIT).meta({
+  limit: intParam('limit', 1, MAX_DEVICE_LIMIT, DEFAULT_DEVICE_LIMIT).meta({
     description: `at most this many (1-${MAX_DEVICE_LIMIT}, default ${DEFAULT_DEVICE_LIMIT}), sorted by id`,
     example: '100',
   }),
-  offset: wholeNumber(0, Number.MAX_SAFE_INTEGER, 0).meta({ description: 'skip this many first', example: '0' }),
+  offset: intParam('offset', 0, Number.MAX_SAFE_INTEGER, 0).meta({ description: 'skip this many first', example: '0' }),
 });
 
 export type ListQuery = z.output<typeof listQuery>;

@@ -7,7 +7,6 @@ import { bucketStep } from '../../store/buckets.ts';
 import type { ApiServices } from '../context.ts';
 import { readJson } from '../body.ts';
 import { badRequest, HttpError, notFound } from '../errors.ts';
-import { parseQuery as parseListQuery } from '../query.ts';
 import { listFilter, listQuery, parseRegistryPatch } from './device-registry.ts';
 import { parseRange } from '../time-range.ts';
 import { describeRoute, intParam, listParam, parseQuery, timeParam } from '../route-docs.ts';
@@ -59,7 +58,7 @@ export function deviceRoutes(router: Router, services: ApiServices): void {
   const { store, config, now, registry } = services;
 
   router.get(DOCS.list.path, async (ctx) => {
-    const query = parseListQuery(listQuery, ctx.query);
+    const query = parseQuery(ctx, listQuery);
     const at = now();
     const entries = registry.entries();
     const records = new Map((await store.devices()).map((d) => [d.id, d]));

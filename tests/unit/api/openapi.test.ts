@@ -112,4 +112,23 @@ describe('GET /api/openapi.json', () => {
       expect(res.json).toMatchObject({ error: { code } });
     }
   });
+
+  it('every route reads its query the same way: empty is the default, a repeated key its first value, errors name the field', async () => {
+    api.store.appendSync([{ device: 'dev-1', ts: NOW - 2_000, values: { t: 1 } }], NOW - 1_000);
+    for (const path of ['/api/rejected?limit=', '/api/devices?limit=', '/api/alerts?limit=', '/api/devices/dev-1/readings?points=']) {
+      expect((await api.request({ path })).status, path).toBe(200);
+    }
+    const repeated = await api.request({ path: '/api/devices/dev-1/readings?points=5001&points=1' });
+    expect(repeated.json).toMatchObject({ error: { code: 'bad_points', field: 'points' } });
+    for (const [path, max] of [
+      ['/api/alerts?limit=0', 1000],
+      ['/api/devices?limit=0', 10000],
+      ['/api/rejected?limit=0', 1000],
+    ] as const) {
+      const res = await api.request({ path });
+      expect(res.json, path).toMatchObject({
+        error: { code: 'bad_limit', field: 'limit', message: `limit must be a whole number from 1 to ${max}` },
+      });
+    }
+  });
 });
