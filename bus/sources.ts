@@ -3,9 +3,11 @@
  * source took (SPEC "Device sources"), every few seconds, for GET /api/sources,
  * /api/sources/unmatched and the vigil_source_* families of /metrics.
  *
- * One message must stay under the embedded broker's publish limit, yet the unmatched list can
- * hold 200 payloads of 1 KiB: fitSources() fills a byte budget, and the producer sends what did
- * not fit in a later message (the API keeps what it heard, by topic).
+ * The unmatched list can hold 200 payloads of 1 KiB, which JSON may escape to 6 KiB each (control
+ * characters): 1.35 MB at worst, over even the embedded broker's 1 MiB packet cap for Vigil's own
+ * clients (broker/index.ts MAX_SERVICE_PACKET; the 68 KiB device cap stopped applying to them in
+ * e3cfe83). So fitSources() fills a byte budget, and the producer sends what did not fit in a
+ * later message (the API keeps what it heard, by topic).
  */
 import { z } from 'zod';
 import { INSTANCE_ID_PATTERN, SOURCE_NAME_PATTERN } from '../lib/config.ts';
@@ -64,7 +66,7 @@ export const MAX_TOPICS_PER_SOURCE = 8;
 export const MAX_FILTER_LENGTH = 200;
 export const MAX_UNMATCHED = 200;
 export const MAX_UNMATCHED_TOPIC = 512;
-/** Under the embedded broker's publish limit (broker/index.ts MAX_PUBLISH_PAYLOAD, 68 KiB). */
+/** One turn: well inside any broker's limit (also the device cap of 68 KiB, which a bare test broker applies to everyone). */
 export const MAX_SOURCES_BYTES = 64 * 1024;
 /** What fitSources fills, leaving room for the envelope. */
 const BUDGET_BYTES = MAX_SOURCES_BYTES - 2 * 1024;
