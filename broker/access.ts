@@ -35,22 +35,35 @@ function ownsTopic(identity: { readonly id: string; readonly topicPrefix: string
   return topicOrFilter === own || topicOrFilter.startsWith(`${own}/`);
 }
 
-const NO_CLAIMS: TopicClaims = () => [];
+/**
+ * What becomes of a device client's publish: `publish` (decoded and stored as any), `list-only`
+ * (accepted, but only listed among the topics no source takes: never decoded, so it can name no
+ * device) or `refused` (the connection is cut).
+ */
+export type PublishRight = 'publish' | 'list-only' | 'refused';
 
 /**
  * The one place that says which topics a device client may publish. A signed-in device publishes
  * the native topics under its own id, and any topic that every enabled source taking it maps to
  * its own id (`tele/{id}/SENSOR`: `claims`, sources/claims.ts, with the sources' id mapping). A
  * gateway may also publish where each of those sources is one it bridges, for any device (and
- * topics the payload names the device on, which are a gateway's only). A topic no source takes is
- * nobody's. An anonymous client (MQTT_ANONYMOUS on) may publish any device topic.
+ * topics the payload names the device on, which are a gateway's only). Another device's topic is
+ * refused. A topic no source takes (Tasmota's `tele/{id}/INFO1`, `tasmota/discovery/…`, which it
+ * sends at every boot) is list-only, so firmware chatter does not cut a device off in a loop;
+ * without `claims` (the sources unknown) it is refused. An anonymous client (MQTT_ANONYMOUS on)
+ * may publish any device topic.
  */
-export function deviceMayPublish(identity: DeviceIdentity, topic: string, claims: TopicClaims = NO_CLAIMS): boolean {
-  if (isVigilTopic(topic) || topic.startsWith('$')) return false;
-  if (identity.kind === 'anonymous') return true;
-  if (ownsTopic(identity, topic)) return true;
-  const found = claims(topic);
-  return found.length > 0 && found.every((c) => c.device === identity.id || identity.gateway.includes(c.source));
+export function publishRight(identity: DeviceIdentity, topic: string, claims?: TopicClaims): PublishRight {
+  if (isVigilTopic(topic) || topic.startsWith('$')) return 'refused';
+  if (identity.kind === 'anonymous' || ownsTopic(identity, topic)) return 'publish';
+  const found = claims?.(topic) ?? [];
+  if (found.length === 0) return claims ? 'list-only' : 'refused';
+  return found.every((c) => c.device === identity.id || identity.gateway.includes(c.source)) ? 'publish' : 'refused';
+}
+
+/** publishRight's `publish`: the message is decoded and stored like any other. */
+export function deviceMayPublish(identity: DeviceIdentity, topic: string, claims?: TopicClaims): boolean {
+  return publishRight(identity, topic, claims) === 'publish';
 }
 
 /**

@@ -19,7 +19,7 @@ import { closer, listen } from '../lib/net.ts';
 import { startWith } from '../lib/lifecycle.ts';
 import { RateLimitedLog, silentLogger, type Logger } from '../lib/logger.ts';
 import type { MessageTap } from '../lib/message-tap.ts';
-import { deviceMayPublish, deviceMaySubscribe, isVigilTopic, namesVigilTopic, type Identity } from './access.ts';
+import { deviceMaySubscribe, isVigilTopic, namesVigilTopic, publishRight, type Identity, type PublishRight } from './access.ts';
 import { DeviceCredentials } from './device-credentials.ts';
 import { PacketGuardStream } from './packet-guard.ts';
 import type { TopicClaims } from '../sources/claims.ts';
@@ -236,7 +236,9 @@ export async function start(options: BrokerOptions): Promise<BrokerHandle> {
       authorizePublish(client, packet, callback) {
         if (packet.topic.startsWith('$SYS')) return callback(new Error('$SYS topic is reserved'));
         const identity = identityOf(client);
-        if (identity.kind !== 'service' && !deviceMayPublish(identity, packet.topic, access.claims)) {
+        // List-only needs the tap: without it the message would reach subscribers undecided.
+        const right: PublishRight = identity.kind === 'service' ? 'publish' : publishRight(identity, packet.topic, tap && access.claims);
+        if (right === 'refused') {
           if (isVigilTopic(packet.topic) || client === null) return callback(refuse('publish to a vigil/ topic', client, packet.topic));
           return callback(foreign("publish outside the device's own topics", client, packet.topic));
         }
@@ -271,7 +273,7 @@ export async function start(options: BrokerOptions): Promise<BrokerHandle> {
         if (!accepting) return callback(new Error('broker is stopping'));
         const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
         // The callback gates the PUBACK (and the routing): an error drops the client unacknowledged.
-        tap.deliver({ topic: packet.topic, payload, retain: false }, (err) => callback(err ?? null));
+        tap.deliver({ topic: packet.topic, payload, retain: false, listOnly: right === 'list-only' }, (err) => callback(err ?? null));
       },
     });
     resources.defer(() => new Promise<void>((resolve) => aedes.close(() => resolve())));

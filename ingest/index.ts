@@ -205,7 +205,13 @@ export async function start(config: VigilConfig, deps: IngestDeps = {}): Promise
       if (index === 0 && tap) {
         // The embedded broker hands every device message over in-process (before its PUBACK), so
         // topics no source takes are listed too; a subscription as well would store each twice.
-        tap.attach(['#'], acknowledged(grouped));
+        const decoded = acknowledged(grouped);
+        tap.attach(['#'], (message, done) => {
+          if (!message.listOnly) return decoded(message, done);
+          // A signed-in device's topic no source claims: listed, never decoded (broker/access.ts).
+          router.noteUnmatched({ topic: message.topic, payload: message.payload, retain: false, receivedAt: Date.now() });
+          done();
+        });
         resources.defer(() => tap.detach());
         everyConsumerShared = false;
         logger.info({ broker: redact(url), clientId, topics: router.filters() }, 'ingest takes device messages from the embedded broker');

@@ -14,6 +14,11 @@ export interface TappedMessage {
   readonly payload: Buffer;
   /** False for a live publish even when the device asked for retain: it is heard for the first time. */
   readonly retain: boolean;
+  /**
+   * Only to be listed among the topics no source takes, never decoded or stored: a signed-in
+   * device's publish on a topic no source claims (broker/access.ts `publishRight`).
+   */
+  readonly listOnly?: boolean;
 }
 
 export type TapDone = (error?: Error) => void;

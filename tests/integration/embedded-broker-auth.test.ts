@@ -135,6 +135,26 @@ describe('signed-in devices on their own source topics (MQTT_ANONYMOUS=false)', 
     expect(vigil.brokerGuard?.foreignTopic).toBe(0);
   });
 
+  it('what its firmware sends on topics no source takes (INFO1, Tasmota discovery) is listed, never stored, and does not cut it off', async () => {
+    const plug = await connectClient(vigil.brokerUrl, { clientId: 'plug-1-boot', username: 'plug-1', password: plugPassword });
+    await plug.publishAsync('tele/plug-1/INFO1', JSON.stringify({ Info1: { Module: 'Sonoff Basic', Version: '13.1.0' } }), { qos: 1 });
+    await plug.publishAsync('tasmota/discovery/A0B1C2D3E4F5/config', JSON.stringify({ t: 'plug-1', TempUnit: 'C' }), { qos: 1 });
+    await plug.publishAsync('tele/plug-1/SENSOR', JSON.stringify({ AM2301: { Temperature: 23 } }), { qos: 1 });
+    expect((await valuesOf('plug-1'))['AM2301.Temperature']?.value).toBe(23);
+    expect(plug.connected).toBe(true);
+    const listed = await eventually(
+      async () => {
+        const { body } = await getJson<Array<{ topic: string }>>(`${vigil.url}/api/sources/unmatched`);
+        const topics = body.map((u) => u.topic);
+        return topics.includes('tele/plug-1/INFO1') && topics.includes('tasmota/discovery/A0B1C2D3E4F5/config') ? topics : undefined;
+      },
+      10_000,
+      'the firmware topics listed as unmatched',
+    );
+    expect(listed).not.toContain('tele/plug-1/SENSOR');
+    expect(vigil.brokerGuard?.foreignTopic).toBe(0);
+  });
+
   it('tele/<another id>/SENSOR cuts it off, counted as foreign_topic; nothing stored', async () => {
     const plug = await connectClient(vigil.brokerUrl, { clientId: 'plug-1-b', username: 'plug-1', password: plugPassword });
     const closed = closedBy(plug);

@@ -1,6 +1,6 @@
 /** Who may publish and subscribe to what on the embedded broker (broker/access.ts). */
 import { describe, expect, it } from 'vitest';
-import { deviceMayPublish, deviceMaySubscribe, type DeviceIdentity } from '../../../broker/access.ts';
+import { deviceMayPublish, deviceMaySubscribe, publishRight, type DeviceIdentity } from '../../../broker/access.ts';
 import { topicClaims } from '../../../sources/claims.ts';
 import { deviceIdFor } from '../../../sources/identity.ts';
 import { buildSources, parseSourcesFile } from '../../../sources/index.ts';
@@ -70,12 +70,10 @@ describe('deviceMayPublish', () => {
     expect(deviceMayPublish(device('Living_Room'), 'tele/Living Room/SENSOR', claims)).toBe(false);
   });
 
-  it("no device publishes another's topic, a topic no source takes, or one whose payload names the device", () => {
+  it("no device publishes another's topic or one whose payload names the device: refused", () => {
     const plug = device('plug-1');
     for (const topic of [
       'tele/plug-2/SENSOR',
-      'tele/plug-1/INFO1', // no source takes it
-      'cmnd/plug-1/POWER',
       'zigbee2mqtt/bridge/state',
       'zigbee2mqtt/plug-1/set', // `plug-1/set` or attribute `set`: the payload decides
       'telegraf/plug-1/cpu', // the `host` tag wins
@@ -84,15 +82,27 @@ describe('deviceMayPublish', () => {
       'homeassistant/status',
       'lines/kitchen', // custom influx without {device}: the host tag names it
       'shellies/announce',
-      'anything/else',
-      'plug-1',
+      'devices/plug-2/telemetry',
+      'vigil/events/readings',
     ]) {
+      expect(publishRight(plug, topic, claims), topic).toBe('refused');
       expect(deviceMayPublish(plug, topic, claims), topic).toBe(false);
     }
   });
 
-  it('without claims (no sources given) only the native topics are a signed-in device’s', () => {
-    expect(deviceMayPublish(device('plug-1'), 'tele/plug-1/SENSOR')).toBe(false);
+  it('a topic no source takes is list-only: listed as unmatched, never decoded, the device not cut off', () => {
+    const plug = device('plug-1');
+    // What Tasmota sends at every boot besides SENSOR/STATE/LWT.
+    for (const topic of ['tele/plug-1/INFO1', 'stat/plug-1/RESULT', 'tasmota/discovery/A0B1C2D3E4F5/config', 'anything/else', 'plug-1']) {
+      expect(publishRight(plug, topic, claims), topic).toBe('list-only');
+      expect(deviceMayPublish(plug, topic, claims), topic).toBe(false);
+    }
+  });
+
+  it('without claims (no sources given) only the native topics are a signed-in device’s; the rest is refused', () => {
+    expect(publishRight(device('plug-1'), 'tele/plug-1/SENSOR')).toBe('refused');
+    expect(publishRight(device('plug-1'), 'tele/plug-1/INFO1')).toBe('refused');
+    expect(publishRight(device('plug-1'), 'devices/plug-1/telemetry')).toBe('publish');
   });
 
   it("a gateway publishes its sources' topics for any device, and nothing else", () => {
