@@ -84,11 +84,12 @@ export function hashPassword(password, salt = randomBytes(SALT_BYTES), iteration
   return `$7$${iterations}$${salt.toString('base64')}$${hash.toString('base64')}`;
 }
 
-/** True when `password` matches a `$7$` entry (used by tests and for a quick self-check). */
+/** True when `password` matches a `$7$` entry, flags after it (`:gateway=…`) aside (used by tests and for a quick self-check). */
 export function verifyPassword(password, entry) {
-  const match = /^\$7\$(\d+)\$([^$]+)\$([^$]+)$/.exec(entry);
+  const hash = entry.split(':')[0];
+  const match = /^\$7\$(\d+)\$([^$]+)\$([^$]+)$/.exec(hash);
   if (!match) return false;
-  return hashPassword(password, Buffer.from(match[2], 'base64'), Number(match[1])) === entry;
+  return hashPassword(password, Buffer.from(match[2], 'base64'), Number(match[1])) === hash;
 }
 
 /** Device ids exactly as the simulator names them: prefix and index padded to at least 3 digits. */
@@ -140,8 +141,9 @@ export function parseGateway(value) {
 
 /**
  * Adds or replaces users. An entry's third element is appended to the line with `:` (the embedded
- * broker's `gateway=…`; Mosquitto 2 ignores what follows the hash). mosquitto_passwd -b puts the password on its command line, visible to
- * other local users in `ps` for a moment; the built-in hasher avoids that and writes the same format.
+ * broker's `gateway=…`; Mosquitto 2 ignores what follows the hash). mosquitto_passwd -b puts the
+ * password on its command line, visible to other local users in `ps` for a moment; the built-in
+ * hasher avoids that and writes the same format.
  */
 export function setPasswords(file, entries, hasher) {
   if (hasher === 'node') {

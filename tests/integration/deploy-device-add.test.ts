@@ -163,6 +163,29 @@ describe("the embedded broker's file (devices.passwd beside the store)", () => {
     expect(verifyPassword(password, readPasswdFile(embedded).get('gw-2') ?? '')).toBe(false);
   });
 
+  it('--gateway flags the embedded line only (the broker reads it there), kept in the $7$ format Mosquitto reads', () => {
+    const embedded = join(dir, 'devices.passwd');
+    const ran = deviceAdd(['z2m', '--file', passwd, '--embedded-file', embedded, '--hasher', 'node', '--gateway', 'zigbee2mqtt, ttn']);
+    expect(ran.status).toBe(0);
+    expect(ran.stdout).toContain('gateway for:          zigbee2mqtt, ttn');
+    const password = /password:\s+(\S+)/.exec(ran.stdout)?.[1] ?? '';
+    const line = readPasswdFile(embedded).get('z2m') ?? '';
+    expect(line).toMatch(/^\$7\$101\$[^:]+:gateway=zigbee2mqtt,ttn$/);
+    expect(verifyPassword(password, line)).toBe(true);
+    expect(readPasswdFile(passwd).get('z2m')).not.toContain('gateway');
+    // Another device added later keeps the flag; --replace without --gateway drops it.
+    expect(deviceAdd(['plug-1', '--embedded-file', embedded]).status).toBe(0);
+    expect(readPasswdFile(embedded).get('z2m')).toContain(':gateway=zigbee2mqtt,ttn');
+    expect(deviceAdd(['z2m', '--embedded-file', embedded, '--replace']).status).toBe(0);
+    expect(readPasswdFile(embedded).get('z2m')).not.toContain('gateway');
+    const badName = deviceAdd(['z2m', '--embedded-file', embedded, '--replace', '--gateway', 'Zigbee2MQTT']);
+    expect(badName.status).toBe(2);
+    expect(badName.stderr).toContain('--gateway takes source names');
+    const fleet = deviceAdd(['--fleet', '1', '--gateway', 'ttn', '--file', passwd, '--compose-env', envFile]);
+    expect(fleet.status).toBe(2);
+    expect(fleet.stderr).toContain('--gateway apply to one device');
+  });
+
   it('--fleet is for compose only', () => {
     const ran = deviceAdd(['--fleet', '2', '--embedded-file', join(dir, 'devices.passwd'), '--file', passwd, '--compose-env', envFile]);
     expect(ran.status).toBe(2);
