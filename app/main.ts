@@ -13,7 +13,7 @@ import { start as startApi } from '../api/index.ts';
 import { start as startBroker } from '../broker/index.ts';
 import { start as startIngest, type IngestDeps } from '../ingest/index.ts';
 import { sourcesFor } from '../ingest/sources.ts';
-import { topicClaims } from '../sources/claims.ts';
+import { sourceFilters, topicClaims } from '../sources/claims.ts';
 import { startBuiltInSimulator } from './simulator.ts';
 import { createMessageTap } from '../lib/message-tap.ts';
 import type { BrokerGuardStats, BrokerHandle } from '../broker/index.ts';
@@ -89,13 +89,15 @@ export async function startVigil(config: VigilConfig, options: VigilOptions = {}
       // The built-in simulator's devices sign in as themselves with a per-boot secret, so they
       // work with MQTT_ANONYMOUS off and get exactly a device's rights (never vigil/#).
       const simulatorPassword = config.simDevices > 0 ? randomBytes(24).toString('base64url') : undefined;
+      const sources = sourcesFor(config, options.ingest?.sources).sources;
       const devices = {
         anonymous: config.mqtt.anonymous,
         topicPrefix: config.topicPrefix,
         credentialsFile: devicesPasswdPath(config.store.sqlitePath),
         // The sources ingest will run, built the same way, so a Tasmota plug signed in as
         // `plug-1` may publish tele/plug-1/SENSOR (docs/security.md).
-        claims: topicClaims(sourcesFor(config, options.ingest?.sources).sources),
+        claims: topicClaims(sources),
+        sourceFilters: sourceFilters(sources),
         ...(simulatorPassword ? { bootDevices: { ids: BUILT_IN_SIM_IDS, password: simulatorPassword } } : {}),
       };
       broker = await resources.open(

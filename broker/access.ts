@@ -66,12 +66,34 @@ export function deviceMayPublish(identity: DeviceIdentity, topic: string, claims
   return publishRight(identity, topic, claims) === 'publish';
 }
 
+/** The MQTT filters of each enabled source, by name (sources/claims.ts sourceFilters). */
+export type SourceFilters = ReadonlyMap<string, readonly string[]>;
+
 /**
- * A signed-in device hears only its own subtree (no `#`, no `+/…`, no shared subscriptions); an
- * anonymous client anything but `vigil/…` (its `#` is filtered at delivery, authorizeForward).
+ * True when every topic `inner` (a filter or a topic) matches, `outer` matches too: `zigbee2mqtt/+/set`
+ * is within `zigbee2mqtt/#`, `#` is not. `$`-topics and shared subscriptions are within nothing.
  */
-export function deviceMaySubscribe(identity: DeviceIdentity, filter: string): boolean {
+export function filterWithin(inner: string, outer: string): boolean {
+  if (inner.startsWith('$')) return false;
+  const a = inner.split('/');
+  const b = outer.split('/');
+  for (let i = 0; i < b.length; i++) {
+    if (b[i] === '#') return true;
+    const level = a[i];
+    if (level === undefined || level === '#') return false;
+    if (b[i] !== '+' && (level === '+' || level !== b[i])) return false;
+  }
+  return a.length === b.length;
+}
+
+/**
+ * A signed-in device hears only its own subtree (no `#`, no `+/…`, no shared subscriptions), a
+ * gateway also what lies within its sources' filters (zigbee2mqtt subscribes to `zigbee2mqtt/#`
+ * for its commands, and stops if refused); an anonymous client anything but `vigil/…` (its `#` is
+ * filtered at delivery, authorizeForward).
+ */
+export function deviceMaySubscribe(identity: DeviceIdentity, filter: string, sourceFilters?: SourceFilters): boolean {
   if (namesVigilTopic(filter)) return false;
-  if (identity.kind === 'anonymous') return true;
-  return ownsTopic(identity, filter);
+  if (identity.kind === 'anonymous' || ownsTopic(identity, filter)) return true;
+  return identity.gateway.some((source) => (sourceFilters?.get(source) ?? []).some((outer) => filterWithin(filter, outer)));
 }

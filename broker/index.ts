@@ -19,7 +19,15 @@ import { closer, listen } from '../lib/net.ts';
 import { startWith } from '../lib/lifecycle.ts';
 import { RateLimitedLog, silentLogger, type Logger } from '../lib/logger.ts';
 import type { MessageTap } from '../lib/message-tap.ts';
-import { deviceMaySubscribe, isVigilTopic, namesVigilTopic, publishRight, type Identity, type PublishRight } from './access.ts';
+import {
+  deviceMaySubscribe,
+  isVigilTopic,
+  namesVigilTopic,
+  publishRight,
+  type Identity,
+  type PublishRight,
+  type SourceFilters,
+} from './access.ts';
 import { DeviceCredentials } from './device-credentials.ts';
 import { PacketGuardStream } from './packet-guard.ts';
 import type { TopicClaims } from '../sources/claims.ts';
@@ -63,6 +71,8 @@ export interface DeviceAccessOptions {
    * a gateway one of its sources' topics. Without it, only the native topics under its id.
    */
   readonly claims?: TopicClaims;
+  /** Each source's MQTT filters: what a gateway of it may subscribe to (and hear) besides its own topics. */
+  readonly sourceFilters?: SourceFilters;
 }
 
 /** Ingest's payload limit (SPEC: 64 KiB) plus headroom; a bigger publish is refused. */
@@ -221,7 +231,7 @@ export async function start(options: BrokerOptions): Promise<BrokerHandle> {
       },
       authorizeSubscribe(client, sub, callback) {
         const identity = identityOf(client);
-        if (identity.kind === 'service' || deviceMaySubscribe(identity, sub.topic)) return callback(null, sub);
+        if (identity.kind === 'service' || deviceMaySubscribe(identity, sub.topic, access.sourceFilters)) return callback(null, sub);
         if (namesVigilTopic(sub.topic)) refuse('subscribe to a vigil/ topic', client, sub.topic);
         else foreign("subscribe outside the device's own topics", client, sub.topic);
         callback(null, null);
@@ -231,7 +241,7 @@ export async function start(options: BrokerOptions): Promise<BrokerHandle> {
         const identity = identityOf(client);
         if (identity.kind === 'service') return packet;
         if (isVigilTopic(packet.topic)) return null;
-        return identity.kind === 'device' && !deviceMaySubscribe(identity, packet.topic) ? null : packet;
+        return identity.kind === 'device' && !deviceMaySubscribe(identity, packet.topic, access.sourceFilters) ? null : packet;
       },
       authorizePublish(client, packet, callback) {
         if (packet.topic.startsWith('$SYS')) return callback(new Error('$SYS topic is reserved'));

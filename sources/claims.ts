@@ -10,6 +10,11 @@ export type TopicClaims = (topic: string) => readonly SourceClaim[];
 
 const NONE: readonly SourceClaim[] = [];
 
+/** Each source's MQTT filters by name: what a gateway of it may subscribe to (broker/access.ts). */
+export function sourceFilters(sources: readonly Source[]): ReadonlyMap<string, readonly string[]> {
+  return new Map(sources.map((s) => [s.name, s.filters]));
+}
+
 /** The claims of these sources (built as ingest builds them, so both see the same devices). */
 export function topicClaims(sources: readonly Source[]): TopicClaims {
   const index = new FirstLevelIndex(sources);

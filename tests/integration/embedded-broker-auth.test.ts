@@ -178,6 +178,9 @@ describe('signed-in devices on their own source topics (MQTT_ANONYMOUS=false)', 
   it("a zigbee2mqtt bridge added with --gateway zigbee2mqtt publishes for its devices, and only on that source's topics", async () => {
     const password = addDevice(vigil, 'z2m-bridge', ['--gateway', 'zigbee2mqtt']);
     const bridge = await connectClient(vigil.brokerUrl, { clientId: 'z2m-bridge', username: 'z2m-bridge', password });
+    // Zigbee2MQTT subscribes to its base topic for commands at start.
+    expect((await bridge.subscribeAsync('zigbee2mqtt/#', { qos: 1 }))[0]?.qos).toBe(1);
+    await expect(bridge.subscribeAsync('#', { qos: 0 })).rejects.toThrow(/subscribe error/i);
     await bridge.publishAsync('zigbee2mqtt/bridge/state', '{"state":"online"}', { qos: 1 });
     await bridge.publishAsync('zigbee2mqtt/hall-motion', JSON.stringify({ occupancy: true, temperature: 19.8 }), { qos: 1 });
     expect((await valuesOf('hall-motion'))['temperature']?.value).toBe(19.8);

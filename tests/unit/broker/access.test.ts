@@ -1,7 +1,7 @@
 /** Who may publish and subscribe to what on the embedded broker (broker/access.ts). */
 import { describe, expect, it } from 'vitest';
-import { deviceMayPublish, deviceMaySubscribe, publishRight, type DeviceIdentity } from '../../../broker/access.ts';
-import { topicClaims } from '../../../sources/claims.ts';
+import { deviceMayPublish, deviceMaySubscribe, filterWithin, publishRight, type DeviceIdentity } from '../../../broker/access.ts';
+import { sourceFilters, topicClaims } from '../../../sources/claims.ts';
 import { deviceIdFor } from '../../../sources/identity.ts';
 import { buildSources, parseSourcesFile } from '../../../sources/index.ts';
 
@@ -17,7 +17,9 @@ const custom = parseSourcesFile(
 );
 if (!custom.ok) throw new Error(custom.errors.join('\n'));
 /** Every built-in source and two custom ones, as `npm start` builds them with SOURCES=all. */
-const claims = topicClaims(buildSources({ prefix: 'devices', enabled: 'all', custom: custom.sources }));
+const all = buildSources({ prefix: 'devices', enabled: 'all', custom: custom.sources });
+const claims = topicClaims(all);
+const filters = sourceFilters(all);
 const anonymous: DeviceIdentity = { kind: 'anonymous' };
 
 describe('deviceMayPublish', () => {
@@ -153,6 +155,35 @@ describe('deviceMaySubscribe', () => {
     expect(deviceMaySubscribe(gw1, '#')).toBe(false);
     expect(deviceMaySubscribe(gw1, '$share/g/devices/gw-1/#')).toBe(false);
     expect(deviceMaySubscribe(gw1, 'vigil/#')).toBe(false);
+  });
+
+  it("a gateway also subscribes within its sources' filters (zigbee2mqtt's own `zigbee2mqtt/#`), nothing wider", () => {
+    const bridge = device('z2m-bridge', ['zigbee2mqtt']);
+    for (const filter of ['zigbee2mqtt/#', 'zigbee2mqtt/+/set', 'zigbee2mqtt/bridge/request/#', 'devices/z2m-bridge/#']) {
+      expect(deviceMaySubscribe(bridge, filter, filters), filter).toBe(true);
+    }
+    for (const filter of ['#', '+/#', 'tele/#', 'vigil/#', '$share/g/zigbee2mqtt/#', 'homeassistant/status']) {
+      expect(deviceMaySubscribe(bridge, filter, filters), filter).toBe(false);
+    }
+    expect(deviceMaySubscribe(device('plug-1'), 'zigbee2mqtt/#', filters)).toBe(false);
+    expect(deviceMaySubscribe(bridge, 'zigbee2mqtt/#')).toBe(false);
+  });
+
+  it('filterWithin: every topic the inner filter matches, the outer matches too', () => {
+    const cases: ReadonlyArray<readonly [string, string, boolean]> = [
+      ['a/#', 'a/#', true],
+      ['a', 'a/#', true],
+      ['a/b/c', 'a/#', true],
+      ['a/+/c', 'a/+/c', true],
+      ['a/b/c', 'a/+/c', true],
+      ['a/+/c', 'a/b/c', false],
+      ['a/#', 'a/+/c', false],
+      ['#', 'a/#', false],
+      ['a/b', 'a/+/c', false],
+      ['a/b/c/d', 'a/+/c', false],
+      ['$SYS/x', '#', false],
+    ];
+    for (const [inner, outer, want] of cases) expect(filterWithin(inner, outer), `${inner} within ${outer}`).toBe(want);
   });
 
   it('an anonymous client may not name vigil/ topics', () => {
