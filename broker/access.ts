@@ -89,7 +89,7 @@ export function filterWithin(inner: string, outer: string): boolean {
 /**
  * A signed-in device hears only its own subtree (no `#`, no `+/…`, no shared subscriptions), a
  * gateway also what lies within its sources' filters (zigbee2mqtt subscribes to `zigbee2mqtt/#`
- * for its commands, and stops if refused); an anonymous client anything but `vigil/…` (its `#` is
+ * for its commands at start); an anonymous client anything but `vigil/…` (its `#` is
  * filtered at delivery, authorizeForward).
  */
 export function deviceMaySubscribe(identity: DeviceIdentity, filter: string, sourceFilters?: SourceFilters): boolean {
