@@ -163,8 +163,8 @@ export async function listAlerts(api: Api): Promise<AlertDoc[]> {
 }
 
 /**
- * Acknowledges the oldest resolved critical alert of the seeded history with a note, so the alarm
- * table shows one, and returns the alerts as they are then.
+ * Acknowledges the newest resolved critical alert of the seeded history (the API lists newest
+ * first) with a note, so the alarm table shows one, and returns it.
  */
 export async function acknowledgeOne(api: Api): Promise<AlertDoc> {
   const resolved = (await listAlerts(api)).filter((a) => a.state === 'resolved' && !a.acknowledged);
