@@ -18,7 +18,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { MqttClient } from 'mqtt';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium } from '../tests/helpers/chromium.ts';
+import { chromium } from 'playwright-core';
+import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../tests/helpers/chromium.ts';
 import { connectClient } from '../tests/helpers/mqtt.ts';
 import { startDashboardVigil, type DashboardVigil } from '../tests/e2e/support.ts';
 import {
@@ -179,12 +180,25 @@ async function shootView(
   }
 }
 
-async function shoot(running: Running, api: Api, end: number, out: string, only: string | undefined): Promise<string[]> {
+/** The views `--only` names (all without it); an unknown name fails before anything starts. */
+function chooseViews(only: string | undefined): readonly View[] {
   const wanted = only?.split(',').map((v) => v.trim());
   const unknown = wanted?.filter((name) => !VIEWS.some((v) => v.name === name)) ?? [];
   if (unknown.length > 0) throw new Error(`no view called "${unknown.join('", "')}" (${VIEWS.map((v) => v.name).join(', ')})`);
-  const views = VIEWS.filter((v) => wanted === undefined || wanted.includes(v.name));
-  const browser = (running.browser = await launchChromium());
+  return VIEWS.filter((v) => wanted === undefined || wanted.includes(v.name));
+}
+
+async function shoot(running: Running, api: Api, end: number, out: string, views: readonly View[]): Promise<string[]> {
+  // Playwright's own Ctrl-C handling would kill the browser and exit before Vigil is stopped and
+  // its temp dir removed; stopAll closes the browser instead.
+  const browser = (running.browser = await chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: [...CHROMIUM_FLAGS],
+    handleSIGINT: false,
+    handleSIGTERM: false,
+    handleSIGHUP: false,
+  }));
   const files: string[] = [];
   for (const viewport of VIEWPORTS) {
     for (const theme of THEMES) {
@@ -203,6 +217,7 @@ async function shoot(running: Running, api: Api, end: number, out: string, only:
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { out: { type: 'string' }, only: { type: 'string' } } });
+  const views = chooseViews(values.only);
   const out = values.out ?? join(ROOT, 'docs/screenshots');
   await mkdir(out, { recursive: true });
   const running: Running = {};
@@ -217,7 +232,7 @@ async function main(): Promise<void> {
   const timer = setTimeout(() => onSignal('SIGTERM'), RUN_TIMEOUT_MS);
   try {
     const { api, end } = await seed(running);
-    const files = await shoot(running, api, end, out, values.only);
+    const files = await shoot(running, api, end, out, views);
     for (const file of files) {
       const { size } = await stat(file);
       const note = size > SIZE_BUDGET ? '  over the 250 KB budget' : '';
