@@ -147,6 +147,12 @@ describe('dashboard operator tools', () => {
     await card('sim-002').getByText('sim-002', { exact: true }).waitFor();
     expect(await card('sim-002').getByTestId('device-name').getAttribute('title')).toBe('sim-002');
     expect(await card('sim-002').locator('[data-testid="metric-value"][data-metric="temperature"]').textContent()).toMatch(/ °C$/);
+    // Four cards a row at 1280 px: the metric's name beside a value with a unit is not cut ("temperat…").
+    const name = card('sim-002').locator('dt').filter({ hasText: 'temperature' });
+    expect(await name.evaluate((dt) => ({ cut: dt.scrollWidth > dt.clientWidth, card: dt.closest('article')!.clientWidth }))).toEqual({
+      cut: false,
+      card: expect.any(Number),
+    });
 
     // Another open page hears of the rename over the stream, without reloading.
     const other = await context.newPage();
