@@ -4,13 +4,14 @@
  * the API processes through the first broker.
  */
 import type { MqttProtocol, VigilConfig } from '../lib/config.ts';
-import { primaryBrokerUrl } from '../lib/config.ts';
+import { MAX_INGEST_CONNECTIONS, primaryBrokerUrl } from '../lib/config.ts';
 import { REJECTED_PAYLOAD_LIMIT } from '../domain/events.ts';
 import type { Handle } from '../lib/lifecycle.ts';
 import { startWith } from '../lib/lifecycle.ts';
 import { componentLogger, RateLimitedLog, silentLogger, type Logger } from '../lib/logger.ts';
 import { endMqtt, FALL_BACK_MESSAGE, redact, watchSessionTakeover, type MqttClient } from '../lib/mqtt.ts';
 import { connectionClientId, connectIngest, subscribeDevices, subscriptionFilters } from './connect.ts';
+import { retireSessions } from './retire.ts';
 import { openStore, type IngestStore } from '../store/index.ts';
 import { AlertStore } from '../alerts/alert-store.ts';
 import { startAlerter, type AlerterHandle } from '../alerts/alerter.ts';
@@ -160,7 +161,13 @@ export async function start(config: VigilConfig, deps: IngestDeps = {}): Promise
     // several connections of one shared subscription (INGEST_CONNECTIONS) each hand over one
     // message per turn: then the messages of one event-loop turn share a commit.
     const direct = createMessageHandler({ router, sink: store, outcomes });
-    const grouped = createMessageHandler({ router, sink: store, outcomes, group: new GroupCommit(store) });
+    const group = new GroupCommit(store);
+    const grouped = createMessageHandler({ router, sink: store, outcomes, group });
+    // How well the turns grouped, for whoever tunes INGEST_CONNECTIONS (docs/ingest.md).
+    resources.defer(() => {
+      const { commits, messages } = group.stats;
+      if (commits > 0) logger.info({ commits, messages, perCommit: Math.round((messages / commits) * 10) / 10 }, 'group commits');
+    });
     let pooled = false;
     const acknowledged = (h: QosAwareHandler) =>
       acknowledgeAfter(h, {
@@ -178,10 +185,13 @@ export async function start(config: VigilConfig, deps: IngestDeps = {}): Promise
     const overMqtt = acknowledged((topic, payload, retain, qos) => (pooled || qos === 0 ? grouped : direct)(topic, payload, retain));
     const tap = deps.tap;
 
+    const brokerBaseId = (index: number) => {
+      const base = `${config.mqtt.clientId}-ingest-${config.instanceId}`;
+      return index === 0 ? base : `${base}-${index}`;
+    };
     /** Connection `k` to broker `index`: a persistent session, watched, ended at stop. */
     const open = async (url: string, index: number, k: number, mqttProtocol: MqttProtocol) => {
-      const base = `${config.mqtt.clientId}-ingest-${config.instanceId}`;
-      const clientId = connectionClientId(index === 0 ? base : `${base}-${index}`, k);
+      const clientId = connectionClientId(brokerBaseId(index), k);
       // A persistent session (clean: false) with a stable id: QoS 1 readings published while
       // ingest is down are queued by the broker and delivered when it reconnects.
       const { client, shared } = await connectIngest(url, {
@@ -248,6 +258,27 @@ export async function start(config: VigilConfig, deps: IngestDeps = {}): Promise
         if (!more.shared || !(await subscribe(more.client, true, url)))
           throw new Error(`${redact(url)}: connection ${k} got no shared subscription`);
         connections.push(more.clientId);
+      }
+      if (shared) {
+        // In the background: sessions of connections a larger INGEST_CONNECTIONS opened before.
+        const unused = [];
+        for (let k = config.ingestConnections; k < MAX_INGEST_CONNECTIONS; k++) unused.push(connectionClientId(brokerBaseId(index), k));
+        const retiring = retireSessions({
+          url,
+          clientIds: unused,
+          connect: auth,
+          handler: overMqtt,
+          filters: () => router.filters(),
+          logger,
+          signal: stopping.signal,
+        }).then((retired) => {
+          if (retired.length > 0) logger.info({ broker: redact(url), clientIds: retired }, 'sessions ingest no longer uses ended');
+        });
+        resources.defer(() => {
+          // A failed start unwinds without the final abort below: end the visit here too.
+          stopping.abort();
+          return retiring;
+        });
       }
       if (!shared && config.ingestConnections > 1) {
         logger.info(

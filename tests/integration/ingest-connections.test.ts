@@ -14,6 +14,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeClients, connectClient } from '../helpers/mqtt.ts';
 import { startMosquitto, type MosquittoServer } from '../helpers/mosquitto.ts';
+import { eventually } from '../helpers/vigil.ts';
 import { brokerIngest, publishReadings, waitStored, type BrokerIngest } from './brokers-support.ts';
 
 const BASE_ID = 'vigil-it-ingest-brokers';
@@ -97,6 +98,30 @@ describe('several shared-subscription connections per ingest (INGEST_CONNECTIONS
     expect(latest(ingest.dir, 'spread-1')).toEqual({ ts: base + 2_399, value: 2_399 });
     // stop() ended every connection.
     for (const id of clientIds) expect(mosquittoLog()).toMatch(new RegExp(`Client ${id} disconnected`));
+  }, 60_000);
+
+  it('after INGEST_CONNECTIONS is lowered, takes the backlog of the sessions it no longer opens and ends them', async () => {
+    mosquitto = await startMosquitto();
+    ingest = await brokerIngest(mosquitto.url, { INGEST_CONNECTIONS: '4' });
+    await ingest.start();
+    await ingest.stop();
+    const device = await connectClient(mosquitto.url, { clientId: 'dev-lowered', protocolVersion: 4 });
+    const base = Date.now() - 120_000;
+    // Queued in the four offline sessions of the group.
+    await publishReadings(device, 'lowered-1', base, 400);
+    const two = await brokerIngest(mosquitto.url, { INGEST_CONNECTIONS: '2' });
+    try {
+      await two.start();
+      expect(await waitStored(two, 'lowered-1', 400, 15_000)).toBe(400);
+      const retiring = two.logs.filter((l) => l.includes('taking the backlog of a session ingest no longer uses'));
+      expect(retiring.map((l) => (JSON.parse(l) as { clientId: string }).clientId).sort()).toEqual([`${BASE_ID}-s2`, `${BASE_ID}-s3`]);
+      // Once they are ended, the broker deals new readings to the two live sessions only.
+      await eventually(async () => (two.logs.some((l) => l.includes('"sessions ingest no longer uses ended"')) ? true : undefined), 15_000);
+      await publishReadings(device, 'lowered-1', base, 400, 400);
+      expect(await waitStored(two, 'lowered-1', 800, 15_000)).toBe(800);
+    } finally {
+      await two.dispose();
+    }
   }, 60_000);
 
   it('reads over one connection, and says so, where the broker takes no shared subscriptions (MQTT 3.1.1)', async () => {
