@@ -22,7 +22,10 @@ export interface AcknowledgeOptions {
 type DoneCallback = (error?: Error) => void;
 
 /** What the handler needs of a message: an mqtt.js packet, or one the embedded broker tapped. */
-export type AckedMessage = Pick<IPublishPacket, 'topic' | 'payload' | 'retain'>;
+export type AckedMessage = Pick<IPublishPacket, 'topic' | 'payload' | 'retain'> & { readonly qos?: number };
+
+/** A MessageHandler that may also look at the QoS (ingest picks grouped commits for QoS 0 with it). */
+export type QosAwareHandler = (topic: string, payload: Uint8Array, retain: boolean, qos: number) => ReturnType<MessageHandler>;
 
 /**
  * mqtt.js handles a whole socket read (up to ~2 MB of small messages) in one nextTick chain, so
@@ -31,27 +34,47 @@ export type AckedMessage = Pick<IPublishPacket, 'topic' | 'payload' | 'retain'>;
  */
 const YIELD_EVERY_MS = 5;
 
-export function acknowledgeAfter(handle: MessageHandler, options: AcknowledgeOptions) {
+export function acknowledgeAfter(handle: QosAwareHandler, options: AcknowledgeOptions) {
   const maxBackoff = options.maxBackoffMs ?? 5_000;
   let lastYield = performance.now();
+  /** Messages held for a retry right now: while there are any, QoS 0 waits for its commit too (backpressure). */
+  let holding = 0;
   return (packet: AckedMessage, callback: DoneCallback): void => {
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+    const qos = packet.qos ?? 1;
     let attempt = 0;
+    /** A QoS 0 message let go before its commit: it has no PUBACK to hold, and the connection may read on. */
+    let released = false;
     options.onReceived?.();
     const run = (): void => {
       attempt++;
       let pending: void | Promise<void>;
       try {
-        pending = handle(packet.topic, payload, packet.retain === true);
+        pending = handle(packet.topic, payload, packet.retain === true, qos);
       } catch (err) {
         retry(err);
         return;
       }
-      if (pending) pending.then(done, retry);
-      else done();
+      if (!pending) {
+        done();
+        return;
+      }
+      pending.then(done, retry);
+      // A grouped commit (ingest/group-commit.ts) runs once the turn's messages are in: QoS 0 lets
+      // the connection hand over its next message now, so a whole socket read shares one commit.
+      if (qos === 0 && attempt === 1 && holding === 0) {
+        released = true;
+        release();
+      }
     };
     const done = (): void => {
-      if (attempt > 1) options.onSettled?.();
+      if (attempt > 1) {
+        holding--;
+        options.onSettled?.();
+      }
+      if (!released) release();
+    };
+    const release = (): void => {
       const now = performance.now();
       if (now - lastYield < YIELD_EVERY_MS) {
         callback();
@@ -63,10 +86,14 @@ export function acknowledgeAfter(handle: MessageHandler, options: AcknowledgeOpt
     const retry = (err: unknown): void => {
       const error = err instanceof Error ? err : new Error(String(err));
       if (options.signal?.aborted) {
-        if (attempt > 1) options.onSettled?.();
-        callback(error);
+        if (attempt > 1) {
+          holding--;
+          options.onSettled?.();
+        }
+        if (!released) callback(error);
         return;
       }
+      if (attempt === 1) holding++;
       options.onStoreError(error, attempt);
       setTimeout(run, backoffDelay(attempt, { baseMs: 200, maxMs: maxBackoff }));
     };

@@ -3,21 +3,22 @@
  * makes accepted readings durable before acknowledging them, and forwards what it accepted to
  * the API processes through the first broker.
  */
-import type { VigilConfig } from '../lib/config.ts';
-import { primaryBrokerUrl } from '../lib/config.ts';
+import type { MqttProtocol, VigilConfig } from '../lib/config.ts';
+import { MAX_INGEST_CONNECTIONS, primaryBrokerUrl } from '../lib/config.ts';
 import { REJECTED_PAYLOAD_LIMIT } from '../domain/events.ts';
 import type { Handle } from '../lib/lifecycle.ts';
 import { startWith } from '../lib/lifecycle.ts';
 import { componentLogger, RateLimitedLog, silentLogger, type Logger } from '../lib/logger.ts';
 import { endMqtt, FALL_BACK_MESSAGE, redact, watchSessionTakeover, type MqttClient } from '../lib/mqtt.ts';
-import { connectIngest, subscriptionFilters } from './connect.ts';
+import { connectionClientId, connectIngest, subscribeDevices, subscriptionFilters } from './connect.ts';
+import { retireSessions } from './retire.ts';
 import { openStore, type IngestStore } from '../store/index.ts';
 import { AlertStore } from '../alerts/alert-store.ts';
 import { startAlerter, type AlerterHandle } from '../alerts/alerter.ts';
 import { Forwarder } from './forward.ts';
 import { createMessageHandler, type MessageOutcomes } from './handle-message.ts';
 import { IngestStats } from './stats.ts';
-import { acknowledgeAfter } from './acknowledge.ts';
+import { acknowledgeAfter, type QosAwareHandler } from './acknowledge.ts';
 import { GroupCommit } from './group-commit.ts';
 import type { MessageTap } from '../lib/message-tap.ts';
 import type { DeviceMetaSink } from '../domain/devices.ts';
@@ -155,12 +156,20 @@ export async function start(config: VigilConfig, deps: IngestDeps = {}): Promise
         }
       },
     };
-    const handle = createMessageHandler({ router, sink: store, outcomes });
-    // The embedded broker's tap carries many device connections at once: their messages of one
-    // event-loop turn share a commit. One mqtt.js connection hands over one packet at a time,
-    // so it has nothing to group and commits directly.
-    const grouped = createMessageHandler({ router, sink: store, outcomes, group: new GroupCommit(store) });
-    const acknowledged = (h = handle) =>
+    // One mqtt.js connection hands over one packet at a time, so it has nothing to group and
+    // commits directly. The embedded broker's tap carries many device connections at once, and
+    // several connections of one shared subscription (INGEST_CONNECTIONS) each hand over one
+    // message per turn: then the messages of one event-loop turn share a commit.
+    const direct = createMessageHandler({ router, sink: store, outcomes });
+    const group = new GroupCommit(store);
+    const grouped = createMessageHandler({ router, sink: store, outcomes, group });
+    // How well the turns grouped, for whoever tunes INGEST_CONNECTIONS (docs/ingest.md).
+    resources.defer(() => {
+      const { commits, messages } = group.stats;
+      if (commits > 0) logger.info({ commits, messages, perCommit: Math.round((messages / commits) * 10) / 10 }, 'group commits');
+    });
+    let pooled = false;
+    const acknowledged = (h: QosAwareHandler) =>
       acknowledgeAfter(h, {
         signal: stopping.signal,
         onReceived: () => stats.received++,
@@ -171,37 +180,59 @@ export async function start(config: VigilConfig, deps: IngestDeps = {}): Promise
           rejectLog.warn('store-error', { err, attempt }, 'store write failed; holding the message and retrying');
         },
       });
+    // QoS 0 always groups: acknowledgeAfter lets the connection read on before the commit, so a
+    // whole socket read shares one.
+    const overMqtt = acknowledged((topic, payload, retain, qos) => (pooled || qos === 0 ? grouped : direct)(topic, payload, retain));
     const tap = deps.tap;
 
-    for (const [index, url] of urls.entries()) {
+    const brokerBaseId = (index: number) => {
       const base = `${config.mqtt.clientId}-ingest-${config.instanceId}`;
-      const clientId = index === 0 ? base : `${base}-${index}`;
+      return index === 0 ? base : `${base}-${index}`;
+    };
+    /** Connection `k` to broker `index`: a persistent session, watched, ended at stop. */
+    const open = async (url: string, index: number, k: number, mqttProtocol: MqttProtocol) => {
+      const clientId = connectionClientId(brokerBaseId(index), k);
       // A persistent session (clean: false) with a stable id: QoS 1 readings published while
       // ingest is down are queued by the broker and delivered when it reconnects.
       const { client, shared } = await connectIngest(url, {
         ...auth,
         clientId,
         clean: false,
-        mqttProtocol: config.mqtt.protocol,
+        mqttProtocol,
         onFallBack: (reason) => logger.info({ broker: redact(url), reason }, FALL_BACK_MESSAGE),
         prepare: (c) => {
-          // The first broker also carries Vigil's own topics; its backlog is forwarded too.
-          if (index === 0) forwarder = new Forwarder(c);
-          c.handleMessage = acknowledged();
+          // The first broker's first connection also carries Vigil's own topics; its backlog is forwarded too.
+          if (index === 0 && k === 0) forwarder = new Forwarder(c);
+          c.handleMessage = overMqtt;
         },
       });
       resources.defer(() => endMqtt(client));
       // Runs before the client ends (cleanups run last-first), so the final batch goes out.
-      if (index === 0) resources.defer(() => forwarder?.stop());
-      client.on('error', (err) => rejectLog.warn(`mqtt-error:${index}`, { broker: redact(url), err }, 'MQTT error'));
-      client.on('offline', () => logger.warn({ broker: redact(url) }, 'broker unreachable; reconnecting'));
-      client.on('connect', () => logger.info({ broker: redact(url) }, 'connected to broker'));
+      if (index === 0 && k === 0) resources.defer(() => forwarder?.stop());
+      const where = { broker: redact(url), clientId };
+      client.on('error', (err) => rejectLog.warn(`mqtt-error:${index}:${k}`, { ...where, err }, 'MQTT error'));
+      client.on('offline', () => logger.warn(where, 'broker unreachable; reconnecting'));
+      client.on('connect', () => logger.info(where, 'connected to broker'));
       watchSessionTakeover(client, (t) => {
         logger.error(
           { broker: redact(url), clientId: t.clientId, how: t.how },
           "another MQTT client took over ingest's session: it receives device messages instead of Vigil",
         );
       });
+      return { client, shared, clientId };
+    };
+    /** Subscribes a connection to every device filter; listed first, so a `configured` message in its backlog subscribes it too. */
+    const subscribe = async (client: MqttClient, shared: boolean, url: string) => {
+      const entry = { client, shared, url };
+      subscribed.push(entry);
+      entry.shared = (await subscribeDevices(client, router.filters(), shared)).shared;
+      if (subscribed.length > 1) pooled = true;
+      return entry.shared;
+    };
+
+    for (const [index, url] of urls.entries()) {
+      const first = await open(url, index, 0, config.mqtt.protocol);
+      const { client, clientId } = first;
       if (index === 0 && tap) {
         // The embedded broker hands every device message over in-process (before its PUBACK), so
         // topics no source takes are listed too; a subscription as well would store each twice.
@@ -217,13 +248,59 @@ export async function start(config: VigilConfig, deps: IngestDeps = {}): Promise
         logger.info({ broker: redact(url), clientId, topics: router.filters() }, 'ingest takes device messages from the embedded broker');
         continue;
       }
-      // Listed first: a `configured` message in the session's backlog, handled while this
-      // subscribe is in flight, then subscribes on this client too.
-      subscribed.push({ client, shared, url });
-      const topics = subscriptionFilters(router.filters(), shared);
-      if (topics.length > 0) await client.subscribeAsync(topics, { qos: 1 });
+      const shared = await subscribe(client, first.shared, url);
       if (!shared) everyConsumerShared = false;
-      logger.info({ broker: redact(url), clientId, topics, protocol: client.options.protocolVersion }, 'ingest subscribed');
+      if (first.shared && !shared) {
+        logger.warn(
+          { broker: redact(url) },
+          'the broker refused the shared subscription ($share/vigil/…): subscribed to the device topics directly',
+        );
+      }
+      // More connections in the same share group: the broker deals the messages out among them,
+      // and the messages they hand over in one turn share a commit.
+      const connections = [clientId];
+      for (let k = 1; shared && k < config.ingestConnections; k++) {
+        const more = await open(url, index, k, '5');
+        if (!more.shared || !(await subscribe(more.client, true, url)))
+          throw new Error(`${redact(url)}: connection ${k} got no shared subscription`);
+        connections.push(more.clientId);
+      }
+      if (shared) {
+        // In the background: sessions of connections a larger INGEST_CONNECTIONS opened before.
+        const unused = [];
+        for (let k = config.ingestConnections; k < MAX_INGEST_CONNECTIONS; k++) unused.push(connectionClientId(brokerBaseId(index), k));
+        const retiring = retireSessions({
+          url,
+          clientIds: unused,
+          connect: auth,
+          handler: overMqtt,
+          filters: () => router.filters(),
+          logger,
+          signal: stopping.signal,
+        }).then((retired) => {
+          if (retired.length > 0) logger.info({ broker: redact(url), clientIds: retired }, 'sessions ingest no longer uses ended');
+        });
+        resources.defer(() => {
+          // A failed start unwinds without the final abort below: end the visit here too.
+          stopping.abort();
+          return retiring;
+        });
+      }
+      if (!shared && config.ingestConnections > 1) {
+        logger.info(
+          { broker: redact(url), wanted: config.ingestConnections },
+          'the broker takes no shared subscriptions: reading devices over one connection (INGEST_CONNECTIONS needs MQTT 5 shared subscriptions)',
+        );
+      }
+      logger.info(
+        {
+          broker: redact(url),
+          clientIds: connections,
+          topics: subscriptionFilters(router.filters(), shared),
+          protocol: client.options.protocolVersion,
+        },
+        'ingest subscribed',
+      );
       if (config.sources.discoverTopics) {
         const discovery = await resources.open(
           startDiscovery(url, { ...auth, clientId: `${clientId}-discover`, mqttProtocol: config.mqtt.protocol }, router, logger),

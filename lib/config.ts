@@ -51,10 +51,18 @@ export interface VigilConfig {
   };
   /** Where a standalone ingest serves its own /metrics; undefined: it serves none (the all-in-one's API serves ingest's). */
   readonly ingestMetricsPort: number | undefined;
+  /**
+   * INGEST_CONNECTIONS: shared-subscription connections ingest opens to each broker that takes
+   * shared subscriptions (one otherwise); their messages share commits (docs/ingest.md).
+   */
+  readonly ingestConnections: number;
 }
 
 /** What INSTANCE_ID may be; the bus checks the instance of every ingest stats snapshot against it too. */
 export const INSTANCE_ID_PATTERN = /^[A-Za-z0-9_.-]{1,40}$/;
+
+/** INGEST_CONNECTIONS at most: each is a session on the broker and a socket in ingest. */
+export const MAX_INGEST_CONNECTIONS = 16;
 
 export const MQTT_PROTOCOLS = ['auto', '5', '3.1.1'] as const;
 export type MqttProtocol = (typeof MQTT_PROTOCOLS)[number];
@@ -154,6 +162,12 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     name: 'PUBLIC_URL',
     unset: '`http://HOST:PORT`',
     meaning: "the dashboard's address as people reach it, for links in alert webhooks; its host passes the Host check on loopback",
+  },
+  {
+    name: 'INGEST_CONNECTIONS',
+    default: '4',
+    meaning:
+      'connections ingest opens to each broker that takes MQTT 5 shared subscriptions, each a persistent session in `$share/vigil/…`, their messages committed together (1-16; one where shared subscriptions are unavailable; docs/ingest.md)',
   },
   {
     name: 'INGEST_METRICS_PORT',
@@ -302,6 +316,12 @@ const envSchema = z.object({
   ),
   PUBLIC_URL: optionalText.refine((v) => v === undefined || /^https?:\/\/\S+$/.test(v), 'PUBLIC_URL must be an http:// or https:// URL'),
   INGEST_METRICS_PORT: port('INGEST_METRICS_PORT').optional(),
+  INGEST_CONNECTIONS: z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'INGEST_CONNECTIONS must be a whole number from 1 to 16')
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= MAX_INGEST_CONNECTIONS, 'INGEST_CONNECTIONS must be a whole number from 1 to 16'),
   LOG_LEVEL: z.enum(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` }),
   SOURCES: z.string().transform((v, ctx): 'all' | string[] => {
     const names = v
@@ -380,6 +400,7 @@ export function parseConfig(env: Env): ConfigResult {
     logLevel: e.LOG_LEVEL,
     sources: { enabled: e.SOURCES, file: e.SOURCES_FILE, discoverTopics: e.DISCOVER_TOPICS },
     ingestMetricsPort: e.INGEST_METRICS_PORT,
+    ingestConnections: e.INGEST_CONNECTIONS,
   };
   return { ok: true, config: deepFreeze(config) };
 }

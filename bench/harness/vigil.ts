@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { SimulatorSummary } from '../../simulator/stats.ts';
 import { startMosquitto } from '../../tests/helpers/mosquitto.ts';
 import { freePort } from '../../tests/helpers/ports.ts';
+import { BENCH_SETTINGS } from '../config.ts';
 import { findByCmdline } from './proc.ts';
 import type { Scope } from './scope.ts';
 import { spawnRole, type Child } from './spawn.ts';
@@ -57,6 +58,7 @@ function env(v: VigilEnv, extra: Record<string, string>): Record<string, string>
     RETENTION: '7d',
     SIM_DEVICES: '0',
     LOG_LEVEL: 'info',
+    ...(BENCH_SETTINGS.ingestConnections ? { INGEST_CONNECTIONS: BENCH_SETTINGS.ingestConnections } : {}),
     ...extra,
   };
 }

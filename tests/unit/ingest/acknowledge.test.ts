@@ -10,6 +10,7 @@ import type { IPublishPacket } from 'mqtt';
 import { acknowledgeAfter, type AcknowledgeOptions } from '../../../ingest/acknowledge.ts';
 import { createMessageHandler, type MessageHandler, type MessageOutcomes } from '../../../ingest/handle-message.ts';
 import { MemoryStore } from '../../../store/memory.ts';
+import { GroupCommit } from '../../../ingest/group-commit.ts';
 import { SourceRouter } from '../../../sources/router.ts';
 import { vigilSource } from '../../../sources/vigil.ts';
 
@@ -200,5 +201,87 @@ describe('acknowledgeAfter', () => {
     expect(acked).toEqual([undefined, undefined, undefined, undefined, undefined]);
     expect(order).toEqual([1, 2, 3, 4, 5]);
     expect(await values(store)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  describe('QoS 0 through a group commit', () => {
+    const grouped = (store: MemoryStore) => {
+      const group = new GroupCommit(store);
+      const outcomes: MessageOutcomes = {
+        accepted: () => undefined,
+        rejected: () => undefined,
+        status: (device, status, ts) => store.recordStatus(device, status, ts),
+        ignored: () => undefined,
+        configured: () => undefined,
+        meta: () => undefined,
+      };
+      const handle = createMessageHandler({
+        router: new SourceRouter([vigilSource('devices')]),
+        sink: store,
+        outcomes,
+        group,
+        now: () => NOW,
+      });
+      const errors: number[] = [];
+      const onMessage = acknowledgeAfter(handle, { maxBackoffMs: 1, onStoreError: (_err, attempt) => errors.push(attempt) });
+      return { group, onMessage, errors };
+    };
+
+    it('lets the connection read on before the commit, so the messages of one read share one commit', async () => {
+      const store = new MemoryStore();
+      const { group, onMessage } = grouped(store);
+      const order: string[] = [];
+      // As mqtt.js does: the next packet only after the previous callback, all in one turn.
+      const next = (i: number): void => {
+        if (i > 5) return;
+        onMessage(reading(NOW - 10_000 + i, i, 0), () => {
+          order.push(`cb${i}`);
+          next(i + 1);
+        });
+      };
+      next(1);
+      expect(order).toEqual(['cb1', 'cb2', 'cb3', 'cb4', 'cb5']);
+      expect(await values(store)).toEqual([]);
+      await until(() => group.stats.commits > 0);
+      expect(group.stats).toEqual({ commits: 1, messages: 5 });
+      expect(await values(store)).toEqual([1, 2, 3, 4, 5]);
+    });
+
+    it('QoS 1 still waits for its commit', async () => {
+      const store = new MemoryStore();
+      const { onMessage } = grouped(store);
+      let storedWhenAcked: number[] | undefined;
+      await new Promise<void>((resolve) =>
+        onMessage(reading(NOW - 1_000, 9, 1), () => {
+          void values(store).then((v) => {
+            storedWhenAcked = v;
+            resolve();
+          });
+        }),
+      );
+      expect(storedWhenAcked).toEqual([9]);
+    });
+
+    it('while a message is held for a retry, QoS 0 waits for its commit too (backpressure), and both are stored', async () => {
+      const store = new MemoryStore();
+      const { onMessage, errors } = grouped(store);
+      store.faults.write = new Error('disk full');
+      let first = false;
+      onMessage(reading(NOW - 2_000, 1, 0), () => (first = true));
+      expect(first).toBe(true);
+      await until(() => errors.length >= 1);
+      let second = false;
+      onMessage(reading(NOW - 1_000, 2, 0), () => (second = true));
+      await until(() => errors.length >= 4);
+      expect(second).toBe(false);
+      store.faults.write = undefined;
+      await until(() => second);
+      // The first one's retry may still be waiting for its backoff.
+      let stored: number[] = [];
+      while (stored.length < 2) {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        stored = await values(store);
+      }
+      expect(stored.sort()).toEqual([1, 2]);
+    });
   });
 });

@@ -222,4 +222,13 @@ describe('parseConfig', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(new RegExp(`^${name}`));
   });
+
+  it('reads INGEST_CONNECTIONS: 4 by default, 1 to 16', () => {
+    expect(ok({}).ingestConnections).toBe(4);
+    expect(ok({ INGEST_CONNECTIONS: ' 1 ' }).ingestConnections).toBe(1);
+    expect(ok({ INGEST_CONNECTIONS: '16' }).ingestConnections).toBe(16);
+    for (const bad of ['0', '17', '2.5', 'four']) {
+      expect(errors({ INGEST_CONNECTIONS: bad })).toEqual([`INGEST_CONNECTIONS must be a whole number from 1 to 16 (got "${bad}")`]);
+    }
+  });
 });
