@@ -13,7 +13,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { OVERVIEW_PAGE } from '../../dashboard/src/lib/overview.ts';
 import { launchChromium } from '../helpers/chromium.ts';
 import { closeClients, connectClient } from '../helpers/mqtt.ts';
-import { blockingViolations, shows, startDashboardVigil, VIEWPORTS, watchConsole, type DashboardVigil } from './support.ts';
+import { blockingViolations, screenshots, shows, startDashboardVigil, VIEWPORTS, watchConsole, type DashboardVigil } from './support.ts';
 
 /** Short, so an outage longer than STALE_AFTER takes seconds. */
 const STALE_AFTER_S = 5;
@@ -236,6 +236,8 @@ describe('acknowledging one alert with a note', () => {
     expect(await focused()).toBe('ack-note-input');
     expect(await opener.getAttribute('aria-expanded')).toBe('true');
     expect(await blockingViolations(page, 'alerts with the note field', () => row.getByTestId('ack-note-input').waitFor())).toEqual([]);
+    await screenshots(page, 'alert-ack-note');
+    await row.getByTestId('ack-note-input').focus();
     await page.keyboard.press('Escape');
     await row.getByTestId('ack-note-form').waitFor({ state: 'detached' });
     expect(await focused()).toBe('ack-note-button');
