@@ -70,8 +70,13 @@ export class OverviewList {
     return this.total !== null && this.ids.length >= this.total;
   }
 
-  /** Follows the stream; the returned function stops it. */
+  /**
+   * Follows the stream; the returned function stops it and keeps what was loaded, so the overview
+   * opened again shows it at once while it asks again.
+   */
   start(): () => void {
+    this.#abort = new AbortController();
+    if (this.#key !== null) this.#schedule(0);
     const stops = [
       // After an outage states, names and labels may all have moved.
       this.#stream.onResync(() => this.#schedule(0)),
@@ -82,7 +87,9 @@ export class OverviewList {
     return () => {
       for (const stop of stops) stop();
       clearTimeout(this.#timer);
+      this.#timer = undefined;
       this.#abort.abort();
+      this.loadingMore = false;
     };
   }
 
@@ -234,4 +241,13 @@ async function fetchList(filter: ListFilter, wanted: number, signal: AbortSignal
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+const lists = new WeakMap<Devices, OverviewList>();
+
+/** The app's one overview list: it outlives the overview page, so coming back needs no "Loading". */
+export function overviewList(stream: LiveStream, devices: Devices): OverviewList {
+  let list = lists.get(devices);
+  if (!list) lists.set(devices, (list = new OverviewList(stream, devices)));
+  return list;
 }
