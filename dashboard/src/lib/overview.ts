@@ -30,6 +30,23 @@ export function chipCounts(counts: StatusCounts | null, outage: boolean): ChipCo
 }
 
 /**
+ * The counts after a device that matches the search and labels moved from one state to another,
+ * until the next fetch brings the server's: the chips follow the stream at once. `total` is the
+ * shown filter's (its chip's count, or every state's).
+ */
+export function moveCount(
+  counts: StatusCounts,
+  total: number,
+  filter: StatusFilter,
+  from: DeviceState,
+  to: DeviceState,
+): { counts: StatusCounts; total: number } {
+  const next = { ...counts, [from]: Math.max(0, counts[from] - 1), [to]: counts[to] + 1 };
+  const shift = filter === 'all' ? 0 : filter === to ? 1 : filter === from ? -1 : 0;
+  return { counts: next, total: Math.max(0, total + shift) };
+}
+
+/**
  * Whether a device the page already holds matches the search and label filter, judged as the
  * server judges it (domain deviceMatches, label terms `k:v` or `k`): a device that enters the
  * chip's state between two fetches shows at once.

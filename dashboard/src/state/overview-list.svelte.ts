@@ -1,6 +1,6 @@
 import { ApiError, api, MAX_DEVICE_PAGE, type DeviceState, type DeviceView } from '../lib/api.ts';
 import { backoffDelay } from '../lib/backoff.ts';
-import { matchesLocally, OVERVIEW_PAGE, type ListFilter, type StatusCounts } from '../lib/overview.ts';
+import { matchesLocally, moveCount, OVERVIEW_PAGE, type ListFilter, type StatusCounts } from '../lib/overview.ts';
 import type { DeviceChange, Devices } from './devices.svelte.ts';
 import type { LiveStream } from './live.svelte.ts';
 
@@ -140,6 +140,10 @@ export class OverviewList {
   #changed(change: DeviceChange): void {
     const item = this.#devices.get(change.id);
     const status = this.#filter.status;
+    // A known device changing state moves between the chips now; the refetch below confirms it.
+    if (change.kind === 'status' && item && this.counts && this.total !== null && matchesLocally(item, this.#filter)) {
+      ({ counts: this.counts, total: this.total } = moveCount(this.counts, this.total, status, change.from, change.to));
+    }
     const into = change.kind === 'new' ? status === 'all' || item?.status === status : status !== 'all' && change.to === status;
     if (item && into && this.#inLoadedRange(change.id) && matchesLocally(item, this.#filter)) {
       this.#enteredAt.set(change.id, Date.now());

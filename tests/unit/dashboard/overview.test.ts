@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { emptyDevice, type DeviceItem } from '../../../dashboard/src/lib/devices.ts';
-import { chipCounts, matchesLocally, visibleDevices } from '../../../dashboard/src/lib/overview.ts';
+import { chipCounts, matchesLocally, moveCount, visibleDevices } from '../../../dashboard/src/lib/overview.ts';
 
 function device(id: string, patch: Partial<DeviceItem> = {}): DeviceItem {
   return { ...emptyDevice(id), status: 'online', ...patch };
@@ -26,6 +26,14 @@ describe('overview list', () => {
     expect(chipCounts(counts, false)).toEqual({ ...counts, unknown: 0 });
     expect(chipCounts(counts, true)).toEqual({ all: 9, online: 0, stale: 0, offline: 0, unknown: 9 });
     expect(chipCounts(null, false)).toEqual({ all: 0, online: 0, stale: 0, offline: 0, unknown: 0 });
+  });
+
+  it('moves a count between chips when a device changes state, and the shown total with its chip', () => {
+    const counts = { all: 5, online: 3, stale: 1, offline: 1 };
+    expect(moveCount(counts, 3, 'online', 'online', 'offline')).toEqual({ counts: { all: 5, online: 2, stale: 1, offline: 2 }, total: 2 });
+    expect(moveCount(counts, 1, 'stale', 'offline', 'stale').total).toBe(2);
+    expect(moveCount(counts, 5, 'all', 'stale', 'online')).toEqual({ counts: { all: 5, online: 4, stale: 0, offline: 1 }, total: 5 });
+    expect(moveCount({ ...counts, offline: 0 }, 0, 'offline', 'offline', 'online')).toMatchObject({ counts: { offline: 0 }, total: 0 });
   });
 
   it('matches search and label terms as the API does', () => {
