@@ -117,9 +117,12 @@ describe('the overview at fleet scale', () => {
     // The stream alone moves cards and counts: the list requests are held back meanwhile.
     const held = '**/api/devices?**';
     let heldBack = 0;
+    let answered = 0;
+    const finished = (req: Request) => void (isDeviceList(req) ? answered++ : 0);
+    page.on('requestfinished', finished);
     await page.route(held, async (route) => {
       heldBack++;
-      await new Promise((r) => setTimeout(r, 4_000));
+      await new Promise((r) => setTimeout(r, 3_000));
       await route.continue().catch(() => undefined);
     });
 
@@ -137,9 +140,10 @@ describe('the overview at fleet scale', () => {
     await shows(page.getByTestId('status-filter-online'), 'online 3', 1_000);
     expect(await chip('offline')).toBe(1);
     // One refetch was asked for (and held): the server's answer then agrees.
-    expect(heldBack).toBeGreaterThan(0);
+    await expect.poll(() => heldBack, { timeout: 10_000 }).toBeGreaterThan(0);
     await page.unroute(held);
-    await page.waitForResponse((res) => isDeviceList(res.request()) && res.request().url().includes('status=online'), { timeout: 8_000 });
+    await expect.poll(() => answered, { timeout: 20_000 }).toBeGreaterThan(0);
+    page.off('requestfinished', finished);
     await new Promise((r) => setTimeout(r, 500));
     expect(await cardIds()).toEqual(['chip-a', 'chip-c', 'chip-z']);
     expect([await chip('all'), await chip('online'), await chip('offline')]).toEqual([4, 3, 1]);
@@ -183,7 +187,7 @@ describe('the overview at fleet scale', () => {
       expect(new Set(statuses)).toEqual(new Set([200]));
     }
     const fleet = await total('');
-    expect(fleet).toBeGreaterThan(OVERVIEW_PAGE + 30);
+    expect(fleet).toBeGreaterThanOrEqual(ids.length);
 
     await page.goto(server.url);
     await shows(page.getByTestId('overview-showing'), `Showing ${OVERVIEW_PAGE} of ${fleet}`, 5_000);
@@ -201,7 +205,7 @@ describe('the overview at fleet scale', () => {
 
     // With a filter, the chips count the filter's matches on the server too.
     await page.getByTestId('label-filter').fill('rack:r1');
-    await shows(page.getByTestId('status-filter-all'), `all ${ids.length}`, 3_000);
+    await shows(page.getByTestId('status-filter-all'), `all ${ids.length}`, 5_000);
     await shows(page.getByTestId('overview-showing'), `Showing ${OVERVIEW_PAGE} of ${ids.length}`);
     await shows(page.getByTestId('device-total'), String(fleet));
 

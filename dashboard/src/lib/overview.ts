@@ -87,3 +87,16 @@ export function visibleDevices(v: Visible): DeviceItem[] {
   }
   return out;
 }
+
+/**
+ * What stands in until the server answers a new filter: the devices the page holds that match it
+ * as the server would, at most one page of them.
+ */
+export function previewDevices(items: readonly DeviceItem[], filter: ListFilter): DeviceItem[] {
+  const out: DeviceItem[] = [];
+  for (const item of items) {
+    if (out.length >= OVERVIEW_PAGE) break;
+    if ((filter.status === 'all' || item.status === filter.status) && matchesLocally(item, filter)) out.push(item);
+  }
+  return out;
+}

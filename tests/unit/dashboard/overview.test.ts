@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { emptyDevice, type DeviceItem } from '../../../dashboard/src/lib/devices.ts';
-import { chipCounts, matchesLocally, moveCount, visibleDevices } from '../../../dashboard/src/lib/overview.ts';
+import {
+  chipCounts,
+  matchesLocally,
+  moveCount,
+  OVERVIEW_PAGE,
+  previewDevices,
+  visibleDevices,
+} from '../../../dashboard/src/lib/overview.ts';
 
 function device(id: string, patch: Partial<DeviceItem> = {}): DeviceItem {
   return { ...emptyDevice(id), status: 'online', ...patch };
@@ -34,6 +41,12 @@ describe('overview list', () => {
     expect(moveCount(counts, 1, 'stale', 'offline', 'stale').total).toBe(2);
     expect(moveCount(counts, 5, 'all', 'stale', 'online')).toEqual({ counts: { all: 5, online: 4, stale: 0, offline: 1 }, total: 5 });
     expect(moveCount({ ...counts, offline: 0 }, 0, 'offline', 'offline', 'online')).toMatchObject({ counts: { offline: 0 }, total: 0 });
+  });
+
+  it('stands in for a pending answer with the held devices that match, one page at most', () => {
+    expect(previewDevices([...byId.values()], { q: '', labels: [], status: 'online' }).map((d) => d.id)).toEqual(['a', 'c']);
+    const many = Array.from({ length: OVERVIEW_PAGE + 5 }, (_, i) => device(`d${i}`));
+    expect(previewDevices(many, { q: 'd', labels: [], status: 'all' })).toHaveLength(OVERVIEW_PAGE);
   });
 
   it('matches search and label terms as the API does', () => {
