@@ -5,30 +5,12 @@
  * critical alerts on screen, and fails on any `serious` or `critical` violation. The sign-in
  * dialog hands focus back to the control that opened it.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { MqttClient } from 'mqtt';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/chromium.ts';
 import { closeClients, connectClient } from '../helpers/mqtt.ts';
-import { shows, startDashboardVigil, THEMES, VIEWPORTS, type DashboardVigil } from './support.ts';
-
-// Evaluated through the DevTools protocol, which the dashboard's CSP (script-src 'self') allows,
-// unlike an injected <script> tag.
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-const BLOCKING = new Set(['serious', 'critical']);
-
-interface AxeNode {
-  target: unknown[];
-  failureSummary?: string;
-}
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: AxeNode[];
-}
+import { BLOCKING, describeViolation, runAxe, shows, startDashboardVigil, THEMES, VIEWPORTS, type DashboardVigil } from './support.ts';
 
 let server: DashboardVigil;
 let browser: Browser;
@@ -68,19 +50,7 @@ const VIEWS = [
   { name: 'rule-editor', path: '/rules/new', ready: '[data-testid="rule-form"]' },
 ] as const;
 
-/** Runs axe-core in the page; returns every violation (all impacts). */
-async function axe(): Promise<AxeViolation[]> {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE);
-  return page.evaluate(async () => {
-    const { axe } = window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: AxeViolation[] }> } };
-    return (await axe.run(document, { resultTypes: ['violations'] })).violations;
-  });
-}
-
-function describeViolation(where: string, v: AxeViolation): string {
-  const nodes = v.nodes.map((n) => `    ${JSON.stringify(n.target)}: ${(n.failureSummary ?? '').replace(/\s+/g, ' ').trim()}`);
-  return `${where} ${v.impact} ${v.id} (${v.help}):\n${nodes.join('\n')}`;
-}
+const axe = () => runAxe(page);
 
 beforeAll(async () => {
   server = await startDashboardVigil({ SIM_DEVICES: '1', STALE_AFTER: '2s' });

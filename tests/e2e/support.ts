@@ -2,7 +2,9 @@
  * What the dashboard's browser tests share: a freshly built dashboard served by a real
  * all-in-one Vigil, a console watcher, canvas pixel checks and screenshots of the main views.
  */
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -151,4 +153,50 @@ export async function screenshots(page: Page, name: string, ready?: () => Promis
   await page.setViewportSize(VIEWPORTS.desktop);
   await page.emulateMedia({ colorScheme: 'light' });
   return files;
+}
+
+// Evaluated through the DevTools protocol, which the dashboard's CSP (script-src 'self') allows,
+// unlike an injected <script> tag.
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+/** The axe impacts a test fails on. */
+export const BLOCKING: ReadonlySet<string> = new Set(['serious', 'critical']);
+
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: unknown[]; failureSummary?: string }[];
+}
+
+/** Runs axe-core in the page; returns every violation (all impacts). */
+export async function runAxe(page: Page): Promise<AxeViolation[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE);
+  return page.evaluate(async () => {
+    const { axe } = window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: AxeViolation[] }> } };
+    return (await axe.run(document, { resultTypes: ['violations'] })).violations;
+  });
+}
+
+export function describeViolation(where: string, v: AxeViolation): string {
+  const nodes = v.nodes.map((n) => `    ${JSON.stringify(n.target)}: ${(n.failureSummary ?? '').replace(/\s+/g, ' ').trim()}`);
+  return `${where} ${v.impact} ${v.id} (${v.help}):\n${nodes.join('\n')}`;
+}
+
+/** The serious and critical violations on the current page, described, across both themes and widths. */
+export async function blockingViolations(page: Page, name: string, ready?: () => Promise<void>): Promise<string[]> {
+  const out: string[] = [];
+  for (const size of Object.values(VIEWPORTS)) {
+    await page.setViewportSize(size);
+    for (const theme of THEMES) {
+      await page.emulateMedia({ colorScheme: theme });
+      await page.waitForFunction((t) => document.documentElement.dataset['theme'] === t, theme);
+      await ready?.();
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+      const bad = (await runAxe(page)).filter((v) => BLOCKING.has(v.impact ?? ''));
+      out.push(...bad.map((v) => describeViolation(`${name} ${theme} ${size.width}px`, v)));
+    }
+  }
+  await page.setViewportSize(VIEWPORTS.desktop);
+  await page.emulateMedia({ colorScheme: 'light' });
+  return out;
 }

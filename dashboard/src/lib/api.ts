@@ -25,11 +25,20 @@ export type {
   Transition,
 };
 
-export interface DeviceSearchQuery {
+export interface DeviceListQuery {
   readonly q: string;
   /** `key:value` or `key` terms; all must hold. */
   readonly labels: readonly string[];
+  /** Only devices in this state; none for every state. */
+  readonly status?: DeviceState | undefined;
   readonly limit: number;
+  readonly offset?: number;
+}
+
+/** One page of GET /api/devices, with the number of devices matching the filter (X-Total-Count). */
+export interface DevicePage {
+  readonly views: DeviceView[];
+  readonly total: number;
 }
 
 /** GET /api/sources: one device source (a preset, `vigil`, or a custom one) and its counters. */
@@ -134,7 +143,7 @@ type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 /** What a request that got no answer at all says (the server is down, or the network is). */
 export const NOT_ANSWERING = 'the server is not answering; check the connection and try again';
 
-async function request<T>(method: Method, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+async function send(method: Method, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
   const init: RequestInit = { method, headers: { accept: 'application/json' }, signal: signal ?? null, credentials: 'same-origin' };
   if (body !== undefined) {
     init.headers = { accept: 'application/json', 'content-type': 'application/json' };
@@ -158,11 +167,37 @@ async function request<T>(method: Method, path: string, body?: unknown, signal?:
     if (field !== null && message.startsWith(`${field}: `)) message = message.slice(field.length + 2);
     throw new ApiError(res.status, code, message, field);
   }
+  return res;
+}
+
+async function request<T>(method: Method, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+  const res = await send(method, path, body, signal);
   if (res.status === 204) return undefined as T;
   return (await res.json()) as T;
 }
 
+function deviceListPath(q: DeviceListQuery): string {
+  const params = new URLSearchParams();
+  if (q.q) params.set('q', q.q);
+  for (const term of q.labels) params.append('label', term);
+  if (q.status) params.set('status', q.status);
+  params.set('limit', String(q.limit));
+  if (q.offset) params.set('offset', String(q.offset));
+  return `/api/devices?${params}`;
+}
+
+/** A page of devices and the filter's total; a server that sends no total is taken to have sent everything. */
+async function devicePage(q: DeviceListQuery, signal?: AbortSignal): Promise<DevicePage> {
+  const res = await send('GET', deviceListPath(q), undefined, signal);
+  const views = (await res.json()) as DeviceView[];
+  const total = Number(res.headers.get('x-total-count'));
+  return { views, total: res.headers.has('x-total-count') && Number.isFinite(total) ? total : (q.offset ?? 0) + views.length };
+}
+
 const enc = encodeURIComponent;
+
+/** The API's cap on one page of GET /api/devices. */
+export const MAX_DEVICE_PAGE = 10_000;
 
 function query(params: Record<string, string | number | undefined>): string {
   const q = new URLSearchParams();
@@ -179,15 +214,13 @@ export interface HistoryQuery {
 }
 
 export const api = {
-  devices: (signal?: AbortSignal) => request<DeviceView[]>('GET', '/api/devices', undefined, signal),
-  /** The overview's search: the server matches q against ids, names, labels and metrics. */
-  searchDevices: (q: DeviceSearchQuery, signal?: AbortSignal) => {
-    const params = new URLSearchParams();
-    if (q.q) params.set('q', q.q);
-    for (const term of q.labels) params.append('label', term);
-    params.set('limit', String(q.limit));
-    return request<DeviceView[]>('GET', `/api/devices?${params}`, undefined, signal);
-  },
+  /** The server's first page (its default limit), and how many devices it has in all. */
+  devices: (signal?: AbortSignal) => devicePage({ q: '', labels: [], limit: MAX_DEVICE_PAGE }, signal),
+  /** The overview's list: the server matches q against ids, names, labels and metrics, and filters by state. */
+  listDevices: devicePage,
+  /** How many devices match, without their views (one of them is sent: the API's smallest page). */
+  countDevices: async (q: Omit<DeviceListQuery, 'limit' | 'offset'>, signal?: AbortSignal) =>
+    (await devicePage({ ...q, limit: 1 }, signal)).total,
   history: (device: string, q: HistoryQuery, signal?: AbortSignal) =>
     request<History>(
       'GET',

@@ -60,8 +60,10 @@ export class Alerts {
     }
   }
 
-  async acknowledge(alert: Alert): Promise<void> {
-    const updated = await this.#session.asOperator(`Sign in to acknowledge the alert on ${alert.device}.`, () => api.ack(alert.id));
+  /** POST /api/alerts/:id/ack, with the note (if any) kept with the alert. */
+  async acknowledge(alert: Alert, note?: string): Promise<void> {
+    const text = note?.trim() || undefined;
+    const updated = await this.#session.asOperator(`Sign in to acknowledge the alert on ${alert.device}.`, () => api.ack(alert.id, text));
     this.list = upsertAlert(this.list, updated);
   }
 

@@ -1,4 +1,4 @@
-import { api, type DeviceState, type LatestValue } from '../lib/api.ts';
+import { api, type DeviceState, type DeviceView, type LatestValue } from '../lib/api.ts';
 import { backoffDelay } from '../lib/backoff.ts';
 import {
   applyDeviceEvent,
@@ -32,7 +32,15 @@ class LiveDevice implements DeviceItem {
   }
 }
 
-/** Every device with its latest values: loaded from /api/devices, then kept current by the stream. */
+/** What the stream changed about a device: it was first heard of, or its state moved. */
+export type DeviceChange =
+  | { readonly kind: 'new'; readonly id: string }
+  | { readonly kind: 'status'; readonly id: string; readonly from: DeviceState; readonly to: DeviceState };
+
+/**
+ * Every device with its latest values: loaded from /api/devices (the API's largest page), also
+ * given the overview's pages (a fleet can be larger than one), then kept current by the stream.
+ */
 export class Devices {
   #byId = $state<Record<string, LiveDevice>>({});
   /** Sorting depends only on which ids exist, so a reading does not re-sort the list. */
@@ -46,6 +54,7 @@ export class Devices {
   #again = false;
   #failures = 0;
   #retry: ReturnType<typeof setTimeout> | undefined;
+  readonly #changes = new Set<(change: DeviceChange) => void>();
 
   /** `staleAfterMs`: the server's STALE_AFTER, learnt from /api/session. */
   constructor(stream: LiveStream, staleAfterMs: () => number = () => 60_000) {
@@ -73,10 +82,24 @@ export class Devices {
     return this.#byId[id];
   }
 
+  /**
+   * Tells `handler` of every device first heard of and every change of state the stream brings,
+   * not of readings that change nothing else: the overview refetches its server-side filter then.
+   */
+  onChange(handler: (change: DeviceChange) => void): () => void {
+    this.#changes.add(handler);
+    return () => this.#changes.delete(handler);
+  }
+
+  /** Views the overview fetched (a page of its own filter): folded in like a fresh list. */
+  absorb(views: readonly DeviceView[]): void {
+    for (const view of views) applySnapshot(this.#ensure(view.id), view);
+  }
+
   start(): () => void {
     const stops = [
-      this.#stream.on('reading', (reading) => applyReading(this.#ensure(reading.device), reading, Date.now())),
-      this.#stream.on('device', (event) => applyDeviceEvent(this.#ensure(event.device), event)),
+      this.#stream.on('reading', (reading) => this.#live(reading.device, (item) => applyReading(item, reading, Date.now()))),
+      this.#stream.on('device', (event) => this.#live(event.device, (item) => applyDeviceEvent(item, event))),
       this.#stream.onResync(() => void this.load()),
     ];
     void this.load();
@@ -105,15 +128,18 @@ export class Devices {
     const startedAt = Date.now();
     clearTimeout(this.#retry);
     try {
-      const views = await api.devices();
+      const { views, total } = await api.devices();
       const seen = new Set<string>();
       for (const view of views) {
         seen.add(view.id);
         applySnapshot(this.#ensure(view.id), view);
       }
-      // Gone from the server (retention) unless the stream brought it after the fetch began.
-      for (const item of Object.values(this.#byId)) {
-        if (!seen.has(item.id) && (item.lastSeen ?? 0) < startedAt) delete this.#byId[item.id];
+      // Gone from the server (retention) unless the stream brought it after the fetch began. Only
+      // a complete list says so: past one page, a missing device is merely on another page.
+      if (views.length >= total) {
+        for (const item of Object.values(this.#byId)) {
+          if (!seen.has(item.id) && (item.lastSeen ?? 0) < startedAt) delete this.#byId[item.id];
+        }
       }
       this.loaded = true;
       this.error = null;
@@ -122,6 +148,17 @@ export class Devices {
       this.error = err instanceof Error ? err.message : String(err);
       this.#retry = setTimeout(() => void this.load(), backoffDelay(this.#failures++));
     }
+  }
+
+  /** Applies a stream event to a device and reports what it changed. */
+  #live(id: string, apply: (item: LiveDevice) => void): void {
+    const known = this.#byId[id];
+    const from = known?.status;
+    const item = known ?? this.#ensure(id);
+    apply(item);
+    const change: DeviceChange | null =
+      from === undefined ? { kind: 'new', id } : from !== item.status ? { kind: 'status', id, from, to: item.status } : null;
+    if (change) for (const handler of this.#changes) handler(change);
   }
 
   #ensure(id: string): LiveDevice {

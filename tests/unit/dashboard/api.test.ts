@@ -66,4 +66,23 @@ describe('api', () => {
       '/api/devices/d1/readings.csv?from=-6h&to=now&metrics=a%2Cb',
     );
   });
+
+  it('pages the device list with its filter and reads the total from X-Total-Count', async () => {
+    const calls: string[] = [];
+    vi.stubGlobal('fetch', async (url: string) => {
+      calls.push(url);
+      return new Response(JSON.stringify([{ id: 'd1' }]), { status: 200, headers: { 'x-total-count': '1234' } });
+    });
+    await expect(
+      api.listDevices({ q: 'boiler', labels: ['site:north', 'floor'], status: 'offline', limit: 200, offset: 400 }),
+    ).resolves.toMatchObject({ views: [{ id: 'd1' }], total: 1234 });
+    await expect(api.countDevices({ q: '', labels: [], status: 'stale' })).resolves.toBe(1234);
+    expect(calls).toEqual([
+      '/api/devices?q=boiler&label=site%3Anorth&label=floor&status=offline&limit=200&offset=400',
+      '/api/devices?status=stale&limit=1',
+    ]);
+    // A server (or proxy) that drops the header: what came is taken to be everything from the offset on.
+    vi.stubGlobal('fetch', async () => new Response(JSON.stringify([{ id: 'a' }, { id: 'b' }]), { status: 200 }));
+    await expect(api.listDevices({ q: '', labels: [], limit: 10, offset: 5 })).resolves.toMatchObject({ total: 7 });
+  });
 });
