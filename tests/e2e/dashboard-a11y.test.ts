@@ -1,6 +1,6 @@
 /**
  * Accessibility in headless Chromium against the real all-in-one: axe-core runs on every view
- * (overview, a device page, alerts, rules and the rule editor) in light and dark, on a desktop
+ * (overview, a device page, compare, alerts, rules and the rule editor) in light and dark, on a desktop
  * and a phone-wide viewport, with online, stale and offline devices and firing warning and
  * critical alerts on screen, and fails on any `serious` or `critical` violation. The sign-in
  * dialog hands focus back to the control that opened it.
@@ -45,6 +45,7 @@ async function rule(name: string, severity: string): Promise<void> {
 const VIEWS = [
   { name: 'overview', path: '/', ready: '[data-testid="device-card"][data-status="offline"]' },
   { name: 'device', path: '/devices/boiler-1', ready: '[data-testid="chart"] canvas' },
+  { name: 'compare', path: '/compare?devices=boiler-1,quiet-1&metric=temp', ready: '[data-testid="compare-chart"] canvas' },
   { name: 'alerts', path: '/alerts', ready: '[data-testid="alert-row"]' },
   { name: 'rules', path: '/rules', ready: '[data-testid="rule-row"]' },
   { name: 'rule-editor', path: '/rules/new', ready: '[data-testid="rule-form"]' },
@@ -57,6 +58,14 @@ beforeAll(async () => {
   mqtt = await connectClient(server.vigil!.brokerUrl);
   await rule('Boiler warm', 'warning');
   await rule('Boiler hot', 'critical');
+  // A registry name and unit, so the views show a name with its id beneath and units.
+  const named = await fetch(`${server.url}/api/devices/boiler-1`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'Boiler room', labels: {}, units: { temp: '°C' } }),
+  });
+  await named.body?.cancel();
+  expect(named.status).toBe(200);
   await publish('quiet-1', { temperature: 18 });
   await publish('gone-1', { temperature: 19 });
   await new Promise((r) => setTimeout(r, 300));

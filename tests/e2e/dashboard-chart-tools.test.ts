@@ -3,7 +3,8 @@
  * typed custom window and a typed "last N" load that range (URL, axis, fetched history); an
  * alert link's from/to opens that window; dragging across a chart zooms (the URL carries the
  * window, a reload keeps it) and "zoom out" widens it; the compare view, reached from the overview,
- * draws one metric of two devices (or two metrics of one) as two datasets and zooms the same way.
+ * draws one metric of two devices (or two metrics of one) as two datasets and zooms the same way,
+ * naming devices by their registry names and carrying each metric's unit on the axis and tooltip.
  */
 import type { MqttClient } from 'mqtt';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
@@ -204,6 +205,21 @@ describe('time zone and band legend', () => {
 describe('compare', () => {
   const compareCanvas = (p: Page) => p.locator('[data-testid="compare-chart"] canvas');
 
+  beforeAll(async () => {
+    // Registry names and units, as an operator sets them: temperature is °C on both devices.
+    const put = async (id: string, body: unknown) => {
+      const res = await fetch(`${server.url}/api/devices/${id}`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      await res.body?.cancel();
+      return res.status;
+    };
+    expect(await put('sim-001', { name: 'Cold store', labels: {}, units: { temperature: '°C', humidity: '%' } })).toBe(200);
+    expect(await put('sim-002', { name: 'Office', labels: {}, units: { temperature: '°C' } })).toBe(200);
+  });
+
   it('is reached from the overview by ticking devices, and draws one metric of two devices as two datasets', async () => {
     await page.goto(server.url);
     await page.getByTestId('device-card').nth(1).waitFor({ timeout: 8_000 });
@@ -226,7 +242,23 @@ describe('compare', () => {
       null,
       { timeout: 8_000 },
     );
-    expect(await canvas.getAttribute('data-labels')).toBe('sim-001|sim-002');
+    // The legend and title say the registry names; the shared unit goes on the axis, not in the legend.
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="compare-chart"] canvas')?.getAttribute('data-labels') === 'Cold store|Office',
+    );
+    expect(await canvas.getAttribute('data-axis-unit')).toBe('°C');
+    await shows(page.locator('h1.page .what'), 'temperature of Cold store, Office');
+    const links = page.getByTestId('compare-device-link');
+    expect(await links.allTextContents()).toEqual(['Cold storesim-001 →', 'Officesim-002 →']);
+    expect(await links.first().getAttribute('title')).toBe('sim-001');
+    // Hovering near now shows a value in the metric's unit, under the device's name.
+    const box = (await canvas.boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.95, box.y + box.height / 2);
+    await page.waitForFunction(() =>
+      /°C/.test(document.querySelector('[data-testid="compare-chart"] canvas')?.getAttribute('data-tooltip') ?? ''),
+    );
+    const tooltip = (await canvas.getAttribute('data-tooltip'))!;
+    expect(tooltip.split('|')[0]).toMatch(/^(Cold store|Office): -?\d+([.,]\d+)? °C$/);
     expect(errors).toEqual([]);
   });
 
@@ -247,7 +279,9 @@ describe('compare', () => {
       [from, to] as const,
       { timeout: 8_000 },
     );
-    expect(await canvas.getAttribute('data-labels')).toBe('temperature|humidity');
+    // Units differ: each legend entry names its own and the axis carries none.
+    expect(await canvas.getAttribute('data-labels')).toBe('temperature (°C)|humidity (%)');
+    expect(await canvas.getAttribute('data-axis-unit')).toBe('');
     // The backfill has temperature only: that line has points in the window, humidity none.
     const [temperature, humidity] = (await canvas.getAttribute('data-points'))!.split(',').map(Number);
     expect(temperature).toBeGreaterThan(30);

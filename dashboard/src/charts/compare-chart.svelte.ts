@@ -1,6 +1,8 @@
 import { Chart, Legend, LineController, LineElement, LinearScale, PointElement, Tooltip } from 'chart.js';
 import zoomPlugin from 'chartjs-plugin-zoom';
 import type { Attachment } from 'svelte/attachments';
+import { legendText, sharedUnit, tooltipText } from '../lib/compare.ts';
+import { withUnit } from '../lib/devices.ts';
 import { formatValue } from '../lib/format.ts';
 import type { SeriesWindow, XY } from '../lib/series.ts';
 import { axisLabel, fullTime, timeTicks } from '../lib/time.ts';
@@ -10,8 +12,10 @@ import { zoomOptions } from './zoom.ts';
 Chart.register(LineController, LineElement, PointElement, LinearScale, Tooltip, Legend, zoomPlugin);
 
 export interface CompareLine {
-  /** "sim-001 · temperature": what the legend and tooltip call it. */
+  /** "Cold store · temperature" (the registry name, else the id): what the legend and tooltip call it. */
   readonly label: string;
+  /** The metric's unit on that device: in the tooltip, and on the axis when every line shares it. */
+  readonly unit?: string | undefined;
   readonly series: SeriesWindow | undefined;
 }
 
@@ -37,6 +41,10 @@ type Lines = Chart<'line', XY[]>;
 export function compareChart(input: () => CompareChartInput, onZoom: (from: number, to: number) => void): Attachment<HTMLCanvasElement> {
   return (canvas) => {
     let tickStep = 60_000;
+    // The lines as last drawn, for the tooltip (a dataset's label also carries its unit).
+    let shown: readonly CompareLine[] = [];
+    let axisUnit: string | undefined;
+    const lineText = (index: number, value: number | undefined) => tooltipText(shown[index]?.label ?? '', value, shown[index]?.unit);
     const chart: Lines = new Chart(canvas, {
       type: 'line',
       data: { datasets: [] },
@@ -58,14 +66,17 @@ export function compareChart(input: () => CompareChartInput, onZoom: (from: numb
               scale.ticks = ticks.map((value) => ({ value }));
             },
           },
-          y: { ticks: { maxTicksLimit: 6, callback: (value) => formatValue(Number(value)) } },
+          y: { ticks: { maxTicksLimit: 6, callback: (value) => withUnit(formatValue(Number(value)), axisUnit) } },
         },
         plugins: {
           legend: { display: true, position: 'bottom' },
           tooltip: {
             callbacks: {
               title: (items) => (items[0] ? fullTime(items[0].parsed.x ?? 0) : ''),
-              label: (item) => `${item.dataset.label}: ${formatValue(item.parsed.y ?? undefined)}`,
+              label: (item) => lineText(item.datasetIndex, item.parsed.y ?? undefined),
+              // For tests and devtools: the hovered lines' text, which the canvas does not expose.
+              afterBody: (items) =>
+                void (canvas.dataset['tooltip'] = items.map((i) => lineText(i.datasetIndex, i.parsed.y ?? undefined)).join('|')),
             },
           },
           zoom: zoomOptions(onZoom),
@@ -89,11 +100,13 @@ export function compareChart(input: () => CompareChartInput, onZoom: (from: numb
       const colours = palette(canvas);
       if (latest.theme !== theme) recolour(colours);
       theme = latest.theme;
+      shown = latest.lines;
+      axisUnit = sharedUnit(shown.map((l) => l.unit));
       chart.data.datasets = latest.lines.map((line, i) => {
         const mean = line.series?.meanLine();
         const colour = colours.lines[i % colours.lines.length]!;
         return {
-          label: line.label,
+          label: legendText(line.label, line.unit, axisUnit),
           data: mean?.points ?? [],
           stepped: mean?.irregular ?? false,
           borderColor: colour,
@@ -113,7 +126,9 @@ export function compareChart(input: () => CompareChartInput, onZoom: (from: numb
       chart.update('none');
       // For tests and devtools: how many lines, and how many points each has.
       canvas.dataset['datasets'] = String(chart.data.datasets.length);
-      canvas.dataset['labels'] = latest.lines.map((l) => l.label).join('|');
+      canvas.dataset['labels'] = chart.data.datasets.map((d) => d.label).join('|');
+      canvas.dataset['axisUnit'] = axisUnit ?? '';
+      canvas.dataset['units'] = latest.lines.map((l) => l.unit ?? '').join('|');
       canvas.dataset['points'] = chart.data.datasets.map((d) => d.data.filter((p) => p.y !== null).length).join(',');
       // A sliding range moves with time even when no reading arrives.
       if (!latest.fixed) tick = setTimeout(schedule, Math.max(1_000, latest.rangeMs / Math.max(1, chart.chartArea?.width ?? 600)));

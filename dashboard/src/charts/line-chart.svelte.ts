@@ -6,6 +6,7 @@ import type { FiringSpan, ThresholdLine } from '../lib/rules.ts';
 import type { SeriesWindow, XY } from '../lib/series.ts';
 import { formatValue } from '../lib/format.ts';
 import { withUnit } from '../lib/devices.ts';
+import { placeLabel, type Pt, type Side } from '../lib/label-place.ts';
 import { zoomOptions } from './zoom.ts';
 import { axisLabel, fullTime, timeTicks } from '../lib/time.ts';
 import { timeZone } from '../state/time-zone.svelte.ts';
@@ -40,6 +41,9 @@ interface Overlay {
   thresholds: readonly ThresholdLine[];
   spans: readonly FiringSpan[];
   colours: Record<Severity, string>;
+  /** Behind a limit's label, so the grid and the band do not show through its letters. */
+  backdrop: string;
+  unit: string | undefined;
 }
 
 /**
@@ -51,7 +55,13 @@ export function lineChart(input: () => LineChartInput, onZoom?: ZoomHandler): At
     let tickStep = 60_000;
     let unit: string | undefined;
     const valueText = (v: number | undefined) => withUnit(formatValue(v), unit);
-    const overlay: Overlay = { thresholds: [], spans: [], colours: { info: '#888', warning: '#c80', critical: '#c00' } };
+    const overlay: Overlay = {
+      thresholds: [],
+      spans: [],
+      colours: { info: '#888', warning: '#c80', critical: '#c00' },
+      backdrop: '#fff',
+      unit: undefined,
+    };
     const chart: LineChart = new Chart(canvas, {
       type: 'line',
       data: {
@@ -184,6 +194,7 @@ export function lineChart(input: () => LineChartInput, onZoom?: ZoomHandler): At
         mean.backgroundColor = colours.line;
         max.backgroundColor = colours.band;
         overlay.colours = colours.severity;
+        overlay.backdrop = colours.surface;
         x.ticks = { ...x.ticks, color: colours.text };
         y.ticks = { ...y.ticks, color: colours.text };
         x.grid = { color: colours.grid };
@@ -191,6 +202,7 @@ export function lineChart(input: () => LineChartInput, onZoom?: ZoomHandler): At
       }
       overlay.thresholds = thresholds;
       overlay.spans = spans;
+      overlay.unit = unit;
       // Limits near the data stretch the axis so the operator sees how close the data comes; one
       // far away would flatten the data to a line, so it is only named in the corner.
       const shown = limitsNearData(chart.data.datasets[0]!.data, max.data, thresholds);
@@ -273,32 +285,55 @@ function overlayPlugin(overlay: Overlay): Plugin<'line'> {
       if (!y || overlay.thresholds.length === 0) return;
       ctx.save();
       ctx.lineWidth = 1.5;
-      ctx.setLineDash([6, 4]);
       ctx.font = '11px system-ui, sans-serif';
-      ctx.textAlign = 'right';
-      ctx.textBaseline = 'bottom';
+      const lines = drawnLines(chart);
+      const placed: string[] = [];
       for (const t of overlay.thresholds) {
         const py = Math.round(y.getPixelForValue(t.value)) + 0.5;
-        if (py < area.top - 1 || py > area.bottom + 1) {
-          // Off the axis (far from the data): named at the edge it lies beyond, not drawn.
-          const above = py < area.top;
-          ctx.fillStyle = overlay.colours[t.severity];
-          ctx.textBaseline = above ? 'top' : 'bottom';
-          ctx.fillText(`${above ? '↑' : '↓'} ${t.label} ${formatValue(t.value)}`, area.right - 4, above ? area.top + 2 : area.bottom - 2);
-          ctx.textBaseline = 'bottom';
-          continue;
+        const value = withUnit(formatValue(t.value), overlay.unit);
+        const off = py < area.top - 1 ? 'above' : py > area.bottom + 1 ? 'below' : null;
+        if (off === null) {
+          ctx.strokeStyle = overlay.colours[t.severity];
+          ctx.setLineDash([6, 4]);
+          ctx.beginPath();
+          ctx.moveTo(area.left, py);
+          ctx.lineTo(area.right, py);
+          ctx.stroke();
         }
-        ctx.strokeStyle = overlay.colours[t.severity];
-        ctx.beginPath();
-        ctx.moveTo(area.left, py);
-        ctx.lineTo(area.right, py);
-        ctx.stroke();
+        // Off the axis (far from the data): named inside the edge it lies beyond, not drawn.
+        const arrow = off === 'above' ? '↑ ' : off === 'below' ? '↓ ' : '';
+        const sides: Side[] = off === 'above' ? ['below'] : off === 'below' ? ['above'] : ['above', 'below'];
+        const spot = placeLabel({
+          area,
+          anchorY: off === 'above' ? area.top : off === 'below' ? area.bottom : py,
+          sides,
+          texts: [`${arrow}${t.label} ${value}`, `${arrow}${value}`],
+          measure: (text) => ctx.measureText(text).width,
+          height: 12,
+          lines,
+        });
+        ctx.fillStyle = overlay.backdrop;
+        ctx.globalAlpha = 0.8;
+        ctx.fillRect(spot.box.left, spot.box.top, spot.box.right - spot.box.left, spot.box.bottom - spot.box.top);
+        ctx.globalAlpha = 1;
         ctx.fillStyle = overlay.colours[t.severity];
-        ctx.fillText(`${t.label} ${formatValue(t.value)}`, area.right - 4, py - 2);
+        ctx.textAlign = spot.align;
+        ctx.textBaseline = spot.baseline;
+        ctx.fillText(spot.text, spot.x, spot.y);
+        placed.push(`${spot.text}@${spot.align}-${spot.baseline === 'bottom' ? 'above' : 'below'}:${spot.crossings}`);
       }
       ctx.restore();
+      // For tests and devtools: where the limits' labels went.
+      chart.canvas.dataset['thresholdLabels'] = placed.join('|');
     },
   };
+}
+
+/** The band's edges and the mean line as drawn, in pixels, null at a gap. */
+function drawnLines(chart: Chart<'line'>): (Pt | null)[][] {
+  return chart
+    .getSortedVisibleDatasetMetas()
+    .map((meta) => meta.data.map((el) => (('skip' in el && el.skip === true) || !Number.isFinite(el.y) ? null : { x: el.x, y: el.y })));
 }
 
 function isolated(data: readonly XY[], i: number): boolean {
@@ -313,6 +348,7 @@ function readColours(element: Element) {
     band: read('--chart-band', 'rgba(37, 99, 235, 0.15)'),
     grid: read('--chart-grid', 'rgba(128, 128, 128, 0.2)'),
     text: read('--muted', '#666'),
+    surface: read('--surface', '#fff'),
     severity: {
       info: read('--sev-info', '#2563eb'),
       warning: read('--sev-warning', '#b7791f'),
