@@ -117,4 +117,36 @@ describe('device charts', () => {
 
     expect(streams.at(-1)).toContain('devices=busy-1');
   });
+
+  it('slides the time axes of the charts in view a few per frame, and leaves the ones scrolled away alone', async () => {
+    // On 5m a pixel is worth under a second, so every chart's axis is due to slide every second.
+    await page.goto(`${server.url}/devices/busy-1?range=5m`);
+    for (const m of ['m00', 'm11']) await chartOf(m);
+    await page.evaluate(() => {
+      const w = window as unknown as { slides: { frame: number; metric: string }[] };
+      w.slides = [];
+      // document.timeline.currentTime is one value for everything run in the same frame.
+      new MutationObserver((records) => {
+        for (const r of records) {
+          const metric = (r.target as Element).closest('[data-metric]')?.getAttribute('data-metric') ?? '?';
+          w.slides.push({ frame: Number(document.timeline.currentTime), metric });
+        }
+      }).observe(document.body, { attributes: true, subtree: true, attributeFilter: ['data-to'] });
+    });
+    await new Promise((r) => setTimeout(r, 4_000));
+    const slides = await page.evaluate(() => (window as unknown as { slides: { frame: number; metric: string }[] }).slides);
+    const perFrame = new Map<number, number>();
+    for (const s of slides) perFrame.set(s.frame, (perFrame.get(s.frame) ?? 0) + 1);
+    const slid = new Set(slides.map((s) => s.metric));
+    expect(slid.has('m00')).toBe(true);
+    // m11 is far below the fold at 860 px: it catches up when scrolled to, not before.
+    expect(slid.has('m11')).toBe(false);
+    expect(Math.max(...perFrame.values())).toBeLessThanOrEqual(3);
+
+    await canvas('m11').scrollIntoViewIfNeeded();
+    const before = Number(await canvas('m11').getAttribute('data-to'));
+    await page.waitForFunction((t) => Number(document.querySelector('[data-metric="m11"] canvas')?.getAttribute('data-to')) > t, before, {
+      timeout: 3_000,
+    });
+  });
 });
