@@ -3,11 +3,17 @@ import App from './App.svelte';
 import './app.css';
 import { Alerts } from './state/alerts.svelte.ts';
 import { Devices } from './state/devices.svelte.ts';
+import { estimatedPoints, historyPrefetch } from './state/history-prefetch.ts';
 import { LiveStream } from './state/live.svelte.ts';
 import { Router } from './state/router.svelte.ts';
 import { Rules } from './state/rules.svelte.ts';
 import { Session } from './state/session.svelte.ts';
 import { Theme } from './state/theme.svelte.ts';
+import { parseChartRange } from './lib/chart-range.ts';
+import { matchRoute } from './lib/routes.ts';
+
+/** How long a device page's history waits for the live stream to open before it is asked for anyway. */
+const STREAM_WAIT_MS = 300;
 
 const stream = new LiveStream();
 const devices = new Devices(stream, () => session.staleAfterMs);
@@ -22,10 +28,25 @@ const rules = new Rules(stream, session);
 const router = new Router();
 const theme = new Theme();
 
+// Opened on a device page: its history is asked for at once (as soon as the stream, opened here
+// already narrowed to the device, is live, or 300 ms at most), while its chunk loads (device.html
+// preloads it with the entry), instead of after the chunk has loaded and run. Issue 18.
+const first = matchRoute(location.pathname);
+if (first.name === 'device') {
+  stream.setDevices([first.id]);
+  stream.start();
+  const remPx = Number.parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
+  const points = estimatedPoints(document.documentElement.clientWidth, remPx);
+  const range = parseChartRange(new URLSearchParams(location.search));
+  historyPrefetch.start(stream, { device: first.id, range, points }, stream.live(STREAM_WAIT_MS));
+  // The same module promise App.svelte awaits; a failure is retried there.
+  import('./pages/DevicePage.svelte').catch(() => undefined);
+}
+
 // Theme first, so the first paint already has the right colours.
 theme.start();
 router.start();
-stream.start();
+if (first.name !== 'device') stream.start();
 void session.load();
 // A page opened while the server was down learns STALE_AFTER and TOPIC_PREFIX once it is back.
 stream.onResync(() => void (session.known ? undefined : session.load()));

@@ -149,4 +149,54 @@ describe('device charts', () => {
       timeout: 3_000,
     });
   });
+
+  it('asks for a deep-linked device page’s history while its chunk is still loading, and its chunk before the entry has run', async () => {
+    // Issue 18: history used to be requested only after the device page's chunk (Chart.js) had
+    // arrived and run, and that chunk only after the entry script had run.
+    const now = Date.now();
+    await batch(
+      'deep-1',
+      Array.from({ length: 30 }, (_, i) => ({ ts: now - (30 - i) * 5_000, values: { t: i } })),
+    );
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    try {
+      const fresh = await context.newPage();
+      const events: string[] = [];
+      const waitFor = async (what: string) => {
+        // Bounded: the old order never gets there, and then the step goes on after 3 s.
+        for (let i = 0; i < 60 && !events.includes(what); i++) await new Promise((r) => setTimeout(r, 50));
+      };
+      // The entry is held until the page chunk has been asked for: only a shell that preloads it can.
+      await fresh.route(/\/assets\/index-[^/]+\.js$/, async (route) => {
+        await waitFor('page chunk asked with the entry');
+        events.push('entry sent');
+        await route.continue();
+      });
+      await fresh.route(/\/assets\/DevicePage-[^/]+\.js$/, async (route) => {
+        events.push(events.includes('entry sent') ? 'page chunk asked after the entry' : 'page chunk asked with the entry');
+        // The chunk is held until the history has been asked for: only the entry can have asked.
+        await waitFor('history asked');
+        events.push('page chunk sent');
+        await route.continue();
+      });
+      const histories: string[] = [];
+      fresh.on('request', (req) => {
+        if (!req.url().includes('/readings')) return;
+        histories.push(req.url());
+        events.push('history asked');
+      });
+      await fresh.goto(`${server.url}/devices/deep-1?range=5m`);
+      await fresh
+        .locator('[data-testid="chart"][data-metric="t"] canvas:not([data-points="0"])[data-points]')
+        .waitFor({ timeout: 10_000 });
+      expect(events.indexOf('page chunk asked with the entry')).toBeGreaterThanOrEqual(0);
+      expect(events.indexOf('page chunk asked with the entry')).toBeLessThan(events.indexOf('entry sent'));
+      expect(events.indexOf('history asked')).toBeLessThan(events.indexOf('page chunk sent'));
+      // The page took the request in flight rather than asking again.
+      expect(histories).toHaveLength(1);
+      expect(histories[0]).toContain('from=-5m');
+    } finally {
+      await context.close();
+    }
+  });
 });

@@ -11,11 +11,15 @@ export class LiveStream {
   /** When the stream was lost, or null while it is open: past STALE_AFTER nothing shown is known to be current. */
   downSince = $state<number | null>(null);
   readonly #client: StreamClient;
+  readonly #onLive = new Set<() => void>();
 
   constructor(options: Omit<StreamOptions, 'onStatus' | 'onDown'> = {}) {
     this.#client = new StreamClient({
       ...options,
-      onStatus: (status) => (this.status = status),
+      onStatus: (status) => {
+        this.status = status;
+        if (status === 'live') for (const resolve of [...this.#onLive]) resolve();
+      },
       onDown: (since) => (this.downSince = since),
     });
   }
@@ -26,6 +30,23 @@ export class LiveStream {
 
   start(): void {
     this.#client.start();
+  }
+
+  /**
+   * Resolves once the stream is open, so what is stored from then on reaches the subscribers, or
+   * after `timeoutMs` whatever the stream does.
+   */
+  live(timeoutMs: number): Promise<void> {
+    if (this.#client.status === 'live') return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#onLive.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.#onLive.add(done);
+    });
   }
 
   stop(): void {
