@@ -12,9 +12,6 @@ import { Theme } from './state/theme.svelte.ts';
 import { parseChartRange } from './lib/chart-range.ts';
 import { matchRoute } from './lib/routes.ts';
 
-/** How long a device page's history waits for the live stream to open before it is asked for anyway. */
-const STREAM_WAIT_MS = 300;
-
 const stream = new LiveStream();
 const devices = new Devices(stream, () => session.staleAfterMs);
 // Signing in can open a server whose reads were closed: fetch again and stop waiting out the backoff.
@@ -28,9 +25,9 @@ const rules = new Rules(stream, session);
 const router = new Router();
 const theme = new Theme();
 
-// Opened on a device page: its history is asked for at once (as soon as the stream, opened here
-// already narrowed to the device, is live, or 300 ms at most), while its chunk loads (device.html
-// preloads it with the entry), instead of after the chunk has loaded and run. Issue 18.
+// Opened on a device page: its history is asked for at once, while its chunk loads (device.html
+// preloads it with the entry), instead of after the chunk has loaded and run; the stream opens
+// here already narrowed to the device. Issue 18.
 const first = matchRoute(location.pathname);
 if (first.name === 'device') {
   stream.setDevices([first.id]);
@@ -38,7 +35,7 @@ if (first.name === 'device') {
   const remPx = Number.parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
   const points = estimatedPoints(document.documentElement.clientWidth, remPx);
   const range = parseChartRange(new URLSearchParams(location.search));
-  historyPrefetch.start(stream, { device: first.id, range, points }, stream.live(STREAM_WAIT_MS));
+  historyPrefetch.start(stream, { device: first.id, range, points });
   // The same module promise App.svelte awaits; a failure is retried there.
   import('./pages/DevicePage.svelte').catch(() => undefined);
 }

@@ -22,12 +22,19 @@ export interface PrefetchKey {
 
 export interface Prefetched {
   readonly answer: Promise<History>;
+  /**
+   * The live stream was open when the request was sent, so every reading stored after the query
+   * ran reaches the page. When it was not, readings stored between the query and the stream's
+   * start may be in neither: the page asks again once the answer has settled.
+   */
+  readonly covered: boolean;
   /** The device's live readings since the request was sent, in arrival order. */
   readonly readings: readonly ReadingEvent[];
 }
 
 export interface ReadingSource {
   on(type: 'reading', handler: (reading: ReadingEvent) => void): () => void;
+  readonly open: boolean;
 }
 
 type HistoryFetch = (device: string, q: HistoryQuery) => Promise<History>;
@@ -50,24 +57,22 @@ export class HistoryPrefetch {
     this.#fetch = fetch;
   }
 
-  /**
-   * Keeps the device's readings from now until the page takes them, and sends the request once
-   * `ready` resolves: when the live stream is open, so that every reading stored after the query
-   * ran reaches the page (what is stored before is in the answer).
-   */
-  start(source: ReadingSource, key: PrefetchKey, ready: Promise<void> = Promise.resolve()): void {
+  /** Sends the request now and keeps the device's readings until the page takes it. */
+  start(source: ReadingSource, key: PrefetchKey): void {
     this.#held?.stop();
     const readings: ReadingEvent[] = [];
     const unsubscribe = source.on('reading', (reading) => {
       if (reading.device === key.device) readings.push(reading);
     });
-    const answer = ready.then(() => this.#fetch(key.device, { ...apiTimes(key.range), points: key.points }));
+    const covered = source.open;
+    const answer = this.#fetch(key.device, { ...apiTimes(key.range), points: key.points });
     // A failure is the page's to handle once it takes the request; until then it is not unhandled.
     answer.catch(() => undefined);
     const expiry = setTimeout(() => this.#drop(), UNCLAIMED_MS);
     const held: Held = {
       key,
       answer,
+      covered,
       readings,
       stop: () => {
         unsubscribe();
@@ -82,7 +87,7 @@ export class HistoryPrefetch {
     const held = this.#held;
     this.#drop();
     if (!held || !sameRequest(held.key, key)) return null;
-    return { answer: held.answer, readings: held.readings };
+    return { answer: held.answer, covered: held.covered, readings: held.readings };
   }
 
   #drop(): void {

@@ -37,6 +37,8 @@ export class DeviceHistory {
   #hasHistory = false;
   /** The first load may take the entry chunk's request in flight (state/history-prefetch.ts). */
   #mayTakePrefetch = true;
+  /** That request was sent before the stream was open: asked again once it has settled. */
+  #recheck = false;
   #step = 1;
   #to = 0;
 
@@ -67,7 +69,11 @@ export class DeviceHistory {
       void this.#load(signal).then((ok) => {
         if (ok) {
           failures = 0;
-          settle = setTimeout(() => (this.#settle() ? load() : undefined), SETTLE_MS);
+          settle = setTimeout(() => {
+            const again = this.#settle() || this.#recheck;
+            this.#recheck = false;
+            if (again) load();
+          }, SETTLE_MS);
         } else if (!signal.aborted && this.status === 'error') {
           // A failed answer is never kept: asked again with backoff, and at once on reconnecting.
           retry = setTimeout(load, backoffDelay(failures++));
@@ -113,6 +119,7 @@ export class DeviceHistory {
       ? historyPrefetch.take({ device: this.device, range: this.range, points: this.#points })
       : null;
     this.#mayTakePrefetch = false;
+    this.#recheck = prefetched !== null && !prefetched.covered;
     // The readings that came while it was out, as if this had been listening since it was sent.
     for (const reading of prefetched?.readings ?? []) this.#onReading(reading);
     try {

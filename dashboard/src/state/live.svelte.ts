@@ -11,15 +11,11 @@ export class LiveStream {
   /** When the stream was lost, or null while it is open: past STALE_AFTER nothing shown is known to be current. */
   downSince = $state<number | null>(null);
   readonly #client: StreamClient;
-  readonly #onLive = new Set<() => void>();
 
   constructor(options: Omit<StreamOptions, 'onStatus' | 'onDown'> = {}) {
     this.#client = new StreamClient({
       ...options,
-      onStatus: (status) => {
-        this.status = status;
-        if (status === 'live') for (const resolve of [...this.#onLive]) resolve();
-      },
+      onStatus: (status) => (this.status = status),
       onDown: (since) => (this.downSince = since),
     });
   }
@@ -32,21 +28,9 @@ export class LiveStream {
     this.#client.start();
   }
 
-  /**
-   * Resolves once the stream is open, so what is stored from then on reaches the subscribers, or
-   * after `timeoutMs` whatever the stream does.
-   */
-  live(timeoutMs: number): Promise<void> {
-    if (this.#client.status === 'live') return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.#onLive.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, timeoutMs);
-      this.#onLive.add(done);
-    });
+  /** The stream is open: whatever is stored from now on reaches the subscribers. */
+  get open(): boolean {
+    return this.#client.status === 'live';
   }
 
   stop(): void {

@@ -6,9 +6,10 @@ import { estimatedPoints, HistoryPrefetch, type ReadingSource } from '../../../d
 const HOUR: ChartRange = { kind: 'last', key: '1h', ms: 3_600_000 };
 const ANSWER: History = { device: 'd1', from: 0, to: 1, step: 1, series: {} };
 
-function source() {
+function source(open = false) {
   const handlers = new Set<(r: ReadingEvent) => void>();
   const src: ReadingSource = {
+    open,
     on: (_type, handler) => {
       handlers.add(handler);
       return () => handlers.delete(handler);
@@ -30,25 +31,20 @@ function prefetcher() {
 }
 
 describe('HistoryPrefetch', () => {
-  it('sends the request once the stream is ready and hands it over with the device’s readings since the start', async () => {
+  it('sends the request at once and hands it over with the device’s readings since then', async () => {
     const { prefetch, asked } = prefetcher();
     const s = source();
-    let open = () => {};
-    const ready = new Promise<void>((resolve) => (open = resolve));
-    prefetch.start(s.src, { device: 'd1', range: HOUR, points: 1248 }, ready);
-    s.emit('d1', 1);
-    await Promise.resolve();
-    expect(asked).toEqual([]);
-    open();
-    await ready;
-    await Promise.resolve();
+    prefetch.start(s.src, { device: 'd1', range: HOUR, points: 1248 });
     expect(asked).toEqual([{ device: 'd1', q: { from: '-1h', to: 'now', points: 1248 } }]);
+    s.emit('d1', 1);
     s.emit('other', 2);
     s.emit('d1', 3);
     const taken = prefetch.take({ device: 'd1', range: HOUR, points: 1233 });
     expect(taken).not.toBeNull();
     expect(await taken!.answer).toBe(ANSWER);
     expect(taken!.readings.map((r) => r.ts)).toEqual([1, 3]);
+    // Sent before the stream was open: the page must ask again once the answer has settled.
+    expect(taken!.covered).toBe(false);
     // Taken once: from now on the page listens itself and later loads are its own.
     expect(s.listening()).toBe(0);
     expect(prefetch.take({ device: 'd1', range: HOUR, points: 1248 })).toBeNull();
@@ -66,6 +62,12 @@ describe('HistoryPrefetch', () => {
       expect(prefetch.take(other)).toBeNull();
       expect(s.listening()).toBe(0);
     }
+  });
+
+  it('says when the stream was open as it was sent, so no reading can fall between answer and stream', () => {
+    const { prefetch } = prefetcher();
+    prefetch.start(source(true).src, { device: 'd1', range: HOUR, points: 1248 });
+    expect(prefetch.take({ device: 'd1', range: HOUR, points: 1248 })?.covered).toBe(true);
   });
 
   it('estimates the charts’ width from the viewport as the page lays it out', () => {
