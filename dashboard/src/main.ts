@@ -3,7 +3,7 @@ import App from './App.svelte';
 import './app.css';
 import { Alerts } from './state/alerts.svelte.ts';
 import { Devices } from './state/devices.svelte.ts';
-import { estimatedPoints, historyPrefetch } from './state/history-prefetch.ts';
+import { chartsWidthNow, historyPoints, historyPrefetch } from './state/history-prefetch.ts';
 import { LiveStream } from './state/live.svelte.ts';
 import { Router } from './state/router.svelte.ts';
 import { Rules } from './state/rules.svelte.ts';
@@ -32,8 +32,7 @@ const first = matchRoute(location.pathname);
 if (first.name === 'device') {
   stream.setDevices([first.id]);
   stream.start();
-  const remPx = Number.parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
-  const points = estimatedPoints(document.documentElement.clientWidth, remPx);
+  const points = historyPoints(chartsWidthNow());
   const range = parseChartRange(new URLSearchParams(location.search));
   historyPrefetch.start(stream, { device: first.id, range, points });
   // The same module promise App.svelte awaits; a failure is retried there.

@@ -110,7 +110,17 @@ export const historyPrefetch = new HistoryPrefetch();
  * later; a scrollbar or a safe-area inset is well within POINTS_TOLERANCE.
  */
 export function estimatedPoints(viewportWidth: number, remPx: number): number {
-  return historyPoints(Math.min(viewportWidth, 80 * remPx) - 2 * remPx);
+  return historyPoints(estimatedChartsWidth(viewportWidth, remPx));
+}
+
+export function estimatedChartsWidth(viewportWidth: number, remPx: number): number {
+  return Math.min(viewportWidth, 80 * remPx) - 2 * remPx;
+}
+
+/** The same estimate in this browser now. */
+export function chartsWidthNow(): number {
+  const remPx = Number.parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
+  return estimatedChartsWidth(document.documentElement.clientWidth, remPx);
 }
 
 /** Buckets to ask for over charts `width` px wide: about one per pixel. */
