@@ -22,6 +22,22 @@ export function isDashboardRoute(path: string): boolean {
   return device !== null && DEVICE_ID.test(device[1]!);
 }
 
+const DEVICE_ROUTE = /^\/devices\/[^/]+\/?$/;
+
+/**
+ * The app shell for a client-side route: a device page gets device.html (index.html that also
+ * preloads the device page's chunks, dashboard/device-shell.ts) when the build has it.
+ */
+async function shellFor(base: string, path: string) {
+  if (DEVICE_ROUTE.test(path)) {
+    const file = join(base, 'device.html');
+    const info = await stat(file).catch(() => null);
+    if (info?.isFile()) return { file, info };
+  }
+  const file = join(base, 'index.html');
+  return { file, info: await stat(file).catch(() => null) };
+}
+
 export function serveDashboard(root: string) {
   const base = normalize(root) + sep;
   return async (ctx: Context, next: Next): Promise<void> => {
@@ -39,8 +55,7 @@ export function serveDashboard(root: string) {
       // Asset-looking paths that do not exist are real 404s, not the app shell; but a device id may
       // contain dots (`/devices/a.b.c`), so a dashboard route is the shell whatever it ends with.
       if (extname(path) !== '' && !isDashboardRoute(path)) return next();
-      file = join(base, 'index.html');
-      info = await stat(file).catch(() => null);
+      ({ file, info } = await shellFor(base, path));
       if (!info?.isFile()) {
         ctx.status = 503;
         ctx.type = 'text/plain';

@@ -25,6 +25,8 @@ export function fillIdleDevice(store: SqliteStore, now: number): void {
 export interface IdleCost {
   readonly seconds: number;
   readonly longTasksPerMinute: number;
+  /** The longest of them, ms (0: none). */
+  readonly longestTaskMs: number;
   /** % of the renderer main thread busy (TaskDuration / wall time). */
   readonly mainThreadPct: number;
   /** % of wall time spent running script. */
@@ -35,13 +37,19 @@ export interface IdleCost {
 
 const LONGTASK_PROBE = `(() => {
   window.__longtasks = 0;
+  window.__longest = 0;
   try {
-    new PerformanceObserver((list) => { window.__longtasks += list.getEntries().length; }).observe({ type: 'longtask', buffered: false });
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        window.__longtasks++;
+        window.__longest = Math.max(window.__longest, e.duration);
+      }
+    }).observe({ type: 'longtask', buffered: false });
   } catch {}
 })();`;
 
 /** Opens `url` (a device page of IDLE_DEVICE), lets it settle, then measures `windowMs` of doing nothing. */
-export async function measureIdle(browser: Browser, url: string, windowMs: number, settleMs = 3_000): Promise<IdleCost> {
+export async function measureIdle(browser: Browser, url: string, windowMs: number, settleMs = 5_000): Promise<IdleCost> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   try {
     const page = await context.newPage();
@@ -62,9 +70,10 @@ export async function measureIdle(browser: Browser, url: string, windowMs: numbe
     };
     // Mutations of data-points count data redraws (the old build rewrote it on every redraw too).
     await page.evaluate(() => {
-      const w = window as unknown as { __redraws: number; __longtasks: number };
+      const w = window as unknown as { __redraws: number; __longtasks: number; __longest: number };
       w.__redraws = 0;
       w.__longtasks = 0;
+      w.__longest = 0;
       new MutationObserver((records) => (w.__redraws += records.length)).observe(document.body, {
         attributes: true,
         subtree: true,
@@ -77,13 +86,14 @@ export async function measureIdle(browser: Browser, url: string, windowMs: numbe
     const after = await metrics();
     const seconds = (Date.now() - started) / 1_000;
     const counts = await page.evaluate(() => {
-      const w = window as unknown as { __redraws: number; __longtasks: number };
-      return { redraws: w.__redraws, longtasks: w.__longtasks };
+      const w = window as unknown as { __redraws: number; __longtasks: number; __longest: number };
+      return { redraws: w.__redraws, longtasks: w.__longtasks, longest: w.__longest };
     });
     const delta = (name: string) => (after[name] ?? 0) - (before[name] ?? 0);
     return {
       seconds,
       longTasksPerMinute: (counts.longtasks * 60) / seconds,
+      longestTaskMs: counts.longest,
       mainThreadPct: (100 * delta('TaskDuration')) / seconds,
       scriptPct: (100 * delta('ScriptDuration')) / seconds,
       chartRedrawsPerMinute: (counts.redraws * 60) / seconds,

@@ -7,6 +7,7 @@ import type { SeriesWindow, XY } from '../lib/series.ts';
 import { formatValue } from '../lib/format.ts';
 import { withUnit } from '../lib/devices.ts';
 import { placeLabel, type Pt, type Side } from '../lib/label-place.ts';
+import { frames } from './frame-scheduler.ts';
 import { zoomOptions } from './zoom.ts';
 import { axisLabel, fullTime, timeTicks } from '../lib/time.ts';
 import { timeZone } from '../state/time-zone.svelte.ts';
@@ -36,6 +37,9 @@ export interface LineChartInput {
 }
 
 type LineChart = Chart<'line', XY[]>;
+
+/** One empty list for missing thresholds and spans, so a missing one never reads as changed. */
+const NONE: readonly never[] = [];
 
 interface Overlay {
   thresholds: readonly ThresholdLine[];
@@ -68,14 +72,11 @@ export function lineChart(input: () => LineChartInput, onZoom?: ZoomHandler): At
         datasets: [
           { label: 'min', data: [], pointRadius: 0, borderWidth: 0, fill: false },
           { label: 'max', data: [], pointRadius: 0, borderWidth: 0, fill: '-1' },
-          // A reading with gaps on both sides has no line to sit on, so it gets a dot.
-          {
-            label: 'mean',
-            data: [],
-            pointRadius: (ctx) => (isolated(ctx.dataset.data as XY[], ctx.dataIndex) ? 2 : 0),
-            borderWidth: 1.5,
-            fill: false,
-          },
+          { label: 'mean', data: [], pointRadius: 0, borderWidth: 1.5, fill: false },
+          // A reading with gaps on both sides has no line to sit on, so it gets a dot. Its own
+          // dataset keeps every option static: Chart.js then shares one options object between
+          // all points instead of resolving a scriptable radius per point on every redraw.
+          { label: 'mean', data: [], pointRadius: 2, borderWidth: 0, showLine: false, fill: false },
         ],
       },
       plugins: [overlayPlugin(overlay)],
@@ -109,6 +110,8 @@ export function lineChart(input: () => LineChartInput, onZoom?: ZoomHandler): At
           decimation: { enabled: true, algorithm: 'min-max' },
           ...(onZoom ? { zoom: zoomOptions(onZoom) } : {}),
           tooltip: {
+            // The isolated dots are the mean again, at other indices: the index mode would pair them wrongly.
+            filter: (item) => item.datasetIndex < 3,
             callbacks: {
               title: (items) => (items[0] ? fullTime(items[0].parsed.x ?? 0) : ''),
               label: (item) => `${item.dataset.label}: ${valueText(item.parsed.y ?? undefined)}`,
@@ -119,8 +122,9 @@ export function lineChart(input: () => LineChartInput, onZoom?: ZoomHandler): At
     });
 
     // Redrawn only when something shown changed: this series' data (its revision), the theme,
-    // the overlays, or the time axis having moved by at least a pixel. At most once per animation
-    // frame, updating the datasets in place (update('none'): no animation, no rebuild).
+    // the overlays, or the time axis having moved by at least a pixel. Through the page's one
+    // frame scheduler, so the charts of a page share each frame's budget (new data first, axis
+    // slides after), updating the datasets in place (update('none'): no animation, no rebuild).
     let latest: LineChartInput | null = null;
     let drawn: {
       series?: SeriesWindow | undefined;
@@ -136,62 +140,90 @@ export function lineChart(input: () => LineChartInput, onZoom?: ZoomHandler): At
       theme: '',
       to: 0,
     };
-    let frame = 0;
     let tick: ReturnType<typeof setTimeout> | undefined;
-    const schedule = () => {
-      if (frame === 0) frame = requestAnimationFrame(draw);
+    // A chart scrolled out of view does not slide; it catches up when it is seen again.
+    let visible = true;
+    const observer =
+      typeof IntersectionObserver === 'function'
+        ? new IntersectionObserver((entries) => {
+            const was = visible;
+            visible = entries.at(-1)?.isIntersecting ?? true;
+            if (visible && !was) frames.schedule(draw, true);
+          })
+        : null;
+    observer?.observe(canvas);
+    const slide = () => {
+      if (visible) frames.schedule(draw, false);
     };
     const pixelMs = (rangeMs: number) => rangeMs / Math.max(1, chart.chartArea?.width ?? canvas.clientWidth);
 
+    /** What changed since the last redraw, besides time passing. */
+    function changes(input: LineChartInput) {
+      const { series, theme, thresholds = NONE, spans = NONE, fixed = null } = input;
+      const dataChanged = series !== drawn.series || (series?.revision ?? -1) !== drawn.revision;
+      // A new zone (the UTC toggle) relabels the axis: the ticks are rebuilt on update.
+      const styleChanged =
+        theme !== drawn.theme ||
+        thresholds !== drawn.thresholds ||
+        spans !== drawn.spans ||
+        timeZone.zone !== drawn.zone ||
+        input.unit !== unit ||
+        fixed !== drawn.fixed;
+      return { dataChanged, styleChanged };
+    }
+
     function draw(): void {
-      frame = 0;
       if (!latest) return;
-      const { series, rangeMs, theme, thresholds = [], spans = [], fixed = null } = latest;
+      const { series, rangeMs, theme, thresholds = NONE, spans = NONE, fixed = null } = latest;
       const now = Date.now();
       const revision = series?.revision ?? -1;
-      const dataChanged = series !== drawn.series || revision !== drawn.revision;
-      // A new zone (the UTC toggle) relabels the axis: the ticks are rebuilt on update.
+      const { dataChanged, styleChanged } = changes(latest);
       const zone = timeZone.zone;
-      const styleChanged =
-        theme !== drawn.theme || thresholds !== drawn.thresholds || spans !== drawn.spans || zone !== drawn.zone || latest.unit !== unit;
       unit = latest.unit;
       const step = pixelMs(rangeMs);
-      clearTimeout(tick);
       // The axis slides with time; once per pixel of movement is as often as anyone can see.
-      tick = setTimeout(schedule, Math.max(1_000, step));
-      if (!dataChanged && !styleChanged && fixed === drawn.fixed && (fixed !== null || now - drawn.to < step)) return;
-      const [min, max, mean] = chart.data.datasets;
-      if (!min || !max || !mean) return;
-      if (dataChanged) {
-        min.data = series?.line((b) => b.min) ?? [];
-        max.data = series?.line((b) => b.max) ?? [];
-        const line = series?.meanLine();
-        mean.data = line?.points ?? [];
-        // A report-on-change value holds until the next report.
-        mean.stepped = line?.irregular ?? false;
-        min.stepped = max.stepped = mean.stepped;
-        describe(canvas, mean.data, mean.stepped);
+      const slideDue = fixed === null && now - drawn.to >= step;
+      if (dataChanged || styleChanged || slideDue) redraw();
+      clearTimeout(tick);
+      if (fixed === null) tick = setTimeout(slide, Math.max(1_000, step) - (now - drawn.to));
+
+      function redraw(): void {
+        const [min, max, mean, dots] = chart.data.datasets;
+        if (!min || !max || !mean || !dots) return;
+        if (dataChanged) {
+          min.data = series?.line((b) => b.min) ?? [];
+          max.data = series?.line((b) => b.max) ?? [];
+          const line = series?.meanLine();
+          mean.data = line?.points ?? [];
+          dots.data = mean.data.filter((_, i) => isolated(mean.data, i));
+          // A report-on-change value holds until the next report.
+          mean.stepped = line?.irregular ?? false;
+          min.stepped = max.stepped = mean.stepped;
+          describe(canvas, mean.data, mean.stepped);
+        }
+        if (styleChanged || dataChanged) style(theme !== drawn.theme || drawn.theme === '', thresholds, spans);
+        const x = chart.options.scales?.['x'];
+        if (x) {
+          x.min = fixed ? fixed.from : now - rangeMs;
+          x.max = fixed ? fixed.to : now;
+          canvas.dataset['from'] = String(Math.round(x.min));
+          canvas.dataset['to'] = String(Math.round(x.max));
+        }
+        chart.update('none');
+        drawn = { series, revision, theme, thresholds, spans, fixed, zone, to: now };
       }
-      if (styleChanged || dataChanged) style(theme !== drawn.theme || drawn.theme === '', thresholds, spans);
-      const x = chart.options.scales?.['x'];
-      if (x) {
-        x.min = fixed ? fixed.from : now - rangeMs;
-        x.max = fixed ? fixed.to : now;
-        canvas.dataset['from'] = String(Math.round(x.min));
-        canvas.dataset['to'] = String(Math.round(x.max));
-      }
-      chart.update('none');
-      drawn = { series, revision, theme, thresholds, spans, fixed, zone, to: now };
     }
 
     function style(recolour: boolean, thresholds: readonly ThresholdLine[], spans: readonly FiringSpan[]): void {
-      const [, max, mean] = chart.data.datasets;
+      const [, max, mean, dots] = chart.data.datasets;
       const { x, y } = chart.options.scales ?? {};
-      if (!max || !mean || !x || !y) return;
+      if (!max || !mean || !dots || !x || !y) return;
       if (recolour) {
         const colours = readColours(canvas);
         mean.borderColor = colours.line;
         mean.backgroundColor = colours.line;
+        dots.backgroundColor = colours.line;
+        dots.borderColor = colours.line;
         max.backgroundColor = colours.band;
         overlay.colours = colours.severity;
         overlay.backdrop = colours.surface;
@@ -213,11 +245,15 @@ export function lineChart(input: () => LineChartInput, onZoom?: ZoomHandler): At
     $effect(() => {
       latest = input();
       void timeZone.zone;
-      schedule();
+      // New data or looks are drawn in the next frame; an effect run for another chart's data
+      // only lets a due slide happen, with the slides.
+      const { dataChanged, styleChanged } = changes(latest);
+      frames.schedule(draw, dataChanged || styleChanged);
     });
 
     return () => {
-      cancelAnimationFrame(frame);
+      frames.cancel(draw);
+      observer?.disconnect();
       clearTimeout(tick);
       chart.destroy();
     };

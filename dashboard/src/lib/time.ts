@@ -13,23 +13,24 @@ export function relativeTime(ts: number | null, now: number): string {
 
 /** The zone times are shown in: the browser's (undefined), or UTC when the operator asks for it. */
 let displayZone: 'UTC' | undefined;
-let clock: Intl.DateTimeFormat;
-let clockSeconds: Intl.DateTimeFormat;
-let day: Intl.DateTimeFormat;
-let full: Intl.DateTimeFormat;
-function buildFormats(): void {
-  const timeZone = displayZone;
-  clock = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone });
-  clockSeconds = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZone });
-  day = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', timeZone });
-  full = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium', timeZone });
+// Built when first used: each costs the page milliseconds of ICU set-up at start, and most pages
+// need one or two of them.
+const FORMATS = {
+  clock: { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' },
+  clockSeconds: { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' },
+  day: { month: 'short', day: 'numeric' },
+  full: { dateStyle: 'medium', timeStyle: 'medium' },
+} satisfies Record<string, Intl.DateTimeFormatOptions>;
+let built: Partial<Record<keyof typeof FORMATS, Intl.DateTimeFormat>> = {};
+function format(name: keyof typeof FORMATS): Intl.DateTimeFormat {
+  built[name] ??= new Intl.DateTimeFormat(undefined, { ...FORMATS[name], timeZone: displayZone });
+  return built[name];
 }
-buildFormats();
 
 /** Shows every time (axes, tooltips, clock times) in UTC, or again in the browser's zone. */
 export function setUtc(utc: boolean): void {
   displayZone = utc ? 'UTC' : undefined;
-  buildFormats();
+  built = {};
 }
 
 /** The name of the zone times are shown in, e.g. "Europe/Berlin" or "UTC". */
@@ -39,7 +40,7 @@ export function zoneName(): string {
 
 /** "14:05": when something happened today, in the browser's zone. */
 export function clockTime(ts: number): string {
-  return clock.format(ts);
+  return format('clock').format(ts);
 }
 
 const SECOND = 1_000;
@@ -89,11 +90,11 @@ function localOffset(ts: number): number {
 
 /** A tick label as precise as the tick spacing needs. */
 export function axisLabel(ts: number, stepMs: number): string {
-  if (stepMs < MINUTE) return clockSeconds.format(ts);
-  if (stepMs < DAY) return clock.format(ts);
-  return day.format(ts);
+  if (stepMs < MINUTE) return format('clockSeconds').format(ts);
+  if (stepMs < DAY) return format('clock').format(ts);
+  return format('day').format(ts);
 }
 
 export function fullTime(ts: number): string {
-  return full.format(ts);
+  return format('full').format(ts);
 }

@@ -1,8 +1,9 @@
-import { ApiError, api } from '../lib/api.ts';
+import { ApiError, api, type ReadingEvent } from '../lib/api.ts';
 import { backoffDelay } from '../lib/backoff.ts';
 import { apiTimes, type ChartRange, rangeSpan } from '../lib/chart-range.ts';
 import { RANGES, type RangeKey } from '../lib/routes.ts';
 import { SeriesWindow } from '../lib/series.ts';
+import { historyPrefetch } from './history-prefetch.ts';
 import type { LiveStream } from './live.svelte.ts';
 
 export type HistoryStatus = 'loading' | 'ready' | 'missing' | 'error';
@@ -34,6 +35,10 @@ export class DeviceHistory {
   /** Filled while a (re)fetch is out: live readings wait here for the history they may overlap. */
   #incoming: Map<string, SeriesWindow> | null = null;
   #hasHistory = false;
+  /** The first load may take the entry chunk's request in flight (state/history-prefetch.ts). */
+  #mayTakePrefetch = true;
+  /** That request was sent before the stream was open: asked again once it has settled. */
+  #recheck = false;
   #step = 1;
   #to = 0;
 
@@ -64,26 +69,18 @@ export class DeviceHistory {
       void this.#load(signal).then((ok) => {
         if (ok) {
           failures = 0;
-          settle = setTimeout(() => (this.#settle() ? load() : undefined), SETTLE_MS);
+          settle = setTimeout(() => {
+            const again = this.#settle() || this.#recheck;
+            this.#recheck = false;
+            if (again) load();
+          }, SETTLE_MS);
         } else if (!signal.aborted && this.status === 'error') {
           // A failed answer is never kept: asked again with backoff, and at once on reconnecting.
           retry = setTimeout(load, backoffDelay(failures++));
         }
       });
     };
-    const stops = [
-      this.#stream.on('reading', (reading) => {
-        if (reading.device !== this.device) return;
-        if (this.fixed && (reading.ts < this.fixed.from || reading.ts > this.fixed.to)) return;
-        for (const [metric, value] of Object.entries(reading.values)) {
-          if (this.#incoming) windowIn(this.#incoming, metric).add(reading.ts, value);
-          if (this.#hasHistory) this.#shown(metric).add(reading.ts, value);
-        }
-        this.#trim(Date.now());
-        this.version++;
-      }),
-      this.#stream.onResync(load),
-    ];
+    const stops = [this.#stream.on('reading', (reading) => this.#onReading(reading)), this.#stream.onResync(load)];
     load();
     return () => {
       controller.abort();
@@ -91,6 +88,17 @@ export class DeviceHistory {
       clearTimeout(retry);
       for (const stop of stops) stop();
     };
+  }
+
+  #onReading(reading: ReadingEvent): void {
+    if (reading.device !== this.device) return;
+    if (this.fixed && (reading.ts < this.fixed.from || reading.ts > this.fixed.to)) return;
+    for (const [metric, value] of Object.entries(reading.values)) {
+      if (this.#incoming) windowIn(this.#incoming, metric).add(reading.ts, value);
+      if (this.#hasHistory) this.#shown(metric).add(reading.ts, value);
+    }
+    this.#trim(Date.now());
+    this.version++;
   }
 
   /** Ends the doubt about which live readings the history held; true if it must be fetched again. */
@@ -107,8 +115,16 @@ export class DeviceHistory {
   async #load(signal: AbortSignal): Promise<boolean> {
     const incoming = new Map<string, SeriesWindow>();
     this.#incoming = incoming;
+    const prefetched = this.#mayTakePrefetch
+      ? historyPrefetch.take({ device: this.device, range: this.range, points: this.#points })
+      : null;
+    this.#mayTakePrefetch = false;
+    this.#recheck = prefetched !== null && !prefetched.covered;
+    // The readings that came while it was out, as if this had been listening since it was sent.
+    for (const reading of prefetched?.readings ?? []) this.#onReading(reading);
     try {
-      const history = await api.history(this.device, { ...apiTimes(this.range), points: this.#points }, signal);
+      const history = await (prefetched?.answer ?? api.history(this.device, { ...apiTimes(this.range), points: this.#points }, signal));
+      if (signal.aborted) return false;
       for (const metric of Object.keys(history.series)) windowIn(incoming, metric);
       for (const [metric, window] of incoming) window.setHistory(history.series[metric] ?? [], history.step, history.to);
       this.#windows = incoming;

@@ -28,6 +28,11 @@ export class LiveStream {
     this.#client.start();
   }
 
+  /** The stream is open: whatever is stored from now on reaches the subscribers. */
+  get open(): boolean {
+    return this.#client.status === 'live';
+  }
+
   stop(): void {
     this.#client.stop();
   }
