@@ -13,10 +13,13 @@ import { SharedFrames } from './shared-frames.ts';
 
 export type { StreamEventType } from './frame.ts';
 
+/**
+ * What the ring keeps of an event: its frame and what the filters look at, not the published
+ * object (a reading's is decoded back from the frame for a metrics filter: readingOfFrame).
+ */
 export interface HubEvent {
   readonly seq: number;
   readonly type: StreamEventType;
-  readonly data: unknown;
   /** The device it concerns, for the devices filter. */
   readonly device: string | null;
   /** The whole frame, formatted once for every client without a metrics filter. */
@@ -87,7 +90,7 @@ export class EventHub {
     const seq = ++this.seq;
     const frame = formatFrame(`${this.bootId}-${seq}`, type, data);
     this.published += frame.length;
-    this.ring.push({ seq, type, data, device, frame, end: this.published });
+    this.ring.push({ seq, type, device, frame, end: this.published });
     this.scheduleFlush();
   }
 
