@@ -57,6 +57,13 @@ export class EventHub {
   private readonly retryMs: number;
   private readonly pingTimer: NodeJS.Timeout;
   private flushScheduled = false;
+  /**
+   * Whether the next flush must pump every client (an event was published or a ping queued), or
+   * only the ones attached since the last: a connect alone must not walk every other client, or
+   * 10,000 clients connecting cost 10,000 walks of up to 10,000 clients (issue 18, sse-scale).
+   */
+  private pumpAll = false;
+  private readonly attached = new Set<SseClient>();
   /** Shared frame pieces the last flush built (tests: one per distinct cursor and event filter). */
   lastFlushBuilds = 0;
   readonly stats: HubStats = { clients: 0, eventsSent: 0, clientsDropped: 0, replayHits: 0, resets: 0 };
@@ -91,6 +98,7 @@ export class EventHub {
     const frame = formatFrame(`${this.bootId}-${seq}`, type, data);
     this.published += frame.length;
     this.ring.push({ seq, type, device, frame, end: this.published });
+    this.pumpAll = true;
     this.scheduleFlush();
   }
 
@@ -110,6 +118,7 @@ export class EventHub {
     client.write(`retry: ${this.retryMs}\n\n`);
     if (resume.reset) client.write(formatFrame(`${this.bootId}-${this.seq}`, 'reset', { reason: resume.reset }));
     this.clients.add(client);
+    this.attached.add(client);
     this.stats.clients = this.clients.size;
     res.once('close', () => this.detach(client));
     this.scheduleFlush();
@@ -140,6 +149,7 @@ export class EventHub {
 
   private detach(client: SseClient): void {
     this.clients.delete(client);
+    this.attached.delete(client);
     this.stats.clients = this.clients.size;
   }
 
@@ -150,6 +160,7 @@ export class EventHub {
 
   private ping(): void {
     for (const client of this.clients) client.write(': ping\n\n');
+    this.pumpAll = true;
     this.scheduleFlush();
   }
 
@@ -161,10 +172,13 @@ export class EventHub {
       this.flushScheduled = false;
       const oldest = this.ring.first()?.seq ?? this.seq + 1;
       const shared = new SharedFrames(this.source.eventAt, CHUNK_BYTES);
-      for (const client of this.clients) {
+      const clients = this.pumpAll ? this.clients : this.attached;
+      this.pumpAll = false;
+      for (const client of clients) {
         client.checkStuck(oldest);
         client.pump(shared);
       }
+      this.attached.clear();
       this.lastFlushBuilds = shared.builds;
     });
   }

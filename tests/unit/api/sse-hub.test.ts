@@ -4,7 +4,8 @@
  */
 import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { SseClient } from '../../../api/sse/client.ts';
 import { EventHub } from '../../../api/sse/hub.ts';
 import { Ring } from '../../../api/sse/ring.ts';
 
@@ -190,5 +191,27 @@ describe('EventHub', () => {
       return 'events' in filter ? f.event : data.device;
     });
     expect(got).toEqual(want);
+  });
+});
+
+describe('EventHub flushes', () => {
+  it('pumps only the client that just connected, and every client once an event is published (issue 18, sse-scale: connects were quadratic)', async () => {
+    const hub = hubWith({});
+    const clients = Array.from({ length: 100 }, () => attach(hub));
+    await turn();
+    const pump = vi.spyOn(SseClient.prototype, 'pump');
+    try {
+      const late = attach(hub);
+      await turn();
+      expect(pump).toHaveBeenCalledTimes(1);
+      expect(late.received).toContain('retry: ');
+      pump.mockClear();
+      hub.publish('reading', { device: 'd', ts: 1, values: { v: 1 } }, 'd');
+      await turn();
+      expect(pump).toHaveBeenCalledTimes(101);
+      for (const res of [...clients, late]) expect(res.frames().map((f) => f.event)).toEqual(['reading']);
+    } finally {
+      pump.mockRestore();
+    }
   });
 });
