@@ -76,6 +76,20 @@ export class SseClient {
   }
 
   /**
+   * A caught-up client following devices, none of which the events `from`..`head` concern, has
+   * nothing to send from them: its cursor moves past them without looking at each (the hub's
+   * flush; a skipped event is one this client would have filtered out). False when it must pump.
+   */
+  skipUntouched(from: number, head: number, touched: ReadonlySet<string>): boolean {
+    const devices = this.filter.devices;
+    if (!devices || this.closed || this.waitingForDrain || this.next !== from || this.control.length > 0) return false;
+    for (const device of devices) if (touched.has(device)) return false;
+    this.next = head + 1;
+    this.live = true;
+    return true;
+  }
+
+  /**
    * Writes from the cursor as far as the budget allows; returns how many events went out. With
    * `shared`, a client without device or metric filters writes the frames formatted once for all.
    */

@@ -64,6 +64,8 @@ export class EventHub {
    */
   private pumpAll = false;
   private readonly attached = new Set<SseClient>();
+  /** The newest sequence number when the last flush ran: its clients were pumped up to here. */
+  private flushedHead = 0;
   /** Shared frame pieces the last flush built (tests: one per distinct cursor and event filter). */
   lastFlushBuilds = 0;
   readonly stats: HubStats = { clients: 0, eventsSent: 0, clientsDropped: 0, replayHits: 0, resets: 0 };
@@ -164,6 +166,22 @@ export class EventHub {
     this.scheduleFlush();
   }
 
+  /**
+   * The devices of the events since `from`, for skipping the clients that follow none of them
+   * (10,000 dashboards on one device each: a flush would otherwise filter every new event for
+   * every client, issue 18, sse-scale); undefined when an event concerns no device (every client
+   * gets it) or has left the ring.
+   */
+  private devicesFrom(from: number): ReadonlySet<string> | undefined {
+    const devices = new Set<string>();
+    for (let seq = from; seq <= this.seq; seq++) {
+      const event = this.source.eventAt(seq);
+      if (!event || event.device === null) return undefined;
+      devices.add(event.device);
+    }
+    return devices;
+  }
+
   /** Coalesces everything published during this turn into one pump per client. */
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
@@ -174,10 +192,14 @@ export class EventHub {
       const shared = new SharedFrames(this.source.eventAt, CHUNK_BYTES);
       const clients = this.pumpAll ? this.clients : this.attached;
       this.pumpAll = false;
+      const since = this.flushedHead + 1;
+      const touched = this.devicesFrom(since);
       for (const client of clients) {
+        if (touched && client.skipUntouched(since, this.seq, touched)) continue;
         client.checkStuck(oldest);
         client.pump(shared);
       }
+      this.flushedHead = this.seq;
       this.attached.clear();
       this.lastFlushBuilds = shared.builds;
     });
