@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { formatFrame } from './frame.ts';
+import { formatFrame, readingOfFrame } from './frame.ts';
 import type { HubEvent } from './hub.ts';
 import type { SharedFrames } from './shared-frames.ts';
 
@@ -7,12 +7,6 @@ export interface StreamFilter {
   readonly devices?: ReadonlySet<string>;
   readonly metrics?: ReadonlySet<string>;
   readonly events?: ReadonlySet<string>;
-}
-
-interface ReadingData {
-  device: string;
-  ts: number;
-  values: Record<string, number>;
 }
 
 /** What a client reads from: the hub's ring, addressed by sequence number. */
@@ -79,6 +73,20 @@ export class SseClient {
   write(text: string): void {
     if (this.closed || this.control.length >= MAX_CONTROL) return;
     this.control.push(text);
+  }
+
+  /**
+   * A caught-up client following devices, none of which the events `from`..`head` concern, has
+   * nothing to send from them: its cursor moves past them without looking at each (the hub's
+   * flush; a skipped event is one this client would have filtered out). False when it must pump.
+   */
+  skipUntouched(from: number, head: number, touched: ReadonlySet<string>): boolean {
+    const devices = this.filter.devices;
+    if (!devices || this.closed || this.waitingForDrain || this.next !== from || this.control.length > 0) return false;
+    for (const device of devices) if (touched.has(device)) return false;
+    this.next = head + 1;
+    this.live = true;
+    return true;
   }
 
   /**
@@ -181,8 +189,10 @@ export class SseClient {
   }
 
   private filterMetrics(event: HubEvent, metrics: ReadonlySet<string>): string | null {
-    const data = event.data as ReadingData;
-    const values: Record<string, number> = {};
+    const data = readingOfFrame(event.frame);
+    if (!data) return null;
+    // Null prototype: metric names are data, never property lookups (as in domain/reading.ts).
+    const values = Object.create(null) as Record<string, number>;
     let any = false;
     for (const name of Object.keys(data.values)) {
       if (metrics.has(name)) {

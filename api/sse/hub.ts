@@ -13,10 +13,13 @@ import { SharedFrames } from './shared-frames.ts';
 
 export type { StreamEventType } from './frame.ts';
 
+/**
+ * What the ring keeps of an event: its frame and what the filters look at, not the published
+ * object (a reading's is decoded back from the frame for a metrics filter: readingOfFrame).
+ */
 export interface HubEvent {
   readonly seq: number;
   readonly type: StreamEventType;
-  readonly data: unknown;
   /** The device it concerns, for the devices filter. */
   readonly device: string | null;
   /** The whole frame, formatted once for every client without a metrics filter. */
@@ -54,6 +57,15 @@ export class EventHub {
   private readonly retryMs: number;
   private readonly pingTimer: NodeJS.Timeout;
   private flushScheduled = false;
+  /**
+   * Whether the next flush must pump every client (an event was published or a ping queued), or
+   * only the ones attached since the last: a connect alone must not walk every other client, or
+   * 10,000 clients connecting cost 10,000 walks of up to 10,000 clients (issue 18, sse-scale).
+   */
+  private pumpAll = false;
+  private readonly attached = new Set<SseClient>();
+  /** The newest sequence number when the last flush ran: its clients were pumped up to here. */
+  private flushedHead = 0;
   /** Shared frame pieces the last flush built (tests: one per distinct cursor and event filter). */
   lastFlushBuilds = 0;
   readonly stats: HubStats = { clients: 0, eventsSent: 0, clientsDropped: 0, replayHits: 0, resets: 0 };
@@ -87,7 +99,8 @@ export class EventHub {
     const seq = ++this.seq;
     const frame = formatFrame(`${this.bootId}-${seq}`, type, data);
     this.published += frame.length;
-    this.ring.push({ seq, type, data, device, frame, end: this.published });
+    this.ring.push({ seq, type, device, frame, end: this.published });
+    this.pumpAll = true;
     this.scheduleFlush();
   }
 
@@ -107,6 +120,7 @@ export class EventHub {
     client.write(`retry: ${this.retryMs}\n\n`);
     if (resume.reset) client.write(formatFrame(`${this.bootId}-${this.seq}`, 'reset', { reason: resume.reset }));
     this.clients.add(client);
+    this.attached.add(client);
     this.stats.clients = this.clients.size;
     res.once('close', () => this.detach(client));
     this.scheduleFlush();
@@ -137,6 +151,7 @@ export class EventHub {
 
   private detach(client: SseClient): void {
     this.clients.delete(client);
+    this.attached.delete(client);
     this.stats.clients = this.clients.size;
   }
 
@@ -147,7 +162,24 @@ export class EventHub {
 
   private ping(): void {
     for (const client of this.clients) client.write(': ping\n\n');
+    this.pumpAll = true;
     this.scheduleFlush();
+  }
+
+  /**
+   * The devices of the events since `from`, for skipping the clients that follow none of them
+   * (10,000 dashboards on one device each: a flush would otherwise filter every new event for
+   * every client, issue 18, sse-scale); undefined when an event concerns no device (every client
+   * gets it) or has left the ring.
+   */
+  private devicesFrom(from: number): ReadonlySet<string> | undefined {
+    const devices = new Set<string>();
+    for (let seq = from; seq <= this.seq; seq++) {
+      const event = this.source.eventAt(seq);
+      if (!event || event.device === null) return undefined;
+      devices.add(event.device);
+    }
+    return devices;
   }
 
   /** Coalesces everything published during this turn into one pump per client. */
@@ -158,10 +190,17 @@ export class EventHub {
       this.flushScheduled = false;
       const oldest = this.ring.first()?.seq ?? this.seq + 1;
       const shared = new SharedFrames(this.source.eventAt, CHUNK_BYTES);
-      for (const client of this.clients) {
+      const clients = this.pumpAll ? this.clients : this.attached;
+      this.pumpAll = false;
+      const since = this.flushedHead + 1;
+      const touched = this.devicesFrom(since);
+      for (const client of clients) {
+        if (touched && client.skipUntouched(since, this.seq, touched)) continue;
         client.checkStuck(oldest);
         client.pump(shared);
       }
+      this.flushedHead = this.seq;
+      this.attached.clear();
       this.lastFlushBuilds = shared.builds;
     });
   }

@@ -10,7 +10,7 @@ import { scoped, sleep } from '../harness/scope.ts';
 import { sqliteProbe } from '../harness/stored.ts';
 import { startStack } from '../harness/vigil.ts';
 import { mb, ms, num, type Table } from '../table.ts';
-import { memoryTrend } from './soak-trend.ts';
+import { FLAT_MB_PER_MIN, memoryTrend } from './soak-trend.ts';
 import { streamPhase } from './stream-phase.ts';
 import type { JsonValue, ScenarioContext, ScenarioResult, TargetCheck } from './types.ts';
 
@@ -80,7 +80,7 @@ export async function soakScenario(ctx: ScenarioContext): Promise<ScenarioResult
         t.flat ? 'yes' : 'NO',
       ]),
       notes: [
-        "RSS sampled every 5 s; the trends are fitted over the last 80% of the run (the first 20% is warm-up); flat = the floor (each minute's lowest sample) rises by less than 1 MB/min.",
+        `RSS sampled every 5 s; the trends are fitted over the last 80% of the run (the first 20% is warm-up); flat = the floor (each minute's lowest sample) rises by less than ${FLAT_MB_PER_MIN} MB/min.`,
         `published ${num(outcome.published)} (${num(outcome.offered)}/s), stored ${num(stored)}, lost ${num(lost)}`,
         `delivery: min client ${num(outcome.perClientMin)} of ${num(expectedPerClient)} expected, dropped ${num(outcome.dropped)}; latency p50 ${ms(outcome.latency.p50)}, p99 ${ms(outcome.latency.p99)}, p99.9 ${ms(outcome.latency.p999)}, max ${ms(outcome.latency.max)}`,
         `CPU: ${cpuLine(outcome.cpu)}`,

@@ -4,7 +4,8 @@
  */
 import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { SseClient } from '../../../api/sse/client.ts';
 import { EventHub } from '../../../api/sse/hub.ts';
 import { Ring } from '../../../api/sse/ring.ts';
 
@@ -190,5 +191,52 @@ describe('EventHub', () => {
       return 'events' in filter ? f.event : data.device;
     });
     expect(got).toEqual(want);
+  });
+});
+
+describe('EventHub flushes', () => {
+  it('pumps only the client that just connected, and every client once an event is published (issue 18, sse-scale: connects were quadratic)', async () => {
+    const hub = hubWith({});
+    const clients = Array.from({ length: 100 }, () => attach(hub));
+    await turn();
+    const pump = vi.spyOn(SseClient.prototype, 'pump');
+    try {
+      const late = attach(hub);
+      await turn();
+      expect(pump).toHaveBeenCalledTimes(1);
+      expect(late.received).toContain('retry: ');
+      pump.mockClear();
+      hub.publish('reading', { device: 'd', ts: 1, values: { v: 1 } }, 'd');
+      await turn();
+      expect(pump).toHaveBeenCalledTimes(101);
+      for (const res of [...clients, late]) expect(res.frames().map((f) => f.event)).toEqual(['reading']);
+    } finally {
+      pump.mockRestore();
+    }
+  });
+
+  it('skips the clients that follow none of the devices an event concerns, and still gives them their own later', async () => {
+    const hub = hubWith({});
+    const clients = Array.from({ length: 100 }, (_, i) => attach(hub, undefined, { devices: new Set([`d-${i}`]) }));
+    const everyone = attach(hub);
+    await turn();
+    const pump = vi.spyOn(SseClient.prototype, 'pump');
+    try {
+      for (let i = 0; i < 5; i++) hub.publish('reading', { device: 'd-1', ts: i, values: { v: i } }, 'd-1');
+      await turn();
+      // d-1's follower and the unfiltered client: not the 99 others.
+      expect(pump).toHaveBeenCalledTimes(2);
+      hub.publish('reading', { device: 'd-2', ts: 9, values: { v: 9 } }, 'd-2');
+      hub.publish('alert', { device: null }, null);
+      await turn();
+      expect(pump).toHaveBeenCalledTimes(2 + 101);
+    } finally {
+      pump.mockRestore();
+    }
+    expect(clients[1]!.frames().map((f) => JSON.parse(f.data).ts)).toEqual([0, 1, 2, 3, 4, undefined]);
+    expect(clients[2]!.frames().map((f) => f.event)).toEqual(['reading', 'alert']);
+    expect(clients[3]!.frames().map((f) => f.event)).toEqual(['alert']);
+    expect(everyone.frames()).toHaveLength(7);
+    for (const res of clients) expect(res.frames().some((f) => f.event === 'reset')).toBe(false);
   });
 });
