@@ -150,6 +150,33 @@ describe('the overview at fleet scale', () => {
     expect(errors).toEqual([]);
   });
 
+  it('shows a device first heard of while the first list answer is on its way, and keeps it when that answer comes without it', async () => {
+    // Each list request is answered by the server at once but handed to the page 3 s later, so the
+    // first answer predates the device (a CI run lost the card this way for the 2 s it had).
+    const held = '**/api/devices?**';
+    let delivered = 0;
+    await page.route(held, async (route) => {
+      const response = await route.fetch().catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 3_000));
+      if (!response) return route.abort().catch(() => undefined);
+      await route.fulfill({ response }).catch(() => undefined);
+      delivered++;
+    });
+    try {
+      await page.goto(`${server.url}/?q=first`);
+      await shows(page.getByTestId('connection-status'), 'live', 5_000);
+      expect(delivered).toBe(0);
+      await publish('first-1', { temp: 21 });
+      await card('first-1').waitFor({ timeout: 2_000 });
+      // The held answers (without first-1) arrive; the card stays through them.
+      await expect.poll(() => delivered, { timeout: 10_000 }).toBeGreaterThan(0);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await cardIds()).toEqual(['first-1']);
+    } finally {
+      await page.unroute(held);
+    }
+  });
+
   it('keeps the chip’s cards during an outage longer than STALE_AFTER, each saying `unknown since`', async () => {
     await page.goto(`${server.url}/?q=chip&status=online`);
     await shows(page.getByTestId('connection-status'), 'live', 5_000);

@@ -152,9 +152,13 @@ export class OverviewList {
     this.#soon();
   }
 
-  /** Past the loaded pages a device belongs to a page not asked for yet. The server orders ids as strings. */
+  /**
+   * Past the loaded pages a device belongs to a page not asked for yet. The server orders ids as
+   * strings. Before the first answer nothing is loaded, and that answer may predate the device:
+   * it enters, or it would be hidden until the refetch after it.
+   */
   #inLoadedRange(id: string): boolean {
-    if (this.complete) return true;
+    if (this.total === null || this.complete) return true;
     const last = this.ids.at(-1);
     return last !== undefined && id < last;
   }
