@@ -6,15 +6,14 @@
  * Two writers touch an alert: the alerter (fired/resolved) and the API (acknowledged). Each
  * writes only its own columns, so neither can undo the other's change.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import type { Alert } from '../domain/alert.ts';
 import { compareAlerts } from '../domain/alert-order.ts';
 import type { Severity } from '../domain/rule.ts';
 import { decodeEvaluatorState, type EvaluatorState } from './evaluator.ts';
 import { parseRule, type Rule } from '../domain/rule.ts';
+import { openSchemaDatabase } from '../store/keyed-schema.ts';
 
 const SCHEMA_KEY = 'alerts_schema';
 /** SEVERITY_RANK in SQL; the same text in the index and in ORDER BY, or SQLite cannot use the index. */
@@ -90,27 +89,7 @@ export class AlertStore {
   private readonly db: Database.Database;
 
   constructor(path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path, { timeout: 5_000 });
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.migrate();
-  }
-
-  private migrate(): void {
-    this.db.exec('CREATE TABLE IF NOT EXISTS vigil_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID');
-    // BEGIN IMMEDIATE: two processes starting together must not both apply the same step.
-    this.db
-      .transaction(() => {
-        const row = this.db.prepare('SELECT value FROM vigil_meta WHERE key = ?').get(SCHEMA_KEY) as { value: string } | undefined;
-        const current = row ? Number(row.value) : 0;
-        if (current > SCHEMA.length) throw new Error(`the alert tables were written by a newer Vigil (schema ${current})`);
-        for (let v = current; v < SCHEMA.length; v++) this.db.exec(SCHEMA[v]!);
-        this.db
-          .prepare('INSERT INTO vigil_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value')
-          .run(SCHEMA_KEY, String(SCHEMA.length));
-      })
-      .immediate();
+    this.db = openSchemaDatabase(path, { key: SCHEMA_KEY, steps: SCHEMA, refusal: 'the alert tables were' });
   }
 
   listRules(): Rule[] {

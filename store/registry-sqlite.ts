@@ -6,11 +6,10 @@
  * Every write stamps its row with the next `rev`; refresh() reads only rows past the newest rev
  * this process has seen, so checking for others' writes is one indexed max() while nothing changed.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import { RateLimitedLog, silentLogger, type Logger } from '../lib/logger.ts';
+import { openSchemaDatabase } from './keyed-schema.ts';
 import { type DiscoveredLayer, type OperatorLayer, type RegistryLayers, type RegistryOptions, RegistryBase } from './registry.ts';
 
 const SCHEMA_KEY = 'registry_schema';
@@ -78,11 +77,7 @@ export class SqliteRegistry extends RegistryBase {
     this.log = new RateLimitedLog(options.logger ?? silentLogger);
     this.syncEveryMs = options.syncEveryMs ?? 1_000;
     this.clock = options.clock ?? Date.now;
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path, { timeout: 5_000 });
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.migrate();
+    this.db = openSchemaDatabase(path, { key: SCHEMA_KEY, steps: SCHEMA, refusal: 'the device registry was' });
     const next = '(SELECT coalesce(max(rev), 0) + 1 FROM device_registry)';
     this.statements = {
       maxRev: this.db.prepare('SELECT coalesce(max(rev), 0) AS rev FROM device_registry').pluck(),
@@ -102,22 +97,6 @@ export class SqliteRegistry extends RegistryBase {
     };
     // Everything stored so far is the starting point, not a change to announce.
     this.pull(true);
-  }
-
-  private migrate(): void {
-    this.db.exec('CREATE TABLE IF NOT EXISTS vigil_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID');
-    // BEGIN IMMEDIATE: two processes starting together must not both apply the same step.
-    this.db
-      .transaction(() => {
-        const row = this.db.prepare('SELECT value FROM vigil_meta WHERE key = ?').get(SCHEMA_KEY) as { value: string } | undefined;
-        const current = row ? Number(row.value) : 0;
-        if (current > SCHEMA.length) throw new Error(`the device registry was written by a newer Vigil (schema ${current})`);
-        for (let v = current; v < SCHEMA.length; v++) this.db.exec(SCHEMA[v]!);
-        this.db
-          .prepare('INSERT INTO vigil_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value')
-          .run(SCHEMA_KEY, String(SCHEMA.length));
-      })
-      .immediate();
   }
 
   /** At most every syncEveryMs (reads and discoveries call it); refresh() always pulls. */
